@@ -1,0 +1,51 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8501
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+
+.PHONY: install ingest run test eval bench browser lint clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing into $(VENV) (torch is pinned to the CPU build; about 2 minutes the first time)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+ingest: install
+	$(PY) ingest.py
+
+run: ingest
+	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
+
+# Debian's chromium for the real-browser test (playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "WARNING: could not install chromium; the browser test will be skipped"; }
+
+lint: install
+	$(PY) -m ruff check .
+
+test: install browser
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+eval: install
+	$(PY) -m evals run evals/sets/*.jsonl --out data/eval-report
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf data test-artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,157 @@
+"""Extractive answering: pick verbatim sentences from retrieved passages and cite each one.
+
+No sentence reaches the person without a citation to the passage it was copied from.
+Where a popular-article sentence is used, the stronger source closest to it is shown too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.types import Citation, Hit, Passage
+
+STOP = set("""a an the and or of to in on for with by at from as is are was were be been being it its this that
+these those what which who whom how why when where do does did can could should would will may might
+i me my you your we our they them their he she his her about into than then there here not no yes if
+so such also any all some more most much many very just get got tell know ketamine""".split())
+DOSE_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|milligrams?|mg/kg|ml|sprays?)\b", re.I)
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
+
+FLOOR = 0.28  # below this a sentence does not answer the question
+WINDOW = 0.12  # how far below the best sentence a further sentence may score
+DUPLICATE = 0.92  # cosine above which two sentences say the same thing
+QUALIFIER_MIN = 0.5  # similarity a stronger source needs to qualify a popular claim
+
+
+def escape_md(text: str) -> str:
+    """Make a verbatim sentence safe to show as Markdown (no links, HTML, LaTeX or emphasis)."""
+    return MD_SPECIAL.sub(r"\\\1", text)
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in STOP}
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    idx: int
+    text: str
+    vector: np.ndarray
+    score: float
+    rank: int  # hit rank of its passage
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation]
+    sentences: list[dict] = field(default_factory=list)  # for the audit: chunk id, index, score
+
+
+def citation(n: int, p: Passage) -> Citation:
+    m = p.meta
+    return Citation(n=n, source_id=p.source_id, title=str(m.get("title", "")), url=str(m.get("url", "")),
+                    source_type=str(m.get("source_type", "")), section=p.section, passage=p.text,
+                    chunk_id=p.id, authors=str(m.get("authors", "")), year=str(m.get("year", "")),
+                    reviewed_on=str(m.get("reviewed_on", "")))
+
+
+def _candidates(query: str, qvec: np.ndarray, hits: list[Hit], exclude_doses: bool) -> list[Candidate]:
+    qwords = content_words(query)
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        vecs = hit.sentence_vectors
+        if vecs is None or len(vecs) != len(hit.passage.sentences):
+            continue
+        sims = vecs @ qvec
+        for i, sentence in enumerate(hit.passage.sentences):
+            if exclude_doses and DOSE_RE.search(sentence):
+                continue
+            words = content_words(sentence)
+            overlap = len(qwords & words) / len(qwords) if qwords else 0.0
+            # The passage's own similarity carries context a lone sentence lacks ("in the 2021 trial").
+            context = hit.dense if hit.dense is not None else 0.0
+            score = 0.75 * float(sims[i]) + 0.25 * context + 0.15 * overlap - 0.01 * rank
+            if hit.passage.meta.get("source_type") == "popular_article":
+                score -= 0.05  # prefer the stronger source when both say it
+            out.append(Candidate(hit.passage, i, sentence, vecs[i], score, rank))
+    return out
+
+
+def select(query: str, qvec: np.ndarray, hits: list[Hit], max_sentences: int = 4,
+           exclude_doses: bool = False, all_hits: list[Hit] | None = None) -> list[Candidate]:
+    """The sentences that answer the query: the best one, and others close to it, no repeats."""
+    cands = sorted(_candidates(query, qvec, hits, exclude_doses), key=lambda c: c.score, reverse=True)
+    if not cands or cands[0].score < FLOOR:
+        return []
+    best = cands[0].score
+    chosen: list[Candidate] = []
+    for c in cands:
+        if len(chosen) >= max_sentences or c.score < max(FLOOR, best - WINDOW):
+            break
+        if any(float(c.vector @ o.vector) > DUPLICATE for o in chosen):
+            continue
+        chosen.append(c)
+    popular = [c for c in chosen if c.passage.meta.get("source_type") == "popular_article"]
+    if popular:
+        chosen.extend(_qualifiers(popular, qvec, all_hits or hits, chosen, exclude_doses))
+    return chosen
+
+
+def _qualifiers(popular: list[Candidate], qvec: np.ndarray, hits: list[Hit], chosen: list[Candidate],
+                exclude_doses: bool) -> list[Candidate]:
+    """For each popular-article sentence, the closest sentence from a stronger source."""
+    taken = {(c.passage.id, c.idx) for c in chosen}
+    extra: list[Candidate] = []
+    for pop in popular:
+        if any(c.passage.meta.get("source_type") != "popular_article" and float(c.vector @ pop.vector) >= QUALIFIER_MIN
+               for c in chosen):
+            continue  # a stronger source on the same point is already shown
+        best: Candidate | None = None
+        for rank, hit in enumerate(hits):
+            if hit.passage.meta.get("source_type") == "popular_article" or hit.sentence_vectors is None:
+                continue
+            sims = hit.sentence_vectors @ pop.vector
+            for i, s in enumerate(hit.passage.sentences):
+                if (hit.passage.id, i) in taken or (exclude_doses and DOSE_RE.search(s)):
+                    continue
+                score = 0.6 * float(sims[i]) + 0.4 * float(hit.sentence_vectors[i] @ qvec)
+                if float(sims[i]) >= QUALIFIER_MIN and (best is None or score > best.score):
+                    best = Candidate(hit.passage, i, s, hit.sentence_vectors[i], score, rank)
+        if best:
+            taken.add((best.passage.id, best.idx))
+            extra.append(best)
+    return extra
+
+
+def compose(chosen: list[Candidate]) -> Answer:
+    """Readable order: stronger sources first, sentences in document order within a passage;
+    each sentence verbatim with its [n]."""
+    groups: dict[str, list[Candidate]] = {}
+    for c in chosen:  # chosen is in score order, so groups come out best first
+        groups.setdefault(c.passage.id, []).append(c)
+    ordered = sorted(groups.values(),
+                     key=lambda g: g[0].passage.meta.get("source_type") == "popular_article")
+    citations: list[Citation] = []
+    lines: list[str] = []
+    audit: list[dict] = []
+    for n, group in enumerate(ordered, start=1):
+        passage = group[0].passage
+        citations.append(citation(n, passage))
+        body = " ".join(f"{escape_md(c.text)} [{n}]" for c in sorted(group, key=lambda c: c.idx))
+        if passage.meta.get("source_type") == "popular_article":
+            body = f"*A popular article (not a research source) says:* {body}"
+        lines.append(body)
+        audit.extend({"chunk_id": passage.id, "sentence": c.idx, "score": round(c.score, 4), "n": n}
+                     for c in group)
+    return Answer("\n\n".join(lines), citations, audit)
+
+
+def extractive(query: str, qvec: np.ndarray, hits: list[Hit], max_sentences: int = 4,
+               exclude_doses: bool = False) -> Answer | None:
+    chosen = select(query, qvec, hits, max_sentences, exclude_doses)
+    return compose(chosen) if chosen else None

@@ -1,0 +1,178 @@
+"""respond(): the one decision path every front end uses.
+
+1. clean the message; 2. screen it (before any retrieval, even with the store down);
+3. retrieve; 4. answer extractively (or with an LLM held to the same citations);
+5. return one Reply with an audit that holds decisions, never the person's words.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from bot import prompts
+from bot.answer import Answer, extractive
+from bot.config import Settings
+from bot.errors import StoreUnavailable
+from bot.retrieve import Retriever
+from bot.types import Reply, Route, Turn
+
+HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
+
+
+def clean_message(message: Any) -> str:
+    """NFKC, no control or zero-width characters, whitespace folded at the ends."""
+    text = "" if message is None else str(message)
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    return text.strip()
+
+
+def as_turns(history: Sequence[Any] | None) -> list[Turn]:
+    """Accept Turn values, {"role", "text"|"content"} dicts or bare strings (user turns)."""
+    out: list[Turn] = []
+    for item in history or []:
+        if isinstance(item, Turn):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(Turn("user", item))
+        elif isinstance(item, dict):
+            role = "assistant" if item.get("role") == "assistant" else "user"
+            out.append(Turn(role, str(item.get("text", item.get("content", "")) or ""), item.get("route")))
+    return out
+
+
+class Assistant:
+    """Holds the heavy objects (embedder, retriever) for one process and answers turns."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        prompts.check_all(settings.prompts_dir)  # a missing fixed text fails at start-up
+        self._retriever: Retriever | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def retriever(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = Retriever(self.settings)
+            return self._retriever
+
+    def _text(self, name: str, locale: str) -> str:
+        return prompts.text(self.settings.prompts_dir, name, locale)
+
+    def _embed(self, text: str) -> np.ndarray | None:
+        try:
+            return self.settings.get_embedder().encode([text])[0]
+        except Exception:  # the screen's rule layer still works without the model
+            return None
+
+    def respond(self, history: Sequence[Any] | None, message: Any, locale: str | None = None) -> Reply:
+        from bot.guard import screen
+
+        t0 = time.perf_counter()
+        locale = prompts.normalize_locale(locale or self.settings.locale)
+        settings = self.settings if locale == self.settings.locale else self.settings.with_(locale=locale)
+        turns = as_turns(history)
+        text = clean_message(message)
+        if len(text) > HARD_LIMIT:
+            text = text[: HARD_LIMIT // 2] + "\n" + text[-HARD_LIMIT // 2:]
+        too_long = len(text) > self.settings.max_message_chars
+        audit: dict[str, Any] = {"message_chars": len(text)}
+
+        qvec = self._embed(text[: self.settings.max_message_chars]) if text and not too_long else None
+        t1 = time.perf_counter()
+        route = screen(turns, text, query_vec=qvec, settings=settings)
+        audit.update(route=route.name, reason=route.reason, score=route.score, flags=list(route.flags),
+                     locale=route.locale, screen_ms=round((time.perf_counter() - t1) * 1000, 3))
+
+        if route.name == "crisis":
+            reply = self._crisis(route)
+        elif not text:
+            reply = Reply("invalid", self._text("empty_message", route.locale))
+        elif too_long:
+            reply = Reply("invalid", self._text("too_long", route.locale).replace(
+                "{limit}", f"{self.settings.max_message_chars:,}"))
+        elif route.name == "out_of_scope":
+            reply = Reply("out_of_scope", self._text("out_of_scope", route.locale))
+        else:
+            reply = self._answer(text, qvec, route, audit)
+        if route.name != "crisis" and "past_history" in route.flags:
+            reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
+            reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
+        audit["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        reply.audit = {**audit, **reply.audit}
+        reply.audit["route"] = reply.route
+        return reply
+
+    def _crisis(self, route: Route) -> Reply:
+        loc = route.locale
+        return Reply(
+            "crisis",
+            self._text("crisis", loc),
+            resources=prompts.resources(self.settings.prompts_dir, loc),
+            extras={"safety_plan": self._text("safety_plan", loc), "grounding": self._text("grounding", loc)},
+        )
+
+    def _answer(self, text: str, qvec: np.ndarray | None, route: Route, audit: dict) -> Reply:
+        loc = route.locale
+        lead = {"clinic": "clinic", "boundary": "boundary"}.get(route.name)
+        try:
+            if qvec is None:
+                raise StoreUnavailable("the embedding model is not available")
+            t = time.perf_counter()
+            hits, best = self.retriever.search(text, qvec, k=self.settings.top_k)
+            audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
+            audit["corpus_hash"] = self.retriever.index().corpus_hash
+        except StoreUnavailable as exc:
+            audit["store_error"] = type(exc).__name__
+            body = self._text("unavailable", loc)
+            if lead:
+                body = f"{self._text(lead, loc)}\n\n{body}"
+            return Reply(route.name if lead else "unavailable", body,
+                         resources=prompts.resources(self.settings.prompts_dir, loc))
+        audit["best_dense"] = round(best, 4)
+        audit["hits"] = [{"chunk_id": h.passage.id, "score": round(h.score, 5),
+                          "dense": None if h.dense is None else round(h.dense, 4)} for h in hits]
+        answer: Answer | None = None
+        if best >= self.settings.min_relevance:
+            answer = self._compose(text, qvec, hits, exclude_doses=lead is not None)
+        if answer is not None:
+            audit["sentences"] = answer.sentences
+        if lead:
+            body = self._text(lead, loc)
+            if answer:
+                body = f"{body}\n\n{answer.text}"
+            resources = prompts.resources(self.settings.prompts_dir, loc) if lead == "clinic" else []
+            return Reply(route.name, body, answer.citations if answer else [], resources)
+        if answer is None:
+            audit["no_answer_reason"] = "below_threshold" if best < self.settings.min_relevance else "no_sentence"
+            return Reply("no_answer", self._text("no_answer", loc))
+        return Reply("answer", answer.text, answer.citations)
+
+    def _compose(self, text: str, qvec: np.ndarray, hits, exclude_doses: bool) -> Answer | None:
+        return extractive(text, qvec, hits, self.settings.max_sentences, exclude_doses)
+
+
+_ASSISTANTS: dict[int, Assistant] = {}
+_ASSISTANTS_LOCK = threading.Lock()
+
+
+def assistant_for(settings: Settings) -> Assistant:
+    """One Assistant per Settings value per process (the model and index load once)."""
+    key = hash((settings, id(settings.embedder), id(settings.chat_model)))
+    with _ASSISTANTS_LOCK:
+        if key not in _ASSISTANTS:
+            _ASSISTANTS[key] = Assistant(settings)
+        return _ASSISTANTS[key]
+
+
+def respond(history: Sequence[Any] | None, message: Any, settings: Settings,
+            locale: str | None = None) -> Reply:
+    """Screen, retrieve and answer one turn. See the module docstring."""
+    return assistant_for(settings).respond(history, message, locale)

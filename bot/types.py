@@ -1,0 +1,141 @@
+"""Typed values passed between modules. Every front end consumes `Reply`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+RouteName = Literal["crisis", "clinic", "boundary", "out_of_scope", "continue"]
+ReplyRoute = Literal[
+    "crisis", "clinic", "boundary", "out_of_scope", "answer", "no_answer", "unavailable", "invalid"
+]
+
+SOURCE_TYPES = (
+    "rct",
+    "meta_analysis",
+    "guideline",
+    "regulatory_label",
+    "review",
+    "patient_education",
+    "popular_article",
+    "crisis_resource",
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One vetted corpus file: validated front matter plus its body text."""
+
+    id: str
+    path: str
+    meta: dict[str, Any]
+    body: str
+    content_hash: str
+
+    @property
+    def title(self) -> str:
+        return str(self.meta["title"])
+
+    @property
+    def source_type(self) -> str:
+        return str(self.meta["source_type"])
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrievable chunk: a run of whole sentences inside one section of one document."""
+
+    id: str
+    source_id: str
+    section: str
+    text: str
+    sentences: tuple[str, ...]
+    meta: dict[str, Any]  # flat, Chroma-safe source metadata (title, url, source_type, year, ...)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage found for a query, with its fused score and the parts that made it."""
+
+    passage: Passage
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+    sentence_vectors: Any = None  # numpy array (n_sentences, dim) stored at ingest
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier turn of the conversation. Only the text the person wrote is screened."""
+
+    role: Literal["user", "assistant"]
+    text: str
+    route: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """The screen's decision for one turn, with what decided it (for the audit)."""
+
+    name: RouteName
+    reason: str  # rule id or semantic score, never the message text
+    locale: str = "en-US"
+    score: float | None = None
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source_id: str
+    title: str
+    url: str
+    source_type: str
+    section: str
+    passage: str
+    chunk_id: str = ""
+    authors: str = ""
+    year: str = ""
+    reviewed_on: str = ""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One crisis line for a locale, loaded from prompts/resources/<locale>.yaml."""
+
+    name: str
+    contact: str  # how a person reaches it, in words: "Call or text 988"
+    hours: str = ""
+    call: str = ""  # number for a tel: link
+    sms: str = ""  # number for an sms: link
+    sms_body: str = ""  # e.g. HOME for Crisis Text Line
+    web: str = ""  # https chat or info page
+    note: str = ""
+    last_verified: str = ""
+    source: str = ""
+
+    @property
+    def tel_href(self) -> str:
+        return f"tel:{self.call}" if self.call else ""
+
+    @property
+    def sms_href(self) -> str:
+        if not self.sms:
+            return ""
+        return f"sms:{self.sms}" + (f"?&body={self.sms_body}" if self.sms_body else "")
+
+
+@dataclass
+class Reply:
+    """The one value every front end renders: route, Markdown text, citations, resources, audit."""
+
+    route: ReplyRoute
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    audit: dict[str, Any] = field(default_factory=dict)
+    notice: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)  # e.g. safety plan / grounding for crisis
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

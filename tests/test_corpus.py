@@ -1,0 +1,119 @@
+"""Front matter validation and chunking: the corpus is refused file by file, field by field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.chunk import MAX_WORDS, chunk_document, sections, split_sentences
+from bot.corpus import load_corpus, load_file
+from bot.errors import CorpusError
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = (ROOT / "tests/fixtures/corpus/bladder-mini.md").read_text()
+
+
+def write(tmp_path: Path, text: str, name: str = "bladder-mini.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("id: bladder-mini\n", "", "id"),
+        ('title: "Bladder problems with heavy ketamine use"\n', "", "title"),
+        ('publisher: "Test fixture publisher"\n', "", "authors"),
+        ("year: 2022\n", "", "year"),
+        ("year: 2022\n", "year: twenty\n", "year"),
+        ('url: "https://doi.org/10.52965/001c.38247"\n', "", "url"),
+        ('url: "https://doi.org/10.52965/001c.38247"\n', 'url: "javascript:alert(1)"\n', "url"),
+        ("source_type: review\n", "", "source_type"),
+        ("source_type: review\n", "source_type: blog\n", "source_type"),
+        ('  - "Anderson DJ, et al. Ketamine-induced cystitis. Health Psychology Research. 2022. [S21]"\n', "", "references"),
+        ('reviewed_by: "Test fixture"\n', "", "reviewed_by"),
+        ("reviewed_on: 2026-11-26\n", "reviewed_on: 26/11/2026\n", "reviewed_on"),
+        ("review_by: 2027-11-26\n", "review_by: 2027-13-40\n", "review_by"),
+        ("review_by: 2027-11-26\n", "review_by: 2020-01-01\n", "review_by"),
+        ('licence: "CC BY 4.0"\n', "", "licence"),
+        ('summary: "Test fixture: ketamine cystitis."\n', "", "summary"),
+    ],
+)
+def test_refuses_bad_front_matter_naming_file_and_field(tmp_path, old, new, field):
+    assert old in GOOD
+    path = write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(CorpusError) as err:
+        load_file(path)
+    assert err.value.field == field
+    assert str(path) in str(err.value) and field in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("no front matter at all, just words " * 5, "front matter"),
+        ("---\ntitle: [unclosed\n---\nbody " * 3, "front matter"),
+        ("---\n- a list\n---\n" + "body text " * 30, "front matter"),
+    ],
+)
+def test_refuses_malformed_files(tmp_path, text, field):
+    with pytest.raises(CorpusError) as err:
+        load_file(write(tmp_path, text))
+    assert err.value.field == field
+
+
+def test_refuses_non_utf8_and_mismatched_id(tmp_path):
+    bad = tmp_path / "bladder-mini.md"
+    bad.write_bytes(b"\xff\xfe" + GOOD.encode("utf-16-le"))
+    with pytest.raises(CorpusError, match="encoding"):
+        load_file(bad)
+    with pytest.raises(CorpusError, match="'id'"):
+        load_file(write(tmp_path, GOOD, name="other-name.md"))
+
+
+def test_duplicate_ids_refused(tmp_path):
+    write(tmp_path, GOOD)
+    (tmp_path / "copy").mkdir()
+    write(tmp_path, GOOD.replace("id: bladder-mini", "id: bladder-mini"), name="bladder-mini.txt")
+    with pytest.raises(CorpusError, match="duplicate"):
+        load_corpus(tmp_path)
+
+
+def test_bundled_corpus_is_valid_and_complete():
+    docs = load_corpus(ROOT / "corpus")
+    assert len(docs) >= 16
+    types = {d.source_type for d in docs}
+    assert "popular_article" in types and "rct" in types and "regulatory_label" in types | {"regulatory_label"}
+    for doc in docs:
+        assert doc.meta["references"], doc.id
+
+
+def test_sentence_splitting_keeps_abbreviations_and_decimals():
+    text = "Ketamine 0.5 mg/kg was used. Feder et al. 2021 found a benefit. The U.S. label differs. Is it safe? Ask."
+    assert split_sentences(text) == [
+        "Ketamine 0.5 mg/kg was used.",
+        "Feder et al. 2021 found a benefit.",
+        "The U.S. label differs.",
+        "Is it safe?",
+        "Ask.",
+    ]
+
+
+def test_plain_text_list_lines_become_their_own_sentences():
+    body = "Common methods include:\nIV infusion therapy (most researched)\nIntramuscular injections\nNasal spray\n"
+    [(_, sentences)] = sections(body, "Overview")
+    assert sentences == ["Common methods include:", "IV infusion therapy (most researched)",
+                         "Intramuscular injections", "Nasal spray"]
+
+
+def test_bundled_passages_fit_the_model(embedder):
+    """The model silently truncates past 256 word pieces: every passage (with its title prefix) fits."""
+    from bot.chunk import embed_text
+
+    for doc in load_corpus(ROOT / "corpus"):
+        for p in chunk_document(doc):
+            assert len(p.text.split()) <= MAX_WORDS + 60, p.id
+            assert embedder.count_tokens(embed_text(p)) <= 250, p.id
+            assert p.meta["source_id"] == doc.id and p.meta["url"] and p.meta["reviewed_on"]

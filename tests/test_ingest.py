@@ -1,0 +1,137 @@
+"""Ingest into a real Chroma in tmp_path: incremental counts, refusal, atomicity."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from bot.embed import HashEmbedder
+from bot.errors import CorpusError
+from bot.ingest import ingest
+from bot.retrieve import Retriever
+from bot.store import Store
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "corpus"
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    dst = tmp_path / "corpus"
+    shutil.copytree(FIXTURES, dst)
+    return dst
+
+
+@pytest.fixture
+def settings(tmp_path, corpus) -> Settings:
+    return Settings(data_dir=tmp_path / "data", corpus_dir=corpus, embedder=CountingEmbedder())
+
+
+class CountingEmbedder(HashEmbedder):
+    """A fake that counts what it embeds, so 'embeds nothing' is checked, not assumed."""
+
+    def __init__(self, fail_after: int | None = None):
+        super().__init__()
+        self.calls = 0
+        self.texts = 0
+        self.fail_after = fail_after
+
+    def encode(self, texts, show_progress=False):
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise RuntimeError("simulated crash during embedding")
+        self.texts += len(texts)
+        return super().encode(texts)
+
+
+def search_ids(settings: Settings, query: str) -> list[str]:
+    retriever = Retriever(settings, refresh_seconds=0)
+    vec = settings.get_embedder().encode([query])[0]
+    hits, _ = retriever.search(query, vec)
+    return [h.passage.source_id for h in hits]
+
+
+def test_first_ingest_then_unchanged_embeds_nothing(settings):
+    first = ingest(settings)
+    assert (first.documents, first.added, first.kept, first.removed) == (3, first.chunks, 0, 0)
+    assert first.chunks >= 5
+    before = settings.embedder.texts
+    again = ingest(settings)
+    assert again.unchanged and again.added == 0 and again.kept == first.chunks and again.removed == 0
+    assert settings.embedder.texts == before
+    assert again.corpus_hash == first.corpus_hash
+
+
+def test_edit_reembeds_only_that_file_and_delete_removes(settings, corpus):
+    first = ingest(settings)
+    path = corpus / "bladder-mini.md"
+    path.write_text(path.read_text().replace("Stopping ketamine usually improves",
+                                             "Stopping ketamine use usually improves"))
+    before = settings.embedder.texts
+    edited = ingest(settings)
+    assert edited.added == 1 and edited.removed == 1 and edited.kept == first.chunks - 1
+    assert settings.embedder.texts - before == 1 + 3  # one passage and its three sentences
+    (corpus / "abdallah-2022-mini.md").unlink()
+    deleted = ingest(settings)
+    assert deleted.documents == 2 and deleted.added == 0 and deleted.removed == 2
+    assert "abdallah-2022-mini" not in search_ids(settings, "veterans placebo trial")
+    # only one generation is left in the store
+    names = [c if isinstance(c, str) else c.name for c in Store(settings).client.list_collections()]
+    assert len([n for n in names if n.endswith("-passages")]) == 1
+
+
+def test_malformed_file_refused_and_index_intact(settings, corpus):
+    ingest(settings)
+    manifest = Store(settings).manifest()
+    (corpus / "broken.md").write_text("---\nid: broken\ntitle: x\n---\n" + "words " * 40)
+    with pytest.raises(CorpusError) as err:
+        ingest(settings)
+    assert "broken.md" in str(err.value)
+    assert Store(settings).manifest() == manifest
+    assert "feder-2021-mini" in search_ids(settings, "midazolam comparison 2021 trial")
+
+
+def test_crash_mid_ingest_leaves_previous_index_answering(settings, corpus, tmp_path):
+    ingest(settings)
+    manifest = Store(settings).manifest()
+    for f in corpus.glob("*.md"):
+        f.write_text(f.read_text().replace("summary: \"Test fixture", "summary: \"Edited test fixture"))
+    crashing = settings.with_(embedder=CountingEmbedder(fail_after=0))
+    with pytest.raises(RuntimeError):
+        ingest(crashing)
+    assert Store(settings).manifest() == manifest
+    assert "bladder-mini" in search_ids(settings, "bladder damage")
+    recovered = ingest(settings)  # the next run finishes the job and drops the leftovers
+    assert recovered.added == recovered.chunks
+
+
+def test_rebuild_reembeds_everything(settings):
+    first = ingest(settings)
+    rebuilt = ingest(settings, rebuild=True)
+    assert rebuilt.added == first.chunks and rebuilt.kept == 0
+
+
+def test_chunks_store_source_metadata(settings):
+    ingest(settings)
+    index = Retriever(settings).index()
+    for passage in index.passages.values():
+        for key in ("source_id", "title", "url", "source_type", "section", "year", "reviewed_on"):
+            assert passage.meta.get(key), (passage.id, key)
+        assert passage.id.startswith(passage.source_id + ":")
+        vecs = index.sentence_vectors[passage.id]
+        assert vecs.shape == (len(passage.sentences), 384)
+        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+
+
+def test_ingest_cli_refuses_with_clear_message(tmp_path, corpus):
+    import subprocess
+    import sys
+
+    (corpus / "bad.md").write_text("---\nid: bad\nsource_type: blog\n---\n" + "text " * 30)
+    proc = subprocess.run([sys.executable, "ingest.py", "--corpus", str(corpus), "--quiet"],
+                          capture_output=True, text=True, cwd=Path(__file__).parent.parent, timeout=120)
+    assert proc.returncode == 2
+    assert "bad.md" in proc.stderr and "left as it was" in proc.stderr
