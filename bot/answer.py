@@ -20,8 +20,10 @@ so such also any all some more most much many very just get got tell know ketami
 DOSE_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|milligrams?|mg/kg|ml|sprays?)\b", re.I)
 MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 
-FLOOR = 0.28  # below this a sentence does not answer the question
-WINDOW = 0.12  # how far below the best sentence a further sentence may score
+# Sentence score weights (tuned on evals/sets/retrieval_gold.jsonl with evals/calibrate_retrieval.py).
+W_SENTENCE, W_CONTEXT, W_OVERLAP, W_RANK = 0.6, 0.3, 0.1, 0.015
+FLOOR = 0.3  # below this a sentence does not answer the question
+WINDOW = 0.1  # how far below the best sentence a further sentence may score
 DUPLICATE = 0.92  # cosine above which two sentences say the same thing
 QUALIFIER_MIN = 0.5  # similarity a stronger source needs to qualify a popular claim
 
@@ -60,7 +62,30 @@ def citation(n: int, p: Passage) -> Citation:
                     reviewed_on=str(m.get("reviewed_on", "")))
 
 
-def _candidates(query: str, qvec: np.ndarray, hits: list[Hit], exclude_doses: bool) -> list[Candidate]:
+def _qtype_bonus(query: str, sentence: str) -> float:
+    """Questions asking for a count or a date favour sentences that contain one."""
+    q = query.lower()
+    if re.search(r"\bhow (?:many|much|long|often)\b|\bwhat (?:percent|percentage|proportion|share)\b|%|\bnumber\b", q):
+        return 0.06 if re.search(r"\d", sentence) else 0.0
+    if re.search(r"\bwhen\b|\bwhat (?:year|date)\b", q):
+        return 0.06 if re.search(r"\b(?:19|20)\d\d\b|January|February|March|April|May|June|July|August|"
+                                 r"September|October|November|December", sentence) else 0.0
+    return 0.0
+
+
+def _overlap(qwords: set[str], words: set[str], idf: dict[str, float] | None) -> float:
+    """Share of the query's content words (weighted by rarity) that the sentence contains."""
+    if not qwords:
+        return 0.0
+    if not idf:
+        return len(qwords & words) / len(qwords)
+    default = max(idf.values(), default=1.0)
+    total = sum(idf.get(w, default) for w in qwords)
+    return sum(idf.get(w, default) for w in qwords & words) / total if total else 0.0
+
+
+def _candidates(query: str, qvec: np.ndarray, hits: list[Hit], exclude_doses: bool,
+                idf: dict[str, float] | None = None) -> list[Candidate]:
     qwords = content_words(query)
     out: list[Candidate] = []
     for rank, hit in enumerate(hits):
@@ -68,14 +93,14 @@ def _candidates(query: str, qvec: np.ndarray, hits: list[Hit], exclude_doses: bo
         if vecs is None or len(vecs) != len(hit.passage.sentences):
             continue
         sims = vecs @ qvec
+        # The passage's own similarity carries context a lone sentence lacks ("in the 2021 trial").
+        context = hit.dense if hit.dense is not None else 0.0
         for i, sentence in enumerate(hit.passage.sentences):
             if exclude_doses and DOSE_RE.search(sentence):
                 continue
-            words = content_words(sentence)
-            overlap = len(qwords & words) / len(qwords) if qwords else 0.0
-            # The passage's own similarity carries context a lone sentence lacks ("in the 2021 trial").
-            context = hit.dense if hit.dense is not None else 0.0
-            score = 0.75 * float(sims[i]) + 0.25 * context + 0.15 * overlap - 0.01 * rank
+            overlap = _overlap(qwords, content_words(sentence), idf)
+            score = (W_SENTENCE * float(sims[i]) + W_CONTEXT * context + W_OVERLAP * overlap
+                     + _qtype_bonus(query, sentence) - W_RANK * rank)
             if hit.passage.meta.get("source_type") == "popular_article":
                 score -= 0.05  # prefer the stronger source when both say it
             out.append(Candidate(hit.passage, i, sentence, vecs[i], score, rank))
@@ -83,9 +108,11 @@ def _candidates(query: str, qvec: np.ndarray, hits: list[Hit], exclude_doses: bo
 
 
 def select(query: str, qvec: np.ndarray, hits: list[Hit], max_sentences: int = 4,
-           exclude_doses: bool = False, all_hits: list[Hit] | None = None) -> list[Candidate]:
-    """The sentences that answer the query: the best one, and others close to it, no repeats."""
-    cands = sorted(_candidates(query, qvec, hits, exclude_doses), key=lambda c: c.score, reverse=True)
+           exclude_doses: bool = False, pool: list[Hit] | None = None,
+           idf: dict[str, float] | None = None) -> list[Candidate]:
+    """The sentences that answer the query: the best one, and others close to it, no repeats.
+    `pool` is where qualifiers for popular-article sentences are looked for (the whole index)."""
+    cands = sorted(_candidates(query, qvec, hits, exclude_doses, idf), key=lambda c: c.score, reverse=True)
     if not cands or cands[0].score < FLOOR:
         return []
     best = cands[0].score
@@ -98,7 +125,7 @@ def select(query: str, qvec: np.ndarray, hits: list[Hit], max_sentences: int = 4
         chosen.append(c)
     popular = [c for c in chosen if c.passage.meta.get("source_type") == "popular_article"]
     if popular:
-        chosen.extend(_qualifiers(popular, qvec, all_hits or hits, chosen, exclude_doses))
+        chosen.extend(_qualifiers(popular, qvec, pool or hits, chosen, exclude_doses))
     return chosen
 
 
@@ -152,6 +179,7 @@ def compose(chosen: list[Candidate]) -> Answer:
 
 
 def extractive(query: str, qvec: np.ndarray, hits: list[Hit], max_sentences: int = 4,
-               exclude_doses: bool = False) -> Answer | None:
-    chosen = select(query, qvec, hits, max_sentences, exclude_doses)
+               exclude_doses: bool = False, pool: list[Hit] | None = None,
+               idf: dict[str, float] | None = None) -> Answer | None:
+    chosen = select(query, qvec, hits, max_sentences, exclude_doses, pool, idf)
     return compose(chosen) if chosen else None

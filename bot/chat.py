@@ -11,6 +11,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,7 @@ from bot import prompts
 from bot.answer import Answer, extractive
 from bot.config import Settings
 from bot.errors import StoreUnavailable
-from bot.retrieve import Retriever
+from bot.retrieve import Retriever, uncovered_terms
 from bot.types import Reply, Route, Turn
 
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
@@ -101,7 +102,7 @@ class Assistant:
         elif route.name == "out_of_scope":
             reply = Reply("out_of_scope", self._text("out_of_scope", route.locale))
         else:
-            reply = self._answer(text, qvec, route, audit)
+            reply = self._answer(text, qvec, route, audit, turns)
         if route.name != "crisis" and "past_history" in route.flags:
             reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
@@ -119,7 +120,8 @@ class Assistant:
             extras={"safety_plan": self._text("safety_plan", loc), "grounding": self._text("grounding", loc)},
         )
 
-    def _answer(self, text: str, qvec: np.ndarray | None, route: Route, audit: dict) -> Reply:
+    def _answer(self, text: str, qvec: np.ndarray | None, route: Route, audit: dict,
+                turns: list[Turn]) -> Reply:
         loc = route.locale
         lead = {"clinic": "clinic", "boundary": "boundary"}.get(route.name)
         try:
@@ -140,8 +142,12 @@ class Assistant:
         audit["hits"] = [{"chunk_id": h.passage.id, "score": round(h.score, 5),
                           "dense": None if h.dense is None else round(h.dense, 4)} for h in hits]
         answer: Answer | None = None
-        if best >= self.settings.min_relevance:
-            answer = self._compose(text, qvec, hits, exclude_doses=lead is not None)
+        notice = ""
+        index = self.retriever.index()
+        uncovered = uncovered_terms(text, index)
+        relevant = best >= self.settings.relevance_floor and not uncovered
+        if relevant:
+            answer, notice = self._compose(text, qvec, hits, lead is not None, turns, loc, audit, index)
         if answer is not None:
             audit["sentences"] = answer.sentences
         if lead:
@@ -151,12 +157,52 @@ class Assistant:
             resources = prompts.resources(self.settings.prompts_dir, loc) if lead == "clinic" else []
             return Reply(route.name, body, answer.citations if answer else [], resources)
         if answer is None:
-            audit["no_answer_reason"] = "below_threshold" if best < self.settings.min_relevance else "no_sentence"
+            audit["no_answer_reason"] = ("uncovered_terms" if uncovered else "below_threshold" if not relevant
+                                         else "no_sentence")
             return Reply("no_answer", self._text("no_answer", loc))
-        return Reply("answer", answer.text, answer.citations)
+        return Reply("answer", answer.text, answer.citations, notice=notice)
 
-    def _compose(self, text: str, qvec: np.ndarray, hits, exclude_doses: bool) -> Answer | None:
-        return extractive(text, qvec, hits, self.settings.max_sentences, exclude_doses)
+    @cached_property
+    def chat_model(self):
+        from bot.llm import make_chat_model
+
+        model = make_chat_model(self.settings)
+        if model is not None:
+            for name in ("llm_system", "llm_answer", "llm_fallback"):
+                prompts.text(self.settings.prompts_dir, name)
+        return model
+
+    def _compose(self, text: str, qvec: np.ndarray, hits, guarded: bool, turns: list[Turn], locale: str,
+                 audit: dict, index) -> tuple[Answer | None, str]:
+        """Extractive by default; with a chat model configured, generated and then grounded.
+
+        Boundary and clinic turns stay extractive: a personal directive is never generated."""
+        extract = extractive(text, qvec, hits, self.settings.max_sentences, exclude_doses=guarded,
+                             pool=index.pool, idf=index.idf)
+        if guarded or self.chat_model is None or not hits:
+            return extract, ""
+        from bot.grounding import ground
+        from bot.llm import build_messages, generate
+
+        t = time.perf_counter()
+        try:
+            messages = build_messages(self.settings, turns, text, hits, locale)
+            raw = generate(self.chat_model, messages, self.settings.llm_timeout)
+        except Exception as exc:  # timeouts, rate limits, connection errors: fall back, say so
+            audit["llm"] = {"error": type(exc).__name__, "fallback": "extractive"}
+            return extract, self._text("llm_fallback", locale)
+        grounded = ground(raw, hits, self.settings.get_embedder())
+        audit["llm"] = {
+            "ms": round((time.perf_counter() - t) * 1000, 1),
+            "kept": len(grounded.kept),
+            "dropped": [{"reason": c.reason, "cites": c.cites, "similarity": round(c.similarity, 3),
+                         "terms": round(c.terms, 3)} for c in grounded.dropped],
+        }
+        if not grounded.kept:
+            audit["llm"]["fallback"] = "extractive"
+            return extract, ""
+        sentences = [{"cites": c.cites, "similarity": round(c.similarity, 3)} for c in grounded.kept]
+        return Answer(grounded.text, grounded.citations, sentences), ""
 
 
 _ASSISTANTS: dict[int, Assistant] = {}

@@ -38,8 +38,8 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _blocks(lines: list[str]) -> list[str]:
-    """Paragraph blocks. A line that ends without punctuation before a capitalised line
-    (a list item or a heading-like line in plain text) is a block of its own."""
+    """Paragraph blocks. A line followed by a capitalised line is a block of its own (list
+    items and heading-like lines in plain text), unless it ends in a comma or semicolon."""
     blocks: list[str] = []
     cur: list[str] = []
     for raw in lines:
@@ -49,7 +49,7 @@ def _blocks(lines: list[str]) -> list[str]:
                 blocks.append(" ".join(cur))
                 cur = []
             continue
-        if cur and not re.search(r"[.!?:;,…\"”)]$", cur[-1]) and re.match(r"[A-Z0-9\"“(]", line):
+        if cur and not re.search(r"[,;]$", cur[-1]) and re.match(r"[A-Z0-9\"“(]", line):
             blocks.append(" ".join(cur))
             cur = []
         cur.append(line)

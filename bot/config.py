@@ -60,7 +60,7 @@ class Settings:
     log_messages: bool = False
     top_k: int = 6
     max_sentences: int = 4
-    min_relevance: float = 0.42
+    min_relevance: float | None = None  # None: the calibrated value in bot/data
     max_message_chars: int = 4000
     embedder: Any = field(default=None, compare=False, repr=False)
     chat_model: Any = field(default=None, compare=False, repr=False)
@@ -95,6 +95,14 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    @property
+    def relevance_floor(self) -> float:
+        if self.min_relevance is not None:
+            return self.min_relevance
+        from bot.retrieve import calibrated_min_relevance
+
+        return calibrated_min_relevance()
 
     def get_embedder(self):
         """The injected embedder, or the bundled MiniLM (loaded once per process)."""

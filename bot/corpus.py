@@ -27,6 +27,16 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,80}$")
 FRONT_RE = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n?(.*)\Z", re.S)
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so a bad date is reported with its field name."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _date(path: str, meta: dict[str, Any], field: str) -> dt.date:
     value = meta.get(field)
     if isinstance(value, dt.datetime):
@@ -91,7 +101,7 @@ def load_file(path: Path) -> Document:
     if not match:
         raise CorpusError(name, "front matter", "missing: the file must start with a '---' YAML block")
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.load(match.group(1), Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise CorpusError(name, "front matter", f"invalid YAML: {str(exc).splitlines()[0]}") from None
     meta = validate(name, meta)

@@ -6,18 +6,24 @@ generation and refreshed when ingest flips the manifest.
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from pathlib import Path
 
 import numpy as np
 
+from bot.answer import content_words
 from bot.chunk import embed_text
 from bot.config import Settings
 from bot.store import Store, fetch_all
 from bot.types import Hit, Passage
 
 RRF_K = 60
+THRESHOLDS = Path(__file__).parent / "data" / "retrieval_thresholds.json"
 CANDIDATES = 20
 MAX_PER_SOURCE = 2
 
@@ -33,6 +39,13 @@ class Index:
     tokenizer: object
     sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     collection: object = None  # the generation's Chroma passages collection, for dense search
+    idf: dict[str, float] = field(default_factory=dict)  # content-word rarity, for sentence overlap
+    vocab: frozenset[str] = frozenset()
+
+    @cached_property
+    def pool(self) -> list[Hit]:
+        """Every passage as a Hit: where qualifiers for popular-article claims are looked for."""
+        return [Hit(p, 0.0, None, None, self.sentence_vectors.get(pid)) for pid, p in self.passages.items()]
 
     @property
     def corpus_hash(self) -> str:
@@ -68,7 +81,13 @@ def load_index(store: Store) -> Index:
         tokens = tokenizer.tokenize([embed_text(passages[p]) for p in order], return_as="ids",
                                     show_progress=False)
         bm25.index(tokens, show_progress=False)
-    return Index(manifest, passages, order, bm25, tokenizer, vectors, pas_col)
+    df: dict[str, int] = {}
+    for p in passages.values():
+        for w in content_words(f"{p.meta.get('title', '')} {p.section} {p.text}"):
+            df[w] = df.get(w, 0) + 1
+    n = max(1, len(passages))
+    idf = {w: math.log(1 + n / c) for w, c in df.items()}
+    return Index(manifest, passages, order, bm25, tokenizer, vectors, pas_col, idf, frozenset(df))
 
 
 class Retriever:
@@ -134,3 +153,38 @@ class Retriever:
                 break
         best = max(dense.values(), default=0.0)
         return hits, best
+
+
+# Chat shorthand that is not a topic word, so never counts as an uncovered term.
+SHORTHAND = frozenset("ppl pls plz thx u ur r im ive id dont doesnt didnt cant wont isnt arent whats hows "
+                      "wanna gonna gotta ok okay hi hello hey".split())
+
+
+def uncovered_terms(query: str, index: Index, max_zipf: float = 3.8) -> list[str]:
+    """Specific words of the query that the corpus never uses (a drug, a condition, a place
+    the sources do not cover). Common English words and near-misspellings of corpus words
+    do not count, so only a question about something the corpus lacks is flagged."""
+    import difflib
+
+    from wordfreq import zipf_frequency
+
+    out = []
+    for word in content_words(query):
+        if word in index.vocab or word in SHORTHAND or word.isdigit() or len(word) < 4:
+            continue
+        if any(v.startswith(word[:6]) for v in index.vocab if len(word) >= 6):
+            continue  # inflections: dissociate / dissociation
+        if zipf_frequency(word, "en") >= max_zipf:
+            continue
+        if difflib.get_close_matches(word, index.vocab, n=1, cutoff=0.84):
+            continue  # a typo of a word the corpus uses
+        out.append(word)
+    return out
+
+
+@lru_cache(maxsize=1)
+def calibrated_min_relevance(default: float = 0.3) -> float:
+    """The dense-similarity floor chosen by evals/calibrate_retrieval.py."""
+    if THRESHOLDS.is_file():
+        return float(json.loads(THRESHOLDS.read_text())["min_relevance"])
+    return default
