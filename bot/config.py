@@ -65,6 +65,10 @@ class Settings:
     embedder: Any = field(default=None, compare=False, repr=False)
     chat_model: Any = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        for name in ("data_dir", "corpus_dir", "prompts_dir"):  # accept str as well as Path
+            object.__setattr__(self, name, Path(getattr(self, name)))
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Build Settings from environment variables (BOT_*), then apply overrides."""

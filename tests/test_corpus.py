@@ -117,3 +117,20 @@ def test_bundled_passages_fit_the_model(embedder):
             assert len(p.text.split()) <= MAX_WORDS + 60, p.id
             assert embedder.count_tokens(embed_text(p)) <= 250, p.id
             assert p.meta["source_id"] == doc.id and p.meta["url"] and p.meta["reviewed_on"]
+
+
+def test_no_bundled_document_is_past_its_review_date():
+    """A document past review_by must be re-checked against its sources before patients see it."""
+    import datetime as dt
+
+    overdue = [d.id for d in load_corpus(ROOT / "corpus")
+               if dt.date.fromisoformat(d.meta["review_by"]) < dt.date.today()]
+    assert not overdue, f"re-review these documents and move review_by: {overdue}"
+
+
+def test_popular_article_is_labelled_and_has_a_claims_check():
+    docs = {d.id: d for d in load_corpus(ROOT / "corpus")}
+    popular = [d for d in docs.values() if d.source_type == "popular_article"]
+    assert len(popular) == 1
+    assert "popular-article-claims-check" in docs
+    assert docs["popular-article-claims-check"].source_type != "popular_article"
