@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 
 from bot import prompts
 from bot.answer import Answer, extractive
+from bot.audit import record as record_audit
 from bot.config import Settings
 from bot.errors import StoreUnavailable
 from bot.retrieve import Retriever, uncovered_terms
@@ -73,7 +75,34 @@ class Assistant:
         except Exception:  # the screen's rule layer still works without the model
             return None
 
-    def respond(self, history: Sequence[Any] | None, message: Any, locale: str | None = None) -> Reply:
+    def stream(self, history: Sequence[Any] | None, message: Any, locale: str | None = None
+               ) -> Iterator[str | Reply]:
+        """Like respond(), for a live display: yields each generated sentence once it has
+        passed the grounding check, then the final Reply (which is what to keep and show;
+        it may differ, e.g. the extractive fallback). Without a chat model it yields only
+        the Reply."""
+        if self.chat_model is None:
+            yield self.respond(history, message, locale)
+            return
+        q: queue.Queue = queue.Queue()
+
+        def work() -> None:
+            try:
+                q.put(self.respond(history, message, locale, on_sentence=q.put))
+            except BaseException as exc:  # surfaced in the caller's thread below
+                q.put(exc)
+
+        threading.Thread(target=work, daemon=True).start()
+        while True:
+            item = q.get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if isinstance(item, Reply):
+                return
+
+    def respond(self, history: Sequence[Any] | None, message: Any, locale: str | None = None,
+                on_sentence=None) -> Reply:
         from bot.guard import screen
 
         t0 = time.perf_counter()
@@ -102,13 +131,15 @@ class Assistant:
         elif route.name == "out_of_scope":
             reply = Reply("out_of_scope", self._text("out_of_scope", route.locale))
         else:
-            reply = self._answer(text, qvec, route, audit, turns)
+            reply = self._answer(text, qvec, route, audit, turns, on_sentence)
         if route.name != "crisis" and "past_history" in route.flags:
             reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
         audit["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         reply.audit = {**audit, **reply.audit}
         reply.audit["route"] = reply.route
+        if self.settings.audit_log:
+            record_audit(self.settings, reply, text)
         return reply
 
     def _crisis(self, route: Route) -> Reply:
@@ -121,7 +152,7 @@ class Assistant:
         )
 
     def _answer(self, text: str, qvec: np.ndarray | None, route: Route, audit: dict,
-                turns: list[Turn]) -> Reply:
+                turns: list[Turn], on_sentence=None) -> Reply:
         loc = route.locale
         lead = {"clinic": "clinic", "boundary": "boundary"}.get(route.name)
         try:
@@ -147,7 +178,8 @@ class Assistant:
         uncovered = uncovered_terms(text, index)
         relevant = best >= self.settings.relevance_floor and not uncovered
         if relevant:
-            answer, notice = self._compose(text, qvec, hits, lead is not None, turns, loc, audit, index)
+            answer, notice = self._compose(text, qvec, hits, lead is not None, turns, loc, audit, index,
+                                           on_sentence)
         if answer is not None:
             audit["sentences"] = answer.sentences
         if lead:
@@ -173,7 +205,7 @@ class Assistant:
         return model
 
     def _compose(self, text: str, qvec: np.ndarray, hits, guarded: bool, turns: list[Turn], locale: str,
-                 audit: dict, index) -> tuple[Answer | None, str]:
+                 audit: dict, index, on_sentence=None) -> tuple[Answer | None, str]:
         """Extractive by default; with a chat model configured, generated and then grounded.
 
         Boundary and clinic turns stay extractive: a personal directive is never generated."""
@@ -181,17 +213,28 @@ class Assistant:
                              pool=index.pool, idf=index.idf)
         if guarded or self.chat_model is None or not hits:
             return extract, ""
-        from bot.grounding import ground
-        from bot.llm import build_messages, generate
+        from bot.grounding import Grounder, split_generated
+        from bot.llm import build_messages, generate, stream_sentences
 
         t = time.perf_counter()
+        grounder = Grounder(hits, self.settings.get_embedder())
+        shown: list[str] = []
         try:
             messages = build_messages(self.settings, turns, text, hits, locale)
-            raw = generate(self.chat_model, messages, self.settings.llm_timeout)
+            if on_sentence is None:
+                sentences = split_generated(generate(self.chat_model, messages, self.settings.llm_timeout))
+            else:
+                sentences = stream_sentences(self.chat_model, messages, self.settings.llm_timeout)
+            for sentence in sentences:  # each is checked before anyone sees it
+                out = grounder.feed(sentence)
+                if out is not None:
+                    shown.append(out)
+                    if on_sentence is not None:
+                        on_sentence(out)
         except Exception as exc:  # timeouts, rate limits, connection errors: fall back, say so
             audit["llm"] = {"error": type(exc).__name__, "fallback": "extractive"}
             return extract, self._text("llm_fallback", locale)
-        grounded = ground(raw, hits, self.settings.get_embedder())
+        grounded = grounder.result(shown)
         audit["llm"] = {
             "ms": round((time.perf_counter() - t) * 1000, 1),
             "kept": len(grounded.kept),

@@ -42,6 +42,7 @@ class Settings:
     locale: default crisis-resource locale (BOT_LOCALE): en-US, en-GB, en-CA, en-AU, es-US.
     llm: optional generative answering (BOT_LLM=ollama:MODEL | openai:MODEL | fake:FILE).
     log_messages: store message text in logs and feedback (BOT_LOG_MESSAGES=1); off by default.
+    audit_log: append each turn's decision to data_dir/audit.jsonl (BOT_AUDIT_LOG=0 turns it off).
     min_relevance: dense cosine similarity under which retrieval says it has no vetted source.
     embedder / chat_model: injected objects (fakes in tests); built lazily when None.
     """
@@ -58,6 +59,7 @@ class Settings:
     llm_api_key: str | None = None
     llm_timeout: float = 30.0
     log_messages: bool = False
+    audit_log: bool = True
     top_k: int = 6
     max_sentences: int = 4
     min_relevance: float | None = None  # None: the calibrated value in bot/data
@@ -92,6 +94,8 @@ class Settings:
         if env.get("BOT_LLM_TIMEOUT"):
             kwargs["llm_timeout"] = float(env["BOT_LLM_TIMEOUT"])
         kwargs["log_messages"] = _flag(env.get("BOT_LOG_MESSAGES"))
+        if env.get("BOT_AUDIT_LOG"):
+            kwargs["audit_log"] = _flag(env["BOT_AUDIT_LOG"])
         if env.get("BOT_MIN_RELEVANCE"):
             kwargs["min_relevance"] = float(env["BOT_MIN_RELEVANCE"])
         kwargs.update(overrides)

@@ -120,18 +120,38 @@ class Grounded:
     dropped: list[Checked] = field(default_factory=list)
 
 
+class Grounder:
+    """Checks generated sentences one at a time (so a stream can show each as it passes)
+    and renumbers the surviving citations from 1 in order of first use."""
+
+    def __init__(self, hits: list[Hit], embedder, th: Thresholds | None = None):
+        self.hits, self.embedder, self.th = hits, embedder, th or thresholds()
+        self.kept: list[Checked] = []
+        self.dropped: list[Checked] = []
+        self.renumber: dict[int, int] = {}
+
+    def feed(self, sentence: str) -> str | None:
+        """The sentence as it may be shown (escaped, renumbered), or None if it is dropped."""
+        plain = strip_citations(sentence)
+        if not plain:
+            return None
+        vector = self.embedder.encode([plain])[0]
+        checked = check(sentence, vector, self.hits, self.th)
+        if not checked.ok:
+            self.dropped.append(checked)
+            return None
+        self.kept.append(checked)
+        for n in checked.cites:
+            self.renumber.setdefault(n, len(self.renumber) + 1)
+        return escape_md(checked.text) + " " + "".join(f"[{self.renumber[n]}]" for n in checked.cites)
+
+    def result(self, shown: list[str]) -> Grounded:
+        citations = [citation(new, self.hits[old - 1].passage) for old, new in self.renumber.items()]
+        return Grounded(" ".join(shown), citations, self.kept, self.dropped)
+
+
 def ground(text: str, hits: list[Hit], embedder, th: Thresholds | None = None) -> Grounded:
     """Keep the supported sentences of generated text, renumber their citations from 1."""
-    th = th or thresholds()
-    sentences = split_generated(text)
-    plains = [strip_citations(s) for s in sentences]
-    vectors = embedder.encode(plains) if plains else []
-    checked = [check(s, vectors[i] if len(plains) else None, hits, th) for i, s in enumerate(sentences)]
-    kept = [c for c in checked if c.ok]
-    renumber: dict[int, int] = {}
-    for c in kept:
-        for n in c.cites:
-            renumber.setdefault(n, len(renumber) + 1)
-    parts = [escape_md(c.text) + " " + "".join(f"[{renumber[n]}]" for n in c.cites) for c in kept]
-    citations = [citation(new, hits[old - 1].passage) for old, new in renumber.items()]
-    return Grounded(" ".join(parts), citations, kept, [c for c in checked if not c.ok])
+    grounder = Grounder(hits, embedder, th)
+    shown = [out for s in split_generated(text) if (out := grounder.feed(s)) is not None]
+    return grounder.result(shown)

@@ -151,7 +151,19 @@ def generate(model: BaseChatModel, messages: list[BaseMessage], timeout: float) 
     return content if isinstance(content, str) else " ".join(str(c) for c in content)
 
 
-def stream_text(model: BaseChatModel, messages: list[BaseMessage]) -> Iterator[str]:
+def stream_sentences(model: BaseChatModel, messages: list[BaseMessage], timeout: float) -> Iterator[str]:
+    """Complete sentences of a streamed completion, each as soon as the next one begins."""
+    from bot.grounding import split_generated
+
+    deadline = time.monotonic() + timeout
+    buffer = ""
     for chunk in model.stream(messages):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"model stream ran past {timeout:g}s")
         content = chunk.content
-        yield content if isinstance(content, str) else "".join(str(c) for c in content)
+        buffer += content if isinstance(content, str) else "".join(str(c) for c in content)
+        parts = split_generated(buffer)
+        if len(parts) > 1:
+            yield from parts[:-1]
+            buffer = parts[-1]
+    yield from split_generated(buffer)

@@ -84,3 +84,19 @@ def test_audit_holds_decisions_not_words(bot):
 
 def test_off_topic_is_out_of_scope(bot):
     assert bot.respond([], "What's a good recipe for banana bread?").route in {"out_of_scope", "no_answer"}
+
+
+def test_audit_log_has_no_message_text_unless_operator_turns_it_on(fixture_settings, tmp_path):
+    message = "What did the veterans trial find about placebo?"
+    private = Assistant(fixture_settings.with_(data_dir=fixture_settings.data_dir))
+    log = fixture_settings.data_dir / "audit.jsonl"
+    before = log.read_text().splitlines() if log.exists() else []
+    private.respond([], message)
+    new = log.read_text().splitlines()[len(before):]
+    assert len(new) == 1
+    entry = json.loads(new[0])
+    assert entry["route"] == "answer" and entry["audit"]["corpus_hash"] and entry["citations"]
+    assert message not in new[0] and "message" not in entry
+    loud = Assistant(fixture_settings.with_(log_messages=True))
+    loud.respond([], message)
+    assert json.loads(log.read_text().splitlines()[-1])["message"] == message

@@ -146,3 +146,20 @@ def test_cli_with_fake_llm_shows_only_the_supported_sentence(corpus_settings, tm
     assert data["route"] == "answer" and "midazolam" in data["text"].lower()
     assert "Stanford" not in data["text"] and "[1]" in data["text"]
     assert data["audit"]["llm"]["dropped"]
+
+
+def test_stream_yields_only_checked_sentences_then_the_reply(fixture_settings, tmp_path):
+    hits = hits_for(fixture_settings, QUESTION)
+    supported = hits[0].passage.sentences[0].rstrip(".")
+    bot, _ = assistant(fixture_settings, tmp_path, {"text": f"{INVENTED} [1]. {supported} [1]."})
+    items = list(bot.stream([], QUESTION))
+    reply = items[-1]
+    shown = items[:-1]
+    assert reply.route == "answer" and len(shown) == 1
+    assert "Stanford" not in shown[0] and shown[0].endswith("[1]")
+    assert shown[0] in reply.text
+
+
+def test_stream_without_model_yields_the_reply(fixture_settings):
+    items = list(Assistant(fixture_settings).stream([], QUESTION))
+    assert len(items) == 1 and items[0].route == "answer"
