@@ -23,6 +23,7 @@ MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 # Sentence score weights (tuned on evals/sets/retrieval_gold.jsonl with evals/calibrate_retrieval.py).
 W_SENTENCE, W_CONTEXT, W_OVERLAP, W_RANK = 0.6, 0.3, 0.1, 0.015
 FLOOR = 0.3  # below this a sentence does not answer the question
+WEAK = 0.48  # a best sentence under this must share a telling word with the question
 WINDOW = 0.1  # how far below the best sentence a further sentence may score
 DUPLICATE = 0.92  # cosine above which two sentences say the same thing
 QUALIFIER_MIN = 0.5  # similarity a stronger source needs to qualify a popular claim
@@ -115,6 +116,8 @@ def select(query: str, qvec: np.ndarray, hits: list[Hit], max_sentences: int = 4
     cands = sorted(_candidates(query, qvec, hits, exclude_doses, idf), key=lambda c: c.score, reverse=True)
     if not cands or cands[0].score < FLOOR:
         return []
+    if cands[0].score < WEAK and _overlap(content_words(query), content_words(cands[0].text), idf) < 0.1:
+        return []  # a weak best sentence that shares no telling word with the question
     best = cands[0].score
     chosen: list[Candidate] = []
     for c in cands:

@@ -31,12 +31,12 @@ def _read(path: Path) -> str:
 
 
 def text(prompts_dir: Path, name: str, locale: str = DEFAULT_LOCALE) -> str:
-    """prompts/<name>.<lang>.md if it exists for the locale's language, else prompts/<name>.md."""
-    lang = language(locale)
-    localized = Path(prompts_dir) / f"{name}.{lang}.md"
-    if localized.is_file():
-        return _read(localized)
-    return _read(Path(prompts_dir) / f"{name}.md")
+    """The most specific of prompts/<name>.<locale>.md, <name>.<lang>.md and <name>.md."""
+    for suffix in (f".{normalize_locale(locale)}", f".{language(locale)}", ""):
+        path = Path(prompts_dir) / f"{name}{suffix}.md"
+        if path.is_file():
+            return _read(path)
+    return _read(Path(prompts_dir) / f"{name}.md")  # raises PromptMissing
 
 
 def normalize_locale(locale: str | None) -> str:
