@@ -1,0 +1,215 @@
+"""Reading test sets: JSONL or CSV lines into checked items, and malformed lines into reports.
+
+A malformed line (bad JSON, an unknown expect value, empty text or turns, a duplicate id,
+a wrongly typed field) never stops a run: it is returned as a `Malformed` record that
+names the file and the line, and every other line still runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+EXPECTS = ("crisis", "not_crisis", "clinic", "boundary", "out_of_scope", "answer", "no_answer")
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+CSV_SUFFIXES = (".csv",)
+TURN_SEP = "||"  # CSV: turns in one cell
+LIST_SEP = "|"  # CSV: expect_any and tags in one cell
+
+
+@dataclass
+class Item:
+    """One test case, ready to send to respond()."""
+
+    id: Any
+    expect: str
+    history: list[Any]  # earlier turns: strings (user) or {"role", "text"} dicts
+    message: str
+    source: str  # "file:line"
+    raw: dict[str, Any]  # the input object as read (other keys kept for the results)
+    expect_any: list[str] | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Malformed:
+    file: str
+    line: int
+    error: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "error": self.error}
+
+
+class InputFileError(Exception):
+    """A set file that cannot be read at all (missing, unknown format): a usage error."""
+
+
+def _string_list(value: Any, name: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"'{name}' must be a list of strings")
+    out = [v.strip() for v in value if v.strip()]
+    return out
+
+
+def _turn_text(turn: Any) -> str:
+    if isinstance(turn, str):
+        return turn
+    if isinstance(turn, dict):
+        return str(turn.get("text", turn.get("content", "")) or "")
+    raise ValueError("each turn must be a string or an object with 'text'")
+
+
+def check_item(obj: Any, source: str, default_id: str) -> Item:
+    """Validate one decoded line. Raises ValueError with a message for the person fixing the set."""
+    if not isinstance(obj, dict):
+        raise ValueError("each line must be a JSON object")
+    expect = obj.get("expect")
+    if not isinstance(expect, str) or not expect.strip():
+        raise ValueError(f"missing 'expect' (one of {', '.join(EXPECTS)})")
+    expect = expect.strip().lower()
+    if expect not in EXPECTS:
+        raise ValueError(f"unknown expect {obj.get('expect')!r} (one of {', '.join(EXPECTS)})")
+    item_id = obj.get("id")
+    if item_id is None or (isinstance(item_id, str) and not item_id.strip()):
+        item_id = default_id
+    elif not isinstance(item_id, str | int) or isinstance(item_id, bool):
+        raise ValueError("'id' must be a string or an integer")
+
+    turns = obj.get("turns")
+    if turns is not None and turns != "":
+        if not isinstance(turns, list) or not turns:
+            raise ValueError("'turns' must be a non-empty list")
+        texts = [_turn_text(t) for t in turns]
+        last = turns[-1]
+        if isinstance(last, dict) and last.get("role") == "assistant":
+            raise ValueError("the last turn must be the user's")
+        if not texts[-1].strip():
+            raise ValueError("empty text in the last turn")
+        history = list(turns[:-1])
+        message = texts[-1]
+    elif "text" in obj:
+        if not isinstance(obj["text"], str):
+            raise ValueError("'text' must be a string")
+        if not obj["text"].strip():
+            raise ValueError("empty text")
+        history, message = [], obj["text"]
+    else:
+        raise ValueError("needs 'text' or a non-empty 'turns' list")
+
+    expect_any = _string_list(obj.get("expect_any"), "expect_any")
+    if expect_any is not None and not expect_any:
+        expect_any = None  # an empty list asks for nothing
+    tags = _string_list(obj.get("tags"), "tags") or []
+    return Item(item_id, expect, history, message, source, obj, expect_any, tags)
+
+
+def _jsonl_rows(path: Path):
+    with open(path, encoding="utf-8-sig") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield lineno, None, f"bad JSON: {exc.msg} (column {exc.colno})"
+                continue
+            yield lineno, obj, None
+
+
+def _split(cell: str | None, sep: str) -> list[str]:
+    return [p.strip() for p in (cell or "").split(sep) if p.strip()]
+
+
+def csv_row_to_obj(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row with the JSONL columns: turns split on '||', expect_any and tags on '|'."""
+    obj: dict[str, Any] = {}
+    for key, value in row.items():
+        if key is None:  # more cells than headers
+            raise ValueError("more cells than columns in the header")
+        key = key.strip()
+        value = "" if value is None else value
+        if key == "turns":
+            if value.strip():
+                obj["turns"] = [t.strip() for t in value.split(TURN_SEP)]
+        elif key in ("expect_any", "tags"):
+            if value.strip():
+                obj[key] = _split(value, LIST_SEP)
+        elif key == "id":
+            if value.strip():
+                obj["id"] = value.strip()
+        else:
+            obj[key] = value
+    if "turns" in obj and not obj.get("text", "").strip():
+        obj.pop("text", None)
+    return obj
+
+
+def _csv_rows(path: Path):
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames:
+            return
+        if "expect" not in [f.strip() for f in reader.fieldnames]:
+            yield 1, None, "the CSV header needs an 'expect' column"
+            return
+        last = reader.line_num  # the header's last line
+        for row in reader:
+            start, last = last + 1, reader.line_num
+            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
+                continue
+            try:
+                yield start, csv_row_to_obj(row), None
+            except ValueError as exc:
+                yield start, None, str(exc)
+
+
+def file_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    raise InputFileError(f"{path}: unknown set format (use .jsonl or .csv)")
+
+
+def load_sets(paths: list[Path]) -> tuple[list[Item], list[Malformed]]:
+    """Every valid item of every file, in order, and every malformed line. Ids are unique
+    across the whole run; a repeated id is malformed and the first one is kept."""
+    for path in paths:
+        if not path.is_file():
+            raise InputFileError(f"{path}: no such file")
+        file_kind(path)
+    items: list[Item] = []
+    bad: list[Malformed] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        rows = _jsonl_rows(path) if file_kind(path) == "jsonl" else _csv_rows(path)
+        name = str(path)
+        for lineno, obj, error in rows:
+            if error is None:
+                try:
+                    item = check_item(obj, f"{name}:{lineno}", f"{path.stem}:{lineno}")
+                except ValueError as exc:
+                    error = str(exc)
+                else:
+                    key = str(item.id)
+                    if key in seen:
+                        error = f"duplicate id {item.id!r} (first at {seen[key]})"
+                    else:
+                        seen[key] = item.source
+                        items.append(item)
+                        continue
+            bad.append(Malformed(name, lineno, error))
+    return items, bad
