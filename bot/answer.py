@@ -129,7 +129,28 @@ def select(query: str, qvec: np.ndarray, hits: list[Hit], max_sentences: int = 4
     popular = [c for c in chosen if c.passage.meta.get("source_type") == "popular_article"]
     if popular:
         chosen.extend(_qualifiers(popular, qvec, pool or hits, chosen, exclude_doses))
-    return chosen
+    return _with_continuations(chosen, exclude_doses)
+
+
+RESTATES_RE = re.compile(r"\bpopular (?:\w+ )?article (?:says|claims|mentions|states|suggests)\b", re.I)
+
+
+def _with_continuations(chosen: list[Candidate], exclude_doses: bool) -> list[Candidate]:
+    """A sentence that restates the popular article's claim is only half a point: the
+    next sentence of its passage is where the stronger source answers it, so it comes too."""
+    taken = {(c.passage.id, c.idx) for c in chosen}
+    out = list(chosen)
+    for c in chosen:
+        nxt = c.idx + 1
+        if (RESTATES_RE.search(c.text) and c.passage.meta.get("source_type") != "popular_article"
+                and not re.search(r"\bbut\b|\bhowever\b", c.text, re.I)
+                and nxt < len(c.passage.sentences) and (c.passage.id, nxt) not in taken):
+            text = c.passage.sentences[nxt]
+            if exclude_doses and DOSE_RE.search(text):
+                continue
+            taken.add((c.passage.id, nxt))
+            out.append(Candidate(c.passage, nxt, text, c.vector, c.score, c.rank))
+    return out
 
 
 def _qualifiers(popular: list[Candidate], qvec: np.ndarray, hits: list[Hit], chosen: list[Candidate],
