@@ -4,7 +4,7 @@ supported by that passage, or it is dropped.
 Support = embedding similarity to the closest sentence of a cited passage, plus
 agreement on numbers (every number in the sentence occurs in a cited passage) and on
 key terms (most content words occur there). Thresholds are calibrated by
-evals/calibrate_grounding.py on evals/calibration/grounding.jsonl.
+evals/calibrate_grounding.py on evals/sets/grounding/calibration.jsonl.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m evals.calibrate_grounding [--write]
 
-Each line of evals/calibration/grounding.jsonl pairs a sentence with the corpus
+Each line of evals/sets/grounding/calibration.jsonl pairs a sentence with the corpus
 document it cites and a label (supported or not). For every example this finds the
 document's passage the sentence is closest to (as a model citing [n] would), computes
 the two support features bot.grounding uses (best sentence similarity, key-term share),
@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.corpus import load_corpus
 from bot.grounding import THRESHOLDS, Thresholds, numbers_agree, term_support
 
-SET = Path(__file__).parent / "calibration" / "grounding.jsonl"
+SET = Path(__file__).parent / "sets" / "grounding" / "calibration.jsonl"
 
 
 def features(settings: Settings) -> list[dict]:
