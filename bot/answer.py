@@ -25,7 +25,7 @@ W_SENTENCE, W_CONTEXT, W_OVERLAP, W_RANK = 0.6, 0.3, 0.1, 0.015
 FLOOR = 0.3  # below this a sentence does not answer the question
 WEAK = 0.48  # a best sentence under this must share a telling word with the question
 WINDOW = 0.1  # how far below the best sentence a further sentence may score
-DUPLICATE = 0.92  # cosine above which two sentences say the same thing
+DUPLICATE = 0.88  # cosine above which two sentences say the same thing
 QUALIFIER_MIN = 0.5  # similarity a stronger source needs to qualify a popular claim
 
 
@@ -132,6 +132,8 @@ def select(query: str, qvec: np.ndarray, hits: list[Hit], max_sentences: int = 4
     return _with_continuations(chosen, exclude_doses)
 
 
+CONTRAST_RE = re.compile(r"\b(?:but|not|no|however|only|mixed|faded|cannot|unclear|experimental|out of date)\b",
+                         re.I)
 RESTATES_RE = re.compile(r"\bpopular (?:\w+ )?article (?:says|claims|mentions|states|suggests)\b", re.I)
 
 
@@ -155,25 +157,28 @@ def _with_continuations(chosen: list[Candidate], exclude_doses: bool) -> list[Ca
 
 def _qualifiers(popular: list[Candidate], qvec: np.ndarray, hits: list[Hit], chosen: list[Candidate],
                 exclude_doses: bool) -> list[Candidate]:
-    """For each popular-article sentence, the closest sentence from a stronger source."""
+    """For each popular-article sentence, the stronger-source sentence that best speaks to
+    both that claim and the question; the claims check, which answers the article point by
+    point, is preferred."""
     taken = {(c.passage.id, c.idx) for c in chosen}
     extra: list[Candidate] = []
     for pop in popular:
-        if any(c.passage.meta.get("source_type") != "popular_article" and float(c.vector @ pop.vector) >= QUALIFIER_MIN
-               for c in chosen):
-            continue  # a stronger source on the same point is already shown
         best: Candidate | None = None
         for rank, hit in enumerate(hits):
             if hit.passage.meta.get("source_type") == "popular_article" or hit.sentence_vectors is None:
                 continue
             sims = hit.sentence_vectors @ pop.vector
             for i, s in enumerate(hit.passage.sentences):
-                if (hit.passage.id, i) in taken or (exclude_doses and DOSE_RE.search(s)):
+                if float(sims[i]) < QUALIFIER_MIN or (exclude_doses and DOSE_RE.search(s)):
                     continue
-                score = 0.6 * float(sims[i]) + 0.4 * float(hit.sentence_vectors[i] @ qvec)
-                if float(sims[i]) >= QUALIFIER_MIN and (best is None or score > best.score):
+                score = 0.5 * float(sims[i]) + 0.5 * float(hit.sentence_vectors[i] @ qvec)
+                if "popular" in s.lower():
+                    score += 0.1
+                if CONTRAST_RE.search(s):
+                    score += 0.1  # a qualifier limits the claim; agreeing with it adds nothing
+                if best is None or score > best.score:
                     best = Candidate(hit.passage, i, s, hit.sentence_vectors[i], score, rank)
-        if best:
+        if best and (best.passage.id, best.idx) not in taken:
             taken.add((best.passage.id, best.idx))
             extra.append(best)
     return extra

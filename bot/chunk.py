@@ -123,7 +123,7 @@ def chunk_document(doc: Document, max_words: int = MAX_WORDS) -> list[Passage]:
         for part_no, part in enumerate(_pack(sentences, max_words)):
             text = " ".join(part)
             digest = hashlib.sha256(
-                f"{doc.content_hash}\n{heading}\n{text}".encode()
+                f"{EMBED_SCHEME}\n{doc.content_hash}\n{heading}\n{text}".encode()
             ).hexdigest()[:16]
             pmeta = dict(base, section=heading, position=position * 100 + part_no)
             passages.append(Passage(
@@ -137,6 +137,15 @@ def chunk_document(doc: Document, max_words: int = MAX_WORDS) -> list[Passage]:
     return passages
 
 
+# Bump when embed_text changes: it is part of every passage id, so a re-ingest re-embeds.
+EMBED_SCHEME = "2"
+KIND = {"rct": "Randomised trial", "meta_analysis": "Meta-analysis", "guideline": "Guideline",
+        "regulatory_label": "Drug label", "review": "Review", "patient_education": "Patient information",
+        "popular_article": "Popular article", "crisis_resource": "Crisis help"}
+
+
 def embed_text(p: Passage) -> str:
-    """What the model sees for a passage: title and section give the passage its context."""
-    return f"{p.meta['title']}. {p.section}. {p.text}"
+    """What the model and BM25 see for a passage: the kind of source, its title and section
+    give the passage context ("what does the popular article say ..." finds the article)."""
+    kind = KIND.get(str(p.meta.get("source_type")), "Source")
+    return f"{kind}: {p.meta['title']}. {p.section}. {p.text}"
