@@ -22,7 +22,7 @@ MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
 
 # Sentence score weights (tuned on evals/sets/retrieval_gold.jsonl with evals/calibrate_retrieval.py).
 W_SENTENCE, W_CONTEXT, W_OVERLAP, W_RANK = 0.6, 0.3, 0.1, 0.015
-FLOOR = 0.3  # below this a sentence does not answer the question
+FLOOR = 0.35  # below this a sentence does not answer the question
 WEAK = 0.48  # a best sentence under this must share a telling word with the question
 WINDOW = 0.1  # how far below the best sentence a further sentence may score
 DUPLICATE = 0.88  # cosine above which two sentences say the same thing

@@ -22,7 +22,7 @@ from bot.answer import Answer, extractive
 from bot.audit import record as record_audit
 from bot.config import Settings
 from bot.errors import StoreUnavailable
-from bot.retrieve import Retriever, uncovered_terms
+from bot.retrieve import Retriever, clinic_logistics, uncovered_terms
 from bot.types import Reply, Route, Turn
 
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
@@ -175,7 +175,7 @@ class Assistant:
         answer: Answer | None = None
         notice = ""
         index = self.retriever.index()
-        uncovered = uncovered_terms(text, index)
+        uncovered = uncovered_terms(text, index) or (["clinic_logistics"] if clinic_logistics(text) else [])
         relevant = best >= self.settings.relevance_floor and not uncovered
         if relevant:
             answer, notice = self._compose(text, qvec, hits, lead is not None, turns, loc, audit, index,
@@ -196,6 +196,8 @@ class Assistant:
 
     @cached_property
     def chat_model(self):
+        if self.settings.chat_model is None and not self.settings.llm:
+            return None  # do not import LangChain on the default, extractive path
         from bot.llm import make_chat_model
 
         model = make_chat_model(self.settings)

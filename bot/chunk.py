@@ -138,7 +138,7 @@ def chunk_document(doc: Document, max_words: int = MAX_WORDS) -> list[Passage]:
 
 
 # Bump when embed_text changes: it is part of every passage id, so a re-ingest re-embeds.
-EMBED_SCHEME = "2"
+EMBED_SCHEME = "3"
 KIND = {"rct": "Randomised trial", "meta_analysis": "Meta-analysis", "guideline": "Guideline",
         "regulatory_label": "Drug label", "review": "Review", "patient_education": "Patient information",
         "popular_article": "Popular article", "crisis_resource": "Crisis help"}

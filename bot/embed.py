@@ -51,6 +51,34 @@ class MiniLMEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(self.model.tokenizer.tokenize(text))
 
+    def encode_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass per text gives both its vector and a vector per character span
+        (a sentence inside a passage): the mean of the token embeddings inside the span.
+
+        The text vector equals encode() (mean over all tokens, normalised); the span vectors
+        are the same pooling over fewer tokens, so sentences cost no extra model pass."""
+        import torch
+
+        with self._lock:
+            tokens = self.model.encode(list(texts), batch_size=self.batch_size, output_value="token_embeddings",
+                                       convert_to_numpy=False, show_progress_bar=False)
+        tok = self.model.tokenizer
+        text_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_vecs: list[np.ndarray] = []
+        for i, (text, emb) in enumerate(zip(texts, tokens, strict=True)):
+            emb = emb.float().cpu()
+            offsets = tok(text, return_offsets_mapping=True, truncation=True,
+                          max_length=self.model.max_seq_length)["offset_mapping"]
+            text_vecs[i] = torch.nn.functional.normalize(emb.mean(dim=0), dim=0).numpy()
+            rows = []
+            for start, end in spans[i]:
+                idx = [j for j, (a, b) in enumerate(offsets[: emb.shape[0]]) if b > a and a >= start and b <= end]
+                pooled = emb[idx].mean(dim=0) if idx else emb.mean(dim=0)
+                rows.append(torch.nn.functional.normalize(pooled, dim=0).numpy())
+            span_vecs.append(np.asarray(rows, dtype=np.float32).reshape(len(rows), self.dim))
+        return text_vecs, span_vecs
+
 
 @lru_cache(maxsize=1)
 def default_embedder() -> MiniLMEmbedder:

@@ -86,7 +86,10 @@ class Checked:
     terms: float = 0.0
 
 
-def check(sentence: str, vector: np.ndarray | None, hits: list[Hit], th: Thresholds) -> Checked:
+def check(sentence: str, vector: np.ndarray | None, hits: list[Hit], th: Thresholds,
+          sentence_vectors=None) -> Checked:
+    """Is one generated sentence supported by the passages it cites? `sentence_vectors(n)`
+    gives passage n's sentence vectors (default: the ones stored at ingest)."""
     cites = sorted({int(n) for n in CITE_RE.findall(sentence)})
     plain = strip_citations(sentence)
     if not cites:
@@ -102,7 +105,7 @@ def check(sentence: str, vector: np.ndarray | None, hits: list[Hit], th: Thresho
     sim = 0.0
     if vector is not None:
         for n in cites:
-            vecs = hits[n - 1].sentence_vectors
+            vecs = sentence_vectors(n) if sentence_vectors else hits[n - 1].sentence_vectors
             if vecs is not None and len(vecs):
                 sim = max(sim, float(np.max(vecs @ vector)))
     if terms < th.min_terms:
@@ -129,6 +132,14 @@ class Grounder:
         self.kept: list[Checked] = []
         self.dropped: list[Checked] = []
         self.renumber: dict[int, int] = {}
+        self._vectors: dict[int, np.ndarray] = {}
+
+    def _sentence_vectors(self, n: int) -> np.ndarray:
+        """Passage n's sentences embedded on their own, as the generated sentence is: the
+        stored vectors are pooled in context and would not compare like with like."""
+        if n not in self._vectors:
+            self._vectors[n] = self.embedder.encode(list(self.hits[n - 1].passage.sentences))
+        return self._vectors[n]
 
     def feed(self, sentence: str) -> str | None:
         """The sentence as it may be shown (escaped, renumbered), or None if it is dropped."""
@@ -136,7 +147,7 @@ class Grounder:
         if not plain:
             return None
         vector = self.embedder.encode([plain])[0]
-        checked = check(sentence, vector, self.hits, self.th)
+        checked = check(sentence, vector, self.hits, self.th, self._sentence_vectors)
         if not checked.ok:
             self.dropped.append(checked)
             return None

@@ -14,6 +14,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from bot.chunk import chunk_document, embed_text
 from bot.config import Settings
 from bot.corpus import load_corpus
@@ -116,23 +118,47 @@ def _copy(store: Store, src, dst, chunk_ids: list[str], key: str) -> None:
                         documents=got["documents"], metadatas=got["metadatas"])
 
 
+def sentence_spans(p: Passage) -> tuple[str, list[tuple[int, int]]]:
+    """The passage's embedded text and the character span of each sentence inside it."""
+    text = embed_text(p)
+    pos = len(text) - len(p.text)  # embed_text ends with the passage text
+    spans = []
+    for sentence in p.sentences:
+        start = text.index(sentence, pos)
+        spans.append((start, start + len(sentence)))
+        pos = start + len(sentence)
+    return text, spans
+
+
 def _embed_into(settings: Settings, store: Store, fresh: list[Passage], pas_col, sen_col,
                 progress: bool) -> None:
+    """Embed new passages and their sentences. With the bundled model one forward pass per
+    passage yields both (sentence vectors pooled from the passage's token embeddings);
+    an embedder without that ability embeds the sentences separately."""
     embedder = settings.get_embedder()
-    sent_rows = [(p, i, s) for p in fresh for i, s in enumerate(p.sentences)]
-    bar = _progress(len(fresh) + len(sent_rows), "embedding", progress)
-    for i in range(0, len(fresh), BATCH):
-        part = fresh[i:i + BATCH]
-        vecs = embedder.encode([embed_text(p) for p in part])
+    pooled = hasattr(embedder, "encode_with_spans")
+    n_sent = sum(len(p.sentences) for p in fresh)
+    bar = _progress(len(fresh) if pooled else len(fresh) + n_sent, "embedding", progress)
+    step = 256 if pooled else BATCH
+    for i in range(0, len(fresh), step):
+        part = fresh[i:i + step]
+        if pooled:
+            texts, spans = zip(*(sentence_spans(p) for p in part), strict=True)
+            vecs, sent_vecs = embedder.encode_with_spans(list(texts), list(spans))
+        else:
+            vecs = embedder.encode([embed_text(p) for p in part])
+            flat = embedder.encode([s for p in part for s in p.sentences])
+            cuts = np.cumsum([0] + [len(p.sentences) for p in part])
+            sent_vecs = [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
         store._call(pas_col.add, ids=[p.id for p in part], embeddings=vecs,
                     documents=[p.text for p in part],
                     metadatas=[dict(p.meta, n_sentences=len(p.sentences)) for p in part])
-        bar.update(len(part))
-    for i in range(0, len(sent_rows), BATCH):
-        part = sent_rows[i:i + BATCH]
-        vecs = embedder.encode([s for _, _, s in part])
-        store._call(sen_col.add, ids=[f"{p.id}#{j}" for p, j, _ in part], embeddings=vecs,
-                    documents=[s for _, _, s in part],
-                    metadatas=[{"chunk_id": p.id, "idx": j, "source_id": p.source_id} for p, j, _ in part])
-        bar.update(len(part))
+        rows = [(p, j, s, sv[j]) for p, sv in zip(part, sent_vecs, strict=True) for j, s in enumerate(p.sentences)]
+        for k in range(0, len(rows), BATCH):
+            chunk = rows[k:k + BATCH]
+            store._call(sen_col.add, ids=[f"{p.id}#{j}" for p, j, _, _ in chunk],
+                        embeddings=np.asarray([v for *_, v in chunk], dtype=np.float32),
+                        documents=[s for _, _, s, _ in chunk],
+                        metadatas=[{"chunk_id": p.id, "idx": j, "source_id": p.source_id} for p, j, _, _ in chunk])
+        bar.update(len(part) if pooled else len(part) + sum(len(p.sentences) for p in part))
     bar.close()

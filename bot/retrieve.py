@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ import numpy as np
 from bot.answer import content_words
 from bot.chunk import embed_text
 from bot.config import Settings
+from bot.errors import StoreUnavailable
 from bot.store import Store, fetch_all
 from bot.types import Hit, Passage
 
@@ -128,6 +130,16 @@ class Retriever:
 
     def search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
         """Top passages for the query and the best dense similarity (the relevance signal)."""
+        try:
+            return self._search(query, qvec, k)
+        except StoreUnavailable:
+            # The generation may have been replaced under us by an ingest elsewhere: follow the
+            # manifest once before saying answers are unavailable.
+            with self._lock:
+                self._index = None
+            return self._search(query, qvec, k)
+
+    def _search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
         index = self.index()
         if not index.order:
             return [], 0.0
@@ -158,6 +170,18 @@ class Retriever:
 # Chat shorthand that is not a topic word, so never counts as an uncovered term.
 SHORTHAND = frozenset("ppl pls plz thx u ur r im ive id dont doesnt didnt cant wont isnt arent whats hows "
                       "wanna gonna gotta ok okay hi hello hey".split())
+
+
+# A particular clinic's logistics (hours, parking, where, booking, prices of one place) are
+# never in a psychoeducation corpus; the care team answers those.
+LOGISTICS_RE = re.compile(
+    r"\b(?:opening hours|open(?:ing)? (?:on|at|until)|hours on|parking|park (?:at|near)|near me|nearest|"
+    r"address|directions to|how do i get to|book(?:ing)? an? (?:appointment|session)|make an appointment|"
+    r"wait(?:ing)? list|clinics? (?:are there )?in [a-z]+|clinics? near|where is the clinic)\b", re.I)
+
+
+def clinic_logistics(query: str) -> bool:
+    return bool(LOGISTICS_RE.search(query))
 
 
 def uncovered_terms(query: str, index: Index, max_zipf: float = 3.8) -> list[str]:

@@ -17,7 +17,7 @@ from bot.config import Settings, offline_environment
 from bot.errors import StoreUnavailable
 
 MANIFEST = "bot_manifest"
-ACTIVE = "active"
+GRACE_SECONDS = 600  # a generation younger than this may belong to an ingest still running
 
 
 def _client(settings: Settings):
@@ -73,10 +73,15 @@ class Store:
                               metadata={"hnsw:space": "cosine"}, embedding_function=None)
         return self._call(self.client.get_collection, name, embedding_function=None)
 
+    @property
+    def active_id(self) -> str:
+        """The manifest record of this collection name: several corpora can share a server."""
+        return f"active:{self.settings.collection}"
+
     def manifest(self) -> dict[str, Any] | None:
         """The active generation's record, or None when nothing was ever ingested."""
         col = self.collection(MANIFEST, create=True)
-        got = self._call(col.get, ids=[ACTIVE], include=["metadatas"])
+        got = self._call(col.get, ids=[self.active_id], include=["metadatas"])
         metas = got.get("metadatas") or []
         return dict(metas[0]) if metas and metas[0] else None
 
@@ -92,33 +97,50 @@ class Store:
         return (manifest, self.collection(manifest["passages"]), self.collection(manifest["sentences"]))
 
     def new_generation(self) -> tuple[str, Any, Any]:
-        gen = f"{self.settings.collection}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        gen = f"{self.settings.collection}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:6]}"
         return (gen, self.collection(f"{gen}-passages", create=True),
                 self.collection(f"{gen}-sentences", create=True))
 
     def activate(self, gen: str, info: dict[str, Any]) -> None:
-        """Point readers at generation `gen` in one write."""
+        """Point readers at generation `gen` in one write; remember the one it replaces."""
         col = self.collection(MANIFEST, create=True)
+        previous = (self.manifest() or {}).get("generation", "")
         meta = {"generation": gen, "passages": f"{gen}-passages", "sentences": f"{gen}-sentences",
-                "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                "previous": previous, "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         meta.update({k: v for k, v in info.items() if isinstance(v, str | int | float | bool)})
-        self._call(col.upsert, ids=[ACTIVE], embeddings=[[1.0]], metadatas=[meta], documents=[gen])
+        self._call(col.upsert, ids=[self.active_id], embeddings=[[1.0]], metadatas=[meta], documents=[gen])
 
-    def drop_inactive(self) -> list[str]:
-        """Delete collections of generations that are not active (leftovers of failed runs)."""
+    def drop_inactive(self, grace_seconds: float = GRACE_SECONDS) -> list[str]:
+        """Delete old generations. Kept: the active one, the one it replaced (running
+        instances still read it until they notice the flip), and any younger than the
+        grace period (it may be another ingest's work in progress)."""
         manifest = self.manifest() or {}
-        keep = {MANIFEST, manifest.get("passages"), manifest.get("sentences")}
+        keep = {manifest.get("generation"), manifest.get("previous")}
         prefix = f"{self.settings.collection}-"
+        now = time.time()
         dropped = []
         for col in self._call(self.client.list_collections):
             name = col if isinstance(col, str) else col.name
-            if name.startswith(prefix) and name not in keep:
-                self._call(self.client.delete_collection, name)
-                dropped.append(name)
+            if not name.startswith(prefix) or not name.endswith(("-passages", "-sentences")):
+                continue
+            gen = name.rsplit("-", 1)[0]
+            if gen in keep or now - _born(gen) < grace_seconds:
+                continue
+            self._call(self.client.delete_collection, name)
+            dropped.append(name)
         return dropped
 
     def ping(self) -> None:
         self._call(self.client.heartbeat)
+
+
+def _born(gen: str) -> float:
+    """When a generation was created, from its name (collection-YYYYmmddHHMMSS-xxxxxx)."""
+    try:
+        stamp = gen.rsplit("-", 2)[-2]
+        return time.mktime(time.strptime(stamp, "%Y%m%d%H%M%S")) - time.timezone
+    except (IndexError, ValueError):
+        return 0.0
 
 
 def fetch_all(col, include: list[str], batch: int = 5000) -> dict[str, list]:

@@ -135,8 +135,9 @@ def test_injection_in_passage_and_message_stays_data(fixture_settings, tmp_path)
 
 def test_cli_with_fake_llm_shows_only_the_supported_sentence(corpus_settings, tmp_path, env_for):
     hits = hits_for(corpus_settings, QUESTION)
-    first = next(s for s in hits[0].passage.sentences if "midazolam" in s.lower())
-    path = fake_file(tmp_path, {"text": f"{first.rstrip('.')} [1]. {INVENTED} [1]"})
+    n, first = next((n, s) for n, h in enumerate(hits, start=1) for s in h.passage.sentences
+                    if "midazolam" in s.lower())
+    path = fake_file(tmp_path, {"text": f"{first.rstrip('.')} [{n}]. {INVENTED} [{n}]"})
     env = env_for(corpus_settings)
     env["BOT_LLM"] = f"fake:{path}"
     proc = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", QUESTION], capture_output=True,

@@ -1,0 +1,66 @@
+"""Where a fresh process spends its time before the first answer (run as a child):
+
+    python -m bench.coldprobe "question"
+
+Prints one JSON object: seconds per stage, in order. Uses the same Settings from the
+environment as `python -m bot ask`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def main() -> int:
+    question = sys.argv[1] if len(sys.argv) > 1 else "Does ketamine help PTSD?"
+    stages: list[tuple[str, float]] = []
+    t = time.perf_counter()
+
+    def mark(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        stages.append((name, now - t))
+        t = now
+
+    from bot.config import Settings, offline_environment
+
+    offline_environment()
+    mark("import bot.config")
+    import torch  # noqa: F401
+
+    mark("import torch")
+    import sentence_transformers  # noqa: F401
+
+    mark("import sentence_transformers")
+    from bot.embed import default_embedder
+
+    embedder = default_embedder()
+    mark("load MiniLM model")
+    import chromadb  # noqa: F401
+
+    mark("import chromadb")
+    import bot.guard  # noqa: F401
+    from bot.chat import Assistant
+
+    mark("import bot.chat + bot.guard")
+    settings = Settings.from_env()
+    assistant = Assistant(settings)
+    mark("Assistant() (prompts checked)")
+    _ = assistant.retriever.store.client
+    mark("open Chroma client")
+    assistant.retriever.index()
+    mark("load index (fetch passages + sentence vectors, build BM25)")
+    embedder.encode([question])
+    mark("first query embedding")
+    bot.guard.semantic_model(settings)
+    mark("screen's semantic model (exemplar vectors from cache + classifier fit)")
+    reply = assistant.respond([], question)
+    mark("first respond() (warm model, loaded index)")
+    sys.stdout.write(json.dumps({"route": reply.route, "stages": stages}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
