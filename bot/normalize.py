@@ -200,6 +200,32 @@ _WORDS = {
     "gr8": "great",
     "h8": "hate",
     "nvm": "never mind",
+    # more texting slang
+    "finna": "going to",
+    "bouta": "about to",
+    "boutta": "about to",
+    "tryna": "trying to",
+    "ded": "dead",
+    "dieing": "dying",
+    "ily": "i love you",
+    "ilysm": "i love you so much",
+    "istg": "i swear to god",
+    "tonights": "tonight is",
+    "cya": "see you",
+    "gn": "goodnight",
+    "kll": "kill",
+    "ki11": "kill",
+    # Spanish texting
+    "q": "que",
+    "xq": "porque",
+    "pq": "porque",
+    "porq": "porque",
+    "tmb": "tambien",
+    "kiero": "quiero",
+    "qiero": "quiero",
+    "aki": "aqui",
+    "toy": "estoy",
+    "ntp": "no te preocupes",
     "nevermind": "never mind",
     "jk": "just kidding",
     "dr": "doctor",
@@ -450,6 +476,13 @@ _LEET_VOCAB = frozenset(
 )
 
 
+# Words people blank letters out of with asterisks ("s*icide", "k*ll myself").
+_CENSOR_VOCAB = frozenset(
+    "kill killing die dying dead death suicide suicidal myself overdose hang hanging shoot cut cutting "
+    "harm hurt fuck fucking shit".split()
+)
+
+
 def _deleet(token: str) -> str:
     if token.isalpha() or not any(c.isalpha() for c in token):
         return token
@@ -572,6 +605,23 @@ def _fuzzy(word: str) -> str:
 _EXPANSIONS = frozenset(_WORDS.values())
 
 
+_CENSORED = re.compile(r"(?<![a-z*])[a-z]+\*[a-z*]*|(?<![a-z*])\*+[a-z]+[a-z*]*")
+
+
+def _uncensor(match: re.Match[str]) -> str:
+    """'s*icide' -> 'suicide', 'k*ll' -> 'kill': a word with asterisks standing for letters is
+    read as the one screen-vocabulary word it fits (left alone when none or several fit)."""
+    token = match.group(0)
+    if sum(c.isalpha() for c in token) < 2:
+        return token
+    stars = re.compile(r"[*]+")
+    pattern = re.compile(
+        "^" + stars.sub(lambda m: f"[a-z]{{1,{len(m.group(0)) + 1}}}", token) + "$"
+    )
+    fits = sorted(w for w in _CENSOR_VOCAB if pattern.match(w))
+    return fits[0] if len(fits) == 1 else token
+
+
 def normalize(text: str) -> str:
     """Canonical form of `text` for rule matching (see module docstring)."""
     if not text:
@@ -581,6 +631,8 @@ def normalize(text: str) -> str:
     s = s.translate(_QUOTES)
     s = s.lower()
     s = _strip_marks(s)
+    if "*" in s:
+        s = _CENSORED.sub(_uncensor, s)
     # emoji and other symbols become spaces; keep letters, digits, basic punctuation, leet chars
     s = _SYMBOLS.sub(" ", s)
     # hyphens inside words become spaces: "self-harm" -> "self harm", "sci-fi" -> "sci fi"
