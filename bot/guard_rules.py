@@ -451,6 +451,19 @@ CLAUSE_SPLIT = _rx(
 # ---------------------------------------------------------------------------------------
 CRISIS_STRONG = _table(
     [
+        # Families added after the blind round (classes of wording, not single items).
+        ("suicide.method", r"\beat (?:my|a|the) (?:gun|bullet|shotgun|pistol)\b|\bsuck(?:ing)? on (?:my|a) (?:gun|barrel)\b"),
+        (
+            "lethal.dose",
+            r"\b(?:is|are|would|will|were) (?:\d+|a (?:whole )?(?:bottle|pack|box|handful)) (?:of )?(?:my|these|those|the) "
+            r"(?:\w+ ){0,2}(?:be )?enough\s*(?:[?.!]|$)",
+        ),
+        (
+            "es.method",
+            r"\b(?:aventar|tirar|lanzar|arrojar)(?:me|se)? (?:de|del|desde) (?:un |el |la |lo )?(?:alto de(?:l)? )?"
+            r"(?:puente|edificio|techo|azotea|balcon)\b",
+        ),
+        ("es.goodbye", r"\bme voy (?:a ir )?para siempre\b|\bya no me van a ver (?:mas|nunca)\b"),
         (
             "suicide.direct",
             r"\b(?:kill|killing|killed|kil|off|offing|hang|hanging|hanged|shoot|shooting|drown|"
