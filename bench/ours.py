@@ -28,6 +28,13 @@ class TimedEmbedder:
         self.calls.append((len(texts), time.perf_counter() - t))
         return out
 
+    def encode_with_spans(self, texts, spans):
+        """Ingest's one-pass path (passage and sentence vectors together), timed the same way."""
+        t = time.perf_counter()
+        out = self.inner.encode_with_spans(texts, spans)
+        self.calls.append((len(texts), time.perf_counter() - t))
+        return out
+
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
