@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.chroma_server import ChromaServer, chroma_executable
 from bot import prompts
 from bot.chat import respond
 from bot.config import Settings
@@ -27,64 +24,18 @@ FIXTURE_CORPUS = ROOT / "tests" / "fixtures" / "corpus"
 QUESTION = "What did the 2021 Feder trial of repeated ketamine infusions find?"
 
 
-def _chroma_executable() -> str | None:
-    local = Path(sys.executable).parent / "chroma"
-    return str(local) if local.exists() else shutil.which("chroma")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ChromaServer:
-    def __init__(self, path: Path):
-        self.path, self.port = path, _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = path.parent / "chroma-server.log"
-        self.proc: subprocess.Popen | None = None
-
-    def alive(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1) as resp:
-                return resp.status == 200
-        except OSError:
-            return False
-
-    def start(self, timeout: float = 30.0) -> None:
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(
-                [_chroma_executable(), "run", "--path", str(self.path), "--host", "127.0.0.1",
-                 "--port", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, ANONYMIZED_TELEMETRY="False"))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            if self.alive():
-                return
-            time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"chroma run did not come up on {self.url}:\n{self.log.read_text(errors='replace')[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-
-
 @pytest.fixture
 def chroma_server(tmp_path):
-    """A real Chroma server on 127.0.0.1:<free port>, always stopped at the end."""
-    if _chroma_executable() is None:
-        pytest.skip("the `chroma` executable is not installed")
+    """A real Chroma server on 127.0.0.1:<free port> (the benchmark's helper), always stopped."""
+    try:
+        chroma_executable()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
     server = ChromaServer(tmp_path / "chroma-server")
-    server.start()
+    try:
+        server.start(timeout=30.0)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     try:
         yield server
     finally:
@@ -124,7 +75,7 @@ def test_ingest_answer_and_outage_through_a_chroma_server(chroma_server, embedde
 
     # The server goes away mid-session.
     chroma_server.stop()
-    assert not chroma_server.alive()
+    assert not chroma_server.heartbeat()
 
     down = respond([], "How long did the benefit of ketamine last in the 2021 trial?", settings)
     assert down.route == "unavailable"
