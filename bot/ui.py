@@ -195,7 +195,23 @@ def reply_for(settings: Settings, a: Assistant, warm: threading.Thread, turns: l
             return early
         with st.spinner("Opening the reviewed sources (only the first question waits for this)…"):
             warm.join()
+    if a.chat_model is not None:
+        return live(a, turns, message, locale)
     return a.respond(turns, message, locale=locale)
+
+
+def live(a: Assistant, turns: list[dict], message: str, locale: str) -> Reply:
+    """With a chat model configured: show each generated sentence as soon as it has passed
+    the grounding check, then hand back the final Reply (which replaces the live text)."""
+    placeholder = st.empty()
+    shown: list[str] = []
+    for item in a.stream(turns, message, locale=locale):
+        if isinstance(item, Reply):
+            placeholder.empty()
+            return item
+        shown.append(item)
+        placeholder.markdown(" ".join(shown))
+    raise RuntimeError("the stream ended without a Reply")
 
 
 def ready_assistant(settings: Settings, spinner: str = "Opening the reviewed sources…") -> Assistant:

@@ -239,3 +239,21 @@ def test_safety_plan_file_holds_only_what_the_person_wrote_and_the_lines():
     assert "1. My warning signs\nI stop sleeping\n" in text and "2. Things I can do to cope\n-\n" in text
     assert "- 988 Lifeline: Call or text 988 (24/7)" in text
     assert ui.safety_plan_text({}, "es-US", lines).startswith("Mi plan de seguridad")
+
+
+def test_generated_answers_stream_only_grounded_sentences(settings, tmp_path, monkeypatch):
+    """BOT_LLM=fake:FILE: the app streams through Assistant.stream(), and what stays on the
+    page is the grounded Reply: the invented sentence never appears."""
+    invented = "A 2019 Stanford trial of 400 patients found a 90% cure rate with ketamine."
+    fake = tmp_path / "fake.jsonl"
+    supported = "In the 2021 Feder trial, 67% of people given ketamine responded, compared with 20% given midazolam"
+    # cited to every passage number: only the citation of the passage that says it survives
+    fake.write_text(json.dumps({"text": " ".join(f"{supported} [{n}]." for n in range(1, 7)) + f" {invented} [1]"}) + "\n")
+    monkeypatch.setenv("BOT_LLM", f"fake:{fake}")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    ask(at, QUESTION)
+    reply = last_reply(at)
+    assert reply.route == "answer" and reply.citations
+    assert "Stanford" not in reply.text and "fallback" not in reply.audit["llm"]
+    assert "midazolam" in reply.text and reply.audit["llm"]["kept"] >= 1 and reply.audit["llm"]["dropped"]
+    assert not any("Stanford" in m.value for m in at.markdown)
