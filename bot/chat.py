@@ -161,7 +161,8 @@ class Assistant:
             t = time.perf_counter()
             hits, best = self.retriever.search(text, qvec, k=self.settings.top_k)
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
-            audit["corpus_hash"] = self.retriever.index().corpus_hash
+            index = self.retriever.index()
+            audit["corpus_hash"] = index.corpus_hash
         except StoreUnavailable as exc:
             audit["store_error"] = type(exc).__name__
             body = self._text("unavailable", loc)
@@ -174,7 +175,6 @@ class Assistant:
                           "dense": None if h.dense is None else round(h.dense, 4)} for h in hits]
         answer: Answer | None = None
         notice = ""
-        index = self.retriever.index()
         uncovered = uncovered_terms(text, index) or (["clinic_logistics"] if clinic_logistics(text) else [])
         relevant = best >= self.settings.relevance_floor and not uncovered
         if relevant:
@@ -211,10 +211,12 @@ class Assistant:
         """Extractive by default; with a chat model configured, generated and then grounded.
 
         Boundary and clinic turns stay extractive: a personal directive is never generated."""
-        extract = extractive(text, qvec, hits, self.settings.max_sentences, exclude_doses=guarded,
-                             pool=index.pool, idf=index.idf)
+        def extract() -> Answer | None:
+            return extractive(text, qvec, hits, self.settings.max_sentences, exclude_doses=guarded,
+                              pool=index.pool, idf=index.idf)
+
         if guarded or self.chat_model is None or not hits:
-            return extract, ""
+            return extract(), ""
         from bot.grounding import Grounder, split_generated
         from bot.llm import build_messages, generate, stream_sentences
 
@@ -235,7 +237,7 @@ class Assistant:
                         on_sentence(out)
         except Exception as exc:  # timeouts, rate limits, connection errors: fall back, say so
             audit["llm"] = {"error": type(exc).__name__, "fallback": "extractive"}
-            return extract, self._text("llm_fallback", locale)
+            return extract(), self._text("llm_fallback", locale)
         grounded = grounder.result(shown)
         audit["llm"] = {
             "ms": round((time.perf_counter() - t) * 1000, 1),
@@ -245,7 +247,7 @@ class Assistant:
         }
         if not grounded.kept:
             audit["llm"]["fallback"] = "extractive"
-            return extract, ""
+            return extract(), ""
         sentences = [{"cites": c.cites, "similarity": round(c.similarity, 3)} for c in grounded.kept]
         return Answer(grounded.text, grounded.citations, sentences), ""
 

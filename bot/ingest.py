@@ -109,12 +109,12 @@ def _copy(store: Store, src, dst, chunk_ids: list[str], key: str) -> None:
     for i in range(0, len(chunk_ids), BATCH):
         part = chunk_ids[i:i + BATCH]
         if key == "id":
-            got = store._call(src.get, ids=part, include=["embeddings", "documents", "metadatas"])
+            got = store.call(src.get, ids=part, include=["embeddings", "documents", "metadatas"])
         else:
-            got = store._call(src.get, where={key: {"$in": part}},
+            got = store.call(src.get, where={key: {"$in": part}},
                               include=["embeddings", "documents", "metadatas"])
         if len(got["ids"]):
-            store._call(dst.add, ids=got["ids"], embeddings=got["embeddings"],
+            store.call(dst.add, ids=got["ids"], embeddings=got["embeddings"],
                         documents=got["documents"], metadatas=got["metadatas"])
 
 
@@ -150,13 +150,13 @@ def _embed_into(settings: Settings, store: Store, fresh: list[Passage], pas_col,
             flat = embedder.encode([s for p in part for s in p.sentences])
             cuts = np.cumsum([0] + [len(p.sentences) for p in part])
             sent_vecs = [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-        store._call(pas_col.add, ids=[p.id for p in part], embeddings=vecs,
+        store.call(pas_col.add, ids=[p.id for p in part], embeddings=vecs,
                     documents=[p.text for p in part],
                     metadatas=[dict(p.meta, n_sentences=len(p.sentences)) for p in part])
         rows = [(p, j, s, sv[j]) for p, sv in zip(part, sent_vecs, strict=True) for j, s in enumerate(p.sentences)]
         for k in range(0, len(rows), BATCH):
             chunk = rows[k:k + BATCH]
-            store._call(sen_col.add, ids=[f"{p.id}#{j}" for p, j, _, _ in chunk],
+            store.call(sen_col.add, ids=[f"{p.id}#{j}" for p, j, _, _ in chunk],
                         embeddings=np.asarray([v for *_, v in chunk], dtype=np.float32),
                         documents=[s for _, _, s, _ in chunk],
                         metadatas=[{"chunk_id": p.id, "idx": j, "source_id": p.source_id} for p, j, _, _ in chunk])

@@ -64,8 +64,8 @@ def load_index(store: Store) -> Index:
     from bm25s.tokenization import Tokenizer
 
     manifest, pas_col, sen_col = store.active()
-    pas = store._call(fetch_all, pas_col, ["documents", "metadatas"])
-    sen = store._call(fetch_all, sen_col, ["documents", "metadatas", "embeddings"])
+    pas = store.call(fetch_all, pas_col, ["documents", "metadatas"])
+    sen = store.call(fetch_all, sen_col, ["documents", "metadatas", "embeddings"])
     by_chunk: dict[str, list[tuple[int, str, np.ndarray]]] = {}
     for doc, meta, emb in zip(sen["documents"], sen["metadatas"], sen["embeddings"], strict=True):
         by_chunk.setdefault(meta["chunk_id"], []).append((int(meta["idx"]), doc, emb))
@@ -117,7 +117,7 @@ class Retriever:
             return self._index
 
     def _dense(self, index: Index, qvec: np.ndarray, n: int) -> dict[str, float]:
-        got = self.store._call(index.collection.query, query_embeddings=[np.asarray(qvec, dtype=np.float32)],
+        got = self.store.call(index.collection.query, query_embeddings=[np.asarray(qvec, dtype=np.float32)],
                                n_results=min(n, len(index.order)), include=["distances"])
         return {pid: 1.0 - float(d) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)}
 

@@ -58,7 +58,7 @@ class Store:
         except Exception as exc:  # connection refused, bad path, server error
             raise StoreUnavailable(f"cannot open the vector store: {exc}") from exc
 
-    def _call(self, fn, *args, **kwargs):
+    def call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except StoreUnavailable:
@@ -69,9 +69,9 @@ class Store:
 
     def collection(self, name: str, create: bool = False):
         if create:
-            return self._call(self.client.get_or_create_collection, name,
+            return self.call(self.client.get_or_create_collection, name,
                               metadata={"hnsw:space": "cosine"}, embedding_function=None)
-        return self._call(self.client.get_collection, name, embedding_function=None)
+        return self.call(self.client.get_collection, name, embedding_function=None)
 
     @property
     def active_id(self) -> str:
@@ -81,7 +81,7 @@ class Store:
     def manifest(self) -> dict[str, Any] | None:
         """The active generation's record, or None when nothing was ever ingested."""
         col = self.collection(MANIFEST, create=True)
-        got = self._call(col.get, ids=[self.active_id], include=["metadatas"])
+        got = self.call(col.get, ids=[self.active_id], include=["metadatas"])
         metas = got.get("metadatas") or []
         return dict(metas[0]) if metas and metas[0] else None
 
@@ -108,7 +108,7 @@ class Store:
         meta = {"generation": gen, "passages": f"{gen}-passages", "sentences": f"{gen}-sentences",
                 "previous": previous, "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         meta.update({k: v for k, v in info.items() if isinstance(v, str | int | float | bool)})
-        self._call(col.upsert, ids=[self.active_id], embeddings=[[1.0]], metadatas=[meta], documents=[gen])
+        self.call(col.upsert, ids=[self.active_id], embeddings=[[1.0]], metadatas=[meta], documents=[gen])
 
     def drop_inactive(self, grace_seconds: float = GRACE_SECONDS) -> list[str]:
         """Delete old generations. Kept: the active one, the one it replaced (running
@@ -119,19 +119,19 @@ class Store:
         prefix = f"{self.settings.collection}-"
         now = time.time()
         dropped = []
-        for col in self._call(self.client.list_collections):
+        for col in self.call(self.client.list_collections):
             name = col if isinstance(col, str) else col.name
             if not name.startswith(prefix) or not name.endswith(("-passages", "-sentences")):
                 continue
             gen = name.rsplit("-", 1)[0]
             if gen in keep or now - _born(gen) < grace_seconds:
                 continue
-            self._call(self.client.delete_collection, name)
+            self.call(self.client.delete_collection, name)
             dropped.append(name)
         return dropped
 
     def ping(self) -> None:
-        self._call(self.client.heartbeat)
+        self.call(self.client.heartbeat)
 
 
 def _born(gen: str) -> float:

@@ -168,22 +168,14 @@ def test_lookalikes_are_not_crisis(message):
     assert route_of(message).name != "crisis", message
 
 
-@pytest.mark.parametrize("message", CLINIC)
-def test_clinic(message):
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [(m, "clinic") for m in CLINIC] + [(m, "boundary") for m in BOUNDARY]
+    + [(m, "out_of_scope") for m in OUT_OF_SCOPE],
+)
+def test_named_routes(message, expected):
     r = route_of(message)
-    assert r.name == "clinic", (message, r)
-
-
-@pytest.mark.parametrize("message", BOUNDARY)
-def test_boundary(message):
-    r = route_of(message)
-    assert r.name == "boundary", (message, r)
-
-
-@pytest.mark.parametrize("message", OUT_OF_SCOPE)
-def test_out_of_scope(message):
-    r = route_of(message)
-    assert r.name == "out_of_scope", (message, r)
+    assert r.name == expected, (message, r)
 
 
 @pytest.mark.parametrize("message", CONTINUE)

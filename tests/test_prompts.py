@@ -13,20 +13,7 @@ from bot import prompts
 from bot.config import ROOT
 
 PROMPTS = ROOT / "prompts"
-BILINGUAL = (
-    "crisis",
-    "safety_plan",
-    "grounding",
-    "clinic",
-    "boundary",
-    "out_of_scope",
-    "no_answer",
-    "unavailable",
-    "disclaimer",
-    "past_history",
-    "empty_message",
-    "too_long",
-)
+BILINGUAL = prompts.REQUIRED  # every required text exists in English and Spanish
 MAX_AGE_DAYS = 365
 RESOURCE_FILES = sorted((PROMPTS / "resources").glob("*.yaml"))
 
