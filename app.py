@@ -1,4 +1,4 @@
-"""The patient page: a thin Streamlit script over bot.chat (drawing lives in bot.ui).
+"""The patient page: a thin Streamlit script over bot.chat (drawing lives in bot.front.ui).
 
 The page shell, disclaimer and starter questions render at once; the model and index load
 in the background and the first question waits for them with a spinner.
@@ -6,9 +6,9 @@ in the background and the first question waits for them with a spinner.
 
 import streamlit as st
 
-from bot import ui
 from bot.config import Settings, offline_environment
 from bot.errors import BotError
+from bot.front import ui
 
 offline_environment()
 st.set_page_config(page_title="Ketamine & PTSD: questions answered", page_icon=":material/forum:",

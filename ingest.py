@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
-    from bot.ingest import ingest
+    from bot.retrieval.ingest import ingest
 
     settings = Settings.from_env()
     try:

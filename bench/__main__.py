@@ -53,8 +53,8 @@ TARGETS = {
 
 
 def pick_corpus() -> tuple[Path, str]:
-    from bot.corpus import load_corpus
     from bot.errors import CorpusError
+    from bot.retrieval.corpus import load_corpus
 
     bundled = ROOT / "corpus"
     fixture = ROOT / "tests" / "fixtures" / "corpus"
@@ -174,8 +174,8 @@ def build_results(plan: Plan, quick: bool, argv: list[str]) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="bot-bench-"))
     try:
         corpus_dir, corpus_note = pick_corpus()
-        from bot.chunk import chunk_document
-        from bot.corpus import load_corpus
+        from bot.retrieval.chunk import chunk_document
+        from bot.retrieval.corpus import load_corpus
 
         docs = load_corpus(corpus_dir)
         passages = [p for d in docs for p in chunk_document(d)]
@@ -187,7 +187,7 @@ def build_results(plan: Plan, quick: bool, argv: list[str]) -> dict:
 
         results["machine"]["torch_threads"] = torch.get_num_threads()
         t = time.perf_counter()
-        from bot.embed import default_embedder
+        from bot.retrieval.embed import default_embedder
 
         embedder = default_embedder()
         results["model_load_in_process"] = figure(round(time.perf_counter() - t, 3), "s")

@@ -34,17 +34,17 @@ def main() -> int:
     import sentence_transformers  # noqa: F401
 
     mark("import sentence_transformers")
-    from bot.embed import default_embedder
+    from bot.retrieval.embed import default_embedder
 
     embedder = default_embedder()
     mark("load MiniLM model")
     import chromadb  # noqa: F401
 
     mark("import chromadb")
-    import bot.guard  # noqa: F401
+    import bot.safety.screen  # noqa: F401
     from bot.chat import Assistant
 
-    mark("import bot.chat + bot.guard")
+    mark("import bot.chat + bot.safety.screen")
     settings = Settings.from_env()
     assistant = Assistant(settings)
     mark("Assistant() (prompts checked)")
@@ -54,7 +54,7 @@ def main() -> int:
     mark("load index (fetch passages + sentence vectors, build BM25)")
     embedder.encode([question])
     mark("first query embedding")
-    bot.guard.semantic_model(settings)
+    bot.safety.screen.semantic_model(settings)
     mark("screen's semantic model (exemplar vectors from cache + classifier fit)")
     reply = assistant.respond([], question)
     mark("first respond() (warm model, loaded index)")

@@ -48,10 +48,10 @@ def log(msg: str) -> None:
 
 def clear_screen_caches() -> None:
     """Forget the screen's per-text memo, so every measured turn is screened as a new message
-    (a repeated benchmark question would otherwise hit bot.guard's analysis cache)."""
+    (a repeated benchmark question would otherwise hit bot.safety.screen's analysis cache)."""
     import contextlib
 
-    import bot.guard as guard
+    import bot.safety.screen as guard
 
     lock = getattr(guard, "_CACHE_LOCK", None) or contextlib.nullcontext()
     for name in ("_CACHE", "_SEMANTIC_MEMO"):
@@ -66,8 +66,8 @@ def clear_screen_caches() -> None:
 
 def ingest_throughput(settings, embedder, passages, rounds: int) -> dict:
     """Our full ingest --rebuild (in-process, temp data dir) against raw encode of the same texts."""
-    from bot.chunk import embed_text
-    from bot.ingest import ingest
+    from bot.retrieval.chunk import embed_text
+    from bot.retrieval.ingest import ingest
 
     timed = TimedEmbedder(embedder)
     settings = settings.with_(embedder=timed)
@@ -306,9 +306,9 @@ def latency(settings, embedder, peer, questions: list[str], rounds: int, warmup:
 
 def retrieval_breakdown(settings, embedder, questions: list[str], rounds: int = 3) -> dict:
     """Where a turn's time goes: the stages of respond() timed one by one (same objects)."""
-    import bot.retrieve as retrieve
+    import bot.retrieval.match as retrieve
     from bot.chat import as_turns, assistant_for, respond
-    from bot.guard import screen
+    from bot.safety.screen import screen
 
     retriever = assistant_for(settings).retriever
     index = retriever.index()
@@ -361,9 +361,9 @@ def guard_sets(root: Path = ROOT) -> list[Path]:
 
 
 def screen_cost(settings, embedder, rounds: int) -> dict:
-    """bot.guard.screen per turn with the query vector computed once beforehand (reused)."""
+    """bot.safety.screen.screen per turn with the query vector computed once beforehand (reused)."""
     from bot.chat import as_turns, clean_message
-    from bot.guard import screen
+    from bot.safety.screen import screen
 
     files = guard_sets()
     items: list[tuple[list, str]] = []
@@ -404,7 +404,7 @@ def screen_cost(settings, embedder, rounds: int) -> dict:
         "rounds": rounds,
         "per_turn": summarize(samples),
         "per_turn_repeated_text_cached": summarize(cached),
-        "note": "per_turn clears bot.guard's per-text caches first (a new message); the query "
+        "note": "per_turn clears bot.safety.screen's per-text caches first (a new message); the query "
                 "vector is computed beforehand and passed in, as respond() does",
         "routes_last_round": {k: v // rounds for k, v in routes.items()},
     }

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from bot import prompts
-from bot.answer import Answer, extractive
+from bot.answering.extractive import Answer, extractive
 from bot.audit import record as record_audit
 from bot.config import Settings
 from bot.errors import StoreUnavailable
-from bot.retrieve import Retriever, clinic_logistics, uncovered_terms
+from bot.retrieval.match import Retriever, clinic_logistics, uncovered_terms
 from bot.types import Reply, Route, Turn
 
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
@@ -103,7 +103,7 @@ class Assistant:
 
     def respond(self, history: Sequence[Any] | None, message: Any, locale: str | None = None,
                 on_sentence=None) -> Reply:
-        from bot.guard import screen
+        from bot.safety.screen import screen
 
         t0 = time.perf_counter()
         locale = prompts.normalize_locale(locale or self.settings.locale)
@@ -198,7 +198,7 @@ class Assistant:
     def chat_model(self):
         if self.settings.chat_model is None and not self.settings.llm:
             return None  # do not import LangChain on the default, extractive path
-        from bot.llm import make_chat_model
+        from bot.answering.llm import make_chat_model
 
         model = make_chat_model(self.settings)
         if model is not None:
@@ -217,8 +217,8 @@ class Assistant:
 
         if guarded or self.chat_model is None or not hits:
             return extract(), ""
-        from bot.grounding import Grounder, split_generated
-        from bot.llm import build_messages, generate, stream_sentences
+        from bot.answering.grounding import Grounder, split_generated
+        from bot.answering.llm import build_messages, generate, stream_sentences
 
         t = time.perf_counter()
         grounder = Grounder(hits, self.settings.get_embedder())

@@ -108,7 +108,7 @@ class Settings:
     def relevance_floor(self) -> float:
         if self.min_relevance is not None:
             return self.min_relevance
-        from bot.retrieve import calibrated_min_relevance
+        from bot.retrieval.match import calibrated_min_relevance
 
         return calibrated_min_relevance()
 
@@ -116,6 +116,6 @@ class Settings:
         """The injected embedder, or the bundled MiniLM (loaded once per process)."""
         if self.embedder is not None:
             return self.embedder
-        from bot.embed import default_embedder
+        from bot.retrieval.embed import default_embedder
 
         return default_embedder()

@@ -5,9 +5,9 @@
 Each line of evals/sets/grounding/calibration.jsonl pairs a sentence with the corpus
 document it cites and a label (supported or not). For every example this finds the
 document's passage the sentence is closest to (as a model citing [n] would), computes
-the two support features bot.grounding uses (best sentence similarity, key-term share),
+the two support features bot.answering.grounding uses (best sentence similarity, key-term share),
 then picks the thresholds that accept no unsupported example while keeping as many
-supported ones as possible. --write stores them in bot/data/grounding_thresholds.json.
+supported ones as possible. --write stores them in bot/answering/data/grounding_thresholds.json.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.chunk import chunk_document
+from bot.answering.grounding import THRESHOLDS, Thresholds, numbers_agree, term_support
 from bot.config import Settings
-from bot.corpus import load_corpus
-from bot.grounding import THRESHOLDS, Thresholds, numbers_agree, term_support
+from bot.retrieval.chunk import chunk_document
+from bot.retrieval.corpus import load_corpus
 
 SET = Path(__file__).parent / "sets" / "grounding" / "calibration.jsonl"
 

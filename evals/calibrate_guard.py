@@ -1,4 +1,4 @@
-"""Train and calibrate the semantic layer of the safety screen (bot/guard.py).
+"""Train and calibrate the semantic layer of the safety screen (bot/safety/screen.py).
 
 How to run (from the repo root, offline; the bundled MiniLM loads in a few seconds):
 
@@ -8,9 +8,9 @@ How to run (from the repo root, offline; the bundled MiniLM loads in a few secon
 
 What it does:
 
-1. Embeds the labelled exemplars in bot/data/guard_exemplars.jsonl (the semantic layer's
+1. Embeds the labelled exemplars in bot/safety/data/guard_exemplars.jsonl (the semantic layer's
    training data; none of them is a dev-set item) and fits the logistic regression
-   bot.guard uses, for each C in C_GRID. The crisis and safe exemplar vectors are kept for
+   bot.safety.screen uses, for each C in C_GRID. The crisis and safe exemplar vectors are kept for
    the nearest-neighbour crisis check (float16, if under 1 MB).
 2. Loads the dev sets evals/sets/guard_*.jsonl, and the retrieval gold questions (which
    must all go on to retrieval, so they count as negatives for every route), and splits
@@ -26,11 +26,11 @@ What it does:
    before; items the rules already route to crisis do not count for them.
 5. Runs the whole screen on the held-out half and on all items, with and without query
    vectors, prints per-set figures and the per-turn cost, and writes
-   bot/data/guard_model.json (classes, coef, intercept, thresholds, exemplar hash,
-   embedder, figures) and bot/data/guard_knn.npy. bot.guard loads them in milliseconds;
+   bot/safety/data/guard_model.json (classes, coef, intercept, thresholds, exemplar hash,
+   embedder, figures) and bot/safety/data/guard_knn.npy. bot.safety.screen loads them in milliseconds;
    it retrains at run time only when the exemplar hash or the embedder differs.
 
-Re-run it whenever bot/data/guard_exemplars.jsonl or the dev sets change (a test fails
+Re-run it whenever bot/safety/data/guard_exemplars.jsonl or the dev sets change (a test fails
 while the stored model's exemplar hash is stale).
 """
 
@@ -130,7 +130,7 @@ def is_holdout(item: Item) -> bool:
 
 def screen_item(item: Item, *, vec=None, settings=None, thresholds=None, model=None):
     """Run one item through the screen; earlier turns are user turns of the history."""
-    from bot.guard import decide
+    from bot.safety.screen import decide
     from bot.types import Turn
 
     history = [Turn(role="user", text=t) for t in item.history]
@@ -281,8 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from bot import guard
     from bot.config import Settings, offline_environment
+    from bot.safety import screen as guard
 
     offline_environment()
     settings = Settings()

@@ -4,10 +4,10 @@
 
 Runs every question of evals/sets/retrieval_gold.jsonl through retrieval over the
 ingested index (BOT_DATA_DIR) and prints, per question, the best dense similarity and
-any uncovered specific terms (bot.retrieve.uncovered_terms). It then picks the dense
+any uncovered specific terms (bot.retrieval.match.uncovered_terms). It then picks the dense
 threshold that keeps every answerable question answerable (with a small margin) while turning as
 many unanswerable ones as possible into no_answer; --write stores it in
-bot/data/retrieval_thresholds.json, which Settings reads as the default min_relevance.
+bot/retrieval/data/retrieval_thresholds.json, which Settings reads as the default min_relevance.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
-from bot.retrieve import THRESHOLDS, Retriever, uncovered_terms
+from bot.retrieval.match import THRESHOLDS, Retriever, uncovered_terms
 
 SET = Path(__file__).parent / "sets" / "retrieval_gold.jsonl"
 MIN_ANSWER_RECALL = 1.0

@@ -83,7 +83,7 @@ def cited_sentences(text: str, fixed_texts: Iterable[str] = ()) -> list[tuple[st
 
 
 def _sentences(chunk: str) -> list[str]:
-    from bot.chunk import split_sentences
+    from bot.retrieval.chunk import split_sentences
 
     chunk = LEAD_LIST_RE.sub("", chunk)
     chunk = LEAD_EMPHASIS_RE.sub("", chunk)

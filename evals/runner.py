@@ -135,7 +135,7 @@ class FixedTexts:
 def evaluate(item: Item, settings: Settings, locale: str | None, fixed: FixedTexts) -> dict[str, Any]:
     """Run one item through respond() and judge it. An exception becomes a failed item."""
     from bot.chat import respond
-    from bot.cli import reply_json
+    from bot.front.cli import reply_json
 
     t0 = time.perf_counter()
     record: dict[str, Any] = {"id": item.id, "source": item.source, "expect": item.expect, "tags": item.tags,
@@ -176,7 +176,7 @@ def _warm_up(settings: Settings, assistant: Any) -> None:
     except Exception:
         return
     try:
-        from bot.guard import screen
+        from bot.safety.screen import screen
 
         screen([], text, query_vec=vec, settings=settings)
     except Exception:

@@ -1,13 +1,14 @@
 """Staff page: ask, keep or drop cited passages, pick a reading level, add a note, export.
 
-The handout is built by bot.handout from the same Replies patients get; nothing is rewritten.
+The handout is built by bot.front.handout from the same Replies patients get; nothing is rewritten.
 """
 
 import streamlit as st
 
-from bot import handout, prompts, ui
+from bot import prompts
 from bot.config import Settings, offline_environment
 from bot.errors import BotError
+from bot.front import handout, ui
 
 MAX_QUESTIONS = 8
 

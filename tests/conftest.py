@@ -25,13 +25,13 @@ def _isolated_data_dir(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from bot.embed import default_embedder
+    from bot.retrieval.embed import default_embedder
 
     return default_embedder()
 
 
 def _ingested(tmp_path_factory, name: str, corpus: Path, embedder) -> Settings:
-    from bot.ingest import ingest
+    from bot.retrieval.ingest import ingest
 
     settings = Settings(data_dir=tmp_path_factory.mktemp(name), corpus_dir=corpus, embedder=embedder)
     ingest(settings)

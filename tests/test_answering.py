@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.chat import Assistant
-from bot.cli import reply_json
+from bot.front.cli import reply_json
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = [json.loads(x) for x in (ROOT / "evals/sets/retrieval_gold.jsonl").read_text().splitlines() if x.strip()]

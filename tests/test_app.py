@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bot import prompts, ui
+from bot import prompts
 from bot.chat import assistant_for, respond
 from bot.config import Settings
-from bot.handout import unescape_md
+from bot.front import ui
+from bot.front.handout import unescape_md
 from bot.types import Resource
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ import pytest
 
 from bot.chat import Assistant, clean_message
 from bot.config import Settings
-from bot.embed import HashEmbedder
+from bot.retrieval.embed import HashEmbedder
 
 CRISIS = [
     "I want to kill myself",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.chunk import MAX_WORDS, chunk_document, sections, split_sentences
-from bot.corpus import load_corpus, load_file
 from bot.errors import CorpusError
+from bot.retrieval.chunk import MAX_WORDS, chunk_document, sections, split_sentences
+from bot.retrieval.corpus import load_corpus, load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "tests/fixtures/corpus/bladder-mini.md").read_text()
@@ -110,7 +110,7 @@ def test_plain_text_list_lines_become_their_own_sentences():
 
 def test_bundled_passages_fit_the_model(embedder):
     """The model silently truncates past 256 word pieces: every passage (with its title prefix) fits."""
-    from bot.chunk import embed_text
+    from bot.retrieval.chunk import embed_text
 
     for doc in load_corpus(ROOT / "corpus"):
         for p in chunk_document(doc):

@@ -1,7 +1,7 @@
-"""The safety screen (bot/guard.py): routes, conversation window, Spanish, both layers.
+"""The safety screen (bot/safety/screen.py): routes, conversation window, Spanish, both layers.
 
 No mocks: the rule layer runs on its own (query_vec=None), the semantic layer runs with
-the real bundled MiniLM (loaded once per session, offline) or with bot.embed.HashEmbedder.
+the real bundled MiniLM (loaded once per session, offline) or with bot.retrieval.embed.HashEmbedder.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import re
 import numpy as np
 import pytest
 
-from bot import guard
 from bot.config import Settings
-from bot.embed import HashEmbedder
-from bot.guard import screen
-from bot.normalize import normalize
+from bot.retrieval.embed import HashEmbedder
+from bot.safety import screen as guard
+from bot.safety.normalize import normalize
+from bot.safety.screen import screen
 from bot.types import Route, Turn
 from evals.calibrate_guard import (
     GOLD_SET,
@@ -395,7 +395,7 @@ def test_exemplars_are_not_dev_items(dev_sets):
 # ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def minilm_settings(tmp_path_factory) -> Settings:
-    from bot.embed import default_embedder
+    from bot.retrieval.embed import default_embedder
 
     return Settings(data_dir=tmp_path_factory.mktemp("guard-data"), embedder=default_embedder())
 
@@ -478,7 +478,7 @@ def test_stored_model_loads_without_embedding_anything(minilm_settings):
 
 
 def test_stored_model_is_fresh():
-    """Fails while bot/data/guard_model.json was trained on another exemplar file."""
+    """Fails while bot/safety/data/guard_model.json was trained on another exemplar file."""
     import json
 
     data = json.loads(guard.MODEL_PATH.read_text())

@@ -1,4 +1,4 @@
-"""bot.handout (Markdown + printable HTML) and bot.feedback (local JSONL), no Streamlit."""
+"""bot.front.handout (Markdown + printable HTML) and bot.front.feedback (local JSONL), no Streamlit."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from bot import feedback, handout
-from bot.answer import escape_md
+from bot.answering.extractive import escape_md
 from bot.config import Settings
+from bot.front import feedback, handout
 from bot.types import Citation, Reply, Resource
 
 TODAY = dt.date(2026, 11, 26)
@@ -29,7 +29,7 @@ def cite(n: int, source_id: str, title: str, url: str, source_type: str = "rct",
 
 
 def answer(*parts: tuple[str, int], citations: list[Citation], popular: int | None = None) -> Reply:
-    """A Reply shaped like bot.answer.compose: escaped sentences, ' [n]' marks, one paragraph per n."""
+    """A Reply shaped like bot.answering.extractive.compose: escaped sentences, ' [n]' marks, one paragraph per n."""
     paras: dict[int, list[str]] = {}
     for text, n in parts:
         paras.setdefault(n, []).append(f"{escape_md(text)} [{n}]")

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
-from bot.embed import HashEmbedder
 from bot.errors import CorpusError
-from bot.ingest import ingest
-from bot.retrieve import Retriever
-from bot.store import Store
+from bot.retrieval.embed import HashEmbedder
+from bot.retrieval.ingest import ingest
+from bot.retrieval.match import Retriever
+from bot.retrieval.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "corpus"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.grounding import Thresholds, ground, split_generated
+from bot.answering.llm import FakeChatModel, build_messages, model_history
 from bot.chat import Assistant
-from bot.grounding import Thresholds, ground, split_generated
-from bot.llm import FakeChatModel, build_messages, model_history
 from bot.types import Turn
 
 ROOT = Path(__file__).resolve().parent.parent

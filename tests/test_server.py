@@ -15,7 +15,7 @@ from bench.chroma_server import ChromaServer, chroma_executable
 from bot import prompts
 from bot.chat import respond
 from bot.config import Settings
-from bot.ingest import ingest
+from bot.retrieval.ingest import ingest
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 

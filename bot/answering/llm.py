@@ -1,7 +1,7 @@
 """Optional generative answering through a LangChain chat model, held to the same citations.
 
 The model gets the numbered passages as quoted data, writes a short answer citing [n],
-and every sentence then passes the grounding check (bot.grounding) or is dropped. Any
+and every sentence then passes the grounding check (bot.answering.grounding) or is dropped. Any
 model error or timeout falls back to the extractive answer with a short notice.
 """
 
@@ -153,7 +153,7 @@ def generate(model: BaseChatModel, messages: list[BaseMessage], timeout: float) 
 
 def stream_sentences(model: BaseChatModel, messages: list[BaseMessage], timeout: float) -> Iterator[str]:
     """Complete sentences of a streamed completion, each as soon as the next one begins."""
-    from bot.grounding import split_generated
+    from bot.answering.grounding import split_generated
 
     deadline = time.monotonic() + timeout
     buffer = ""

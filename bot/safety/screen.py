@@ -11,10 +11,10 @@ self-harm history, well now: the caller adds a gentle resource line), ``history_
 (crisis because of an earlier turn).
 
 This file is the logic; the regular-expression tables it reads are data in
-bot/guard_rules.py (rule ids there are what Route.reason shows).
+bot/safety/rules.py (rule ids there are what Route.reason shows).
 
 Rule layer (always on; needs no model)
-    The message is normalised by bot.normalize (case, unicode, leetspeak, asterisks,
+    The message is normalised by bot.safety.normalize (case, unicode, leetspeak, asterisks,
     elongation, contractions, slang such as kms/unalive/kys/finna, typos). MASKS then blank
     benign spans: idioms and homonyms ("kill a process", "dying to know", "hang out"),
     negations ("I'm not suicidal", "I don't want to die"), reported, research and
@@ -36,12 +36,12 @@ Rule layer (always on; needs no model)
 Semantic layer (when the caller passes `query_vec`, the L2-normalised MiniLM vector it
 already computed for retrieval; no second model pass)
     A multinomial logistic regression (scikit-learn) trained on the MiniLM vectors of the
-    labelled exemplars in bot/data/guard_exemplars.jsonl (crisis, clinic, boundary,
+    labelled exemplars in bot/safety/data/guard_exemplars.jsonl (crisis, clinic, boundary,
     out_of_scope, safe; none of them is a dev-set item), plus a nearest-neighbour crisis
     check: the query is a crisis when its nearest crisis exemplar is close enough and
     closer, by a margin, than its nearest safe exemplar. evals/calibrate_guard.py trains
     both and writes the weights, thresholds, exemplar-file hash and embedder name to
-    bot/data/guard_model.json and the exemplar matrix to bot/data/guard_knn.npy (float16),
+    bot/safety/data/guard_model.json and the exemplar matrix to bot/safety/data/guard_knn.npy (float16),
     which this module loads with numpy in milliseconds. Only when that file is missing or
     stale (another exemplar hash or embedder) is the model trained at run time, with the
     exemplar vectors cached under settings.data_dir/cache. Crisis thresholds are calibrated
@@ -91,9 +91,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import guard_rules as rules
 from bot.config import Settings
-from bot.normalize import normalize
+from bot.safety import rules
+from bot.safety.normalize import normalize
 from bot.types import Route, Turn
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 EXEMPLARS_PATH = DATA_DIR / "guard_exemplars.jsonl"
 MODEL_PATH = DATA_DIR / "guard_model.json"  # written by evals/calibrate_guard.py
 KNN_PATH = DATA_DIR / "guard_knn.npy"
-DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"  # bot.embed.MiniLMEmbedder.name
+DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"  # bot.retrieval.embed.MiniLMEmbedder.name
 
 ROUTES = ("crisis", "clinic", "boundary", "out_of_scope", "continue")
 SEMANTIC_LABELS = ("crisis", "clinic", "boundary", "out_of_scope", "safe")
@@ -388,7 +388,7 @@ def _analyse(text: str) -> Analysis:
 # ---------------------------------------------------------------------------------------
 class SemanticModel:
     """The semantic layer's weights: a multinomial logistic regression over MiniLM vectors of
-    the labelled exemplars in bot/data/guard_exemplars.jsonl, and optionally those exemplar
+    the labelled exemplars in bot/safety/data/guard_exemplars.jsonl, and optionally those exemplar
     vectors themselves for a nearest-neighbour crisis check. Plain numpy arrays: scoring one
     query is a (5 x 384) and an (n x 384) matrix-vector product."""
 

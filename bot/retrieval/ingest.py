@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.chunk import chunk_document, embed_text
 from bot.config import Settings
-from bot.corpus import load_corpus
-from bot.store import Store, fetch_all
+from bot.retrieval.chunk import chunk_document, embed_text
+from bot.retrieval.corpus import load_corpus
+from bot.retrieval.store import Store, fetch_all
 from bot.types import Passage
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 app.py and pages/ stay thin scripts; everything they show is decided by bot.chat and drawn
 here. Nothing a person typed or a passage says is rendered as HTML: user and passage text go
 through `plain()` (every Markdown punctuation mark escaped) and reply text is Markdown that
-bot.answer already escaped. Only http(s) links from the corpus are made clickable.
+bot.answering.extractive already escaped. Only http(s) links from the corpus are made clickable.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
-from bot import feedback, prompts
+from bot import prompts
 from bot.chat import Assistant, assistant_for
 from bot.config import Settings
-from bot.handout import md_link_target, safe_url, source_label
+from bot.front import feedback
+from bot.front.handout import md_link_target, safe_url, source_label
 from bot.types import Citation, Reply, Resource
 
 LOCALE_NAMES = {
@@ -150,7 +151,7 @@ def _load(assistant: Assistant) -> None:
 
 
 def _guard(assistant: Assistant) -> None:
-    from bot.guard import semantic_model
+    from bot.safety.screen import semantic_model
 
     semantic_model(assistant.settings)
 

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer import content_words
-from bot.chunk import embed_text
+from bot.answering.extractive import content_words
 from bot.config import Settings
 from bot.errors import StoreUnavailable
-from bot.store import Store, fetch_all
+from bot.retrieval.chunk import embed_text
+from bot.retrieval.store import Store, fetch_all
 from bot.types import Hit, Passage
 
 RRF_K = 60

@@ -2,7 +2,7 @@
 
 `normalize(text)` turns what a person typed into one canonical, lower-case,
 accent-free, apostrophe-free form so that a small table of regular expressions in
-bot.guard can match the many ways people write the same thing:
+bot.safety.screen can match the many ways people write the same thing:
 
 - Unicode NFKC (full-width letters, ligatures, fancy digits), then combining marks
   and zero-width / bidi / other invisible characters are removed; curly quotes and

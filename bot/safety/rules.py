@@ -1,12 +1,12 @@
-"""The rule tables of the safety screen (data only; the logic that reads them is bot/guard.py).
+"""The rule tables of the safety screen (data only; the logic that reads them is bot/safety/screen.py).
 
-Every pattern is matched against text that bot.normalize has already rewritten: lower case,
+Every pattern is matched against text that bot.safety.normalize has already rewritten: lower case,
 no accents, no apostrophes, contractions expanded ("i am", "do not", "cannot"), slang and
 typos mapped to plain words ("kms" -> "kill myself"). Each row of a table is
-``(rule_id, compiled pattern)``; the rule id is what bot.guard writes into Route.reason,
+``(rule_id, compiled pattern)``; the rule id is what bot.safety.screen writes into Route.reason,
 so ids are stable names, and several rows may share one id (a family of paraphrases).
 
-Families, in the order bot.guard reads them:
+Families, in the order bot.safety.screen reads them:
     MASKS            benign spans blanked before the crisis tables run (idioms, negations,
                      research and reported phrasing, habitual symptoms, generic questions)
     PAST_*           past suicidal or self-harm history, and words that say it is back

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer import citation, content_words, escape_md
-from bot.chunk import split_sentences
+from bot.answering.extractive import citation, content_words, escape_md
+from bot.retrieval.chunk import split_sentences
 from bot.types import Citation, Hit
 
 CITE_RE = re.compile(r"\[(\d{1,2})\]")
