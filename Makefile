@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: install ingest run test eval bench bench-quick browser lint clean
+.PHONY: install ingest run test eval eval-blind train-guard bench bench-quick browser lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ test: install browser
 
 eval: install
 	$(PY) -m evals run evals/sets/*.jsonl --out data/eval-report
+
+# Blind, leave-one-source-out report of the crisis screen's model; needs ../shared/data/crisis/
+# (not part of `make test`). train-guard also rewrites bot/safety/data/guard_weights.npz.
+eval-blind: install
+	$(PY) -m evals.train_guard --blind-only
+
+train-guard: install
+	$(PY) -m evals.train_guard
 
 bench: install
 	$(PY) -m bench

@@ -130,8 +130,15 @@ class Assistant:
                 "{limit}", f"{self.settings.max_message_chars:,}"))
         elif route.name == "out_of_scope":
             reply = Reply("out_of_scope", self._text("out_of_scope", route.locale))
+        elif route.name == "support":
+            reply = Reply("support", self._text("support", route.locale),
+                          resources=self._support_lines(route.locale))
         else:
             reply = self._answer(text, qvec, route, audit, turns, on_sentence)
+        if route.name != "crisis" and {"after_crisis", "after_crisis_misread"} & set(route.flags):
+            # the turn after a crisis reply is answered; the crisis lines stay visible
+            reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
+            reply.extras["after_crisis"] = True
         if route.name != "crisis" and "past_history" in route.flags:
             reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
@@ -144,12 +151,21 @@ class Assistant:
 
     def _crisis(self, route: Route) -> Reply:
         loc = route.locale
-        return Reply(
-            "crisis",
-            self._text("crisis", loc),
-            resources=prompts.resources(self.settings.prompts_dir, loc),
-            extras={"safety_plan": self._text("safety_plan", loc), "grounding": self._text("grounding", loc)},
-        )
+        kind = route.kind or "self"
+        # harm to others: emergency number first, no safety plan, no lecture; a brush-off right
+        # after a crisis reply: a word on why the lines are shown again
+        name = ("harm_others" if kind == "others" else
+                "after_crisis" if "after_crisis" in route.flags else "crisis")
+        extras: dict[str, Any] = {"crisis_kind": kind}
+        if kind != "others":
+            extras.update(safety_plan=self._text("safety_plan", loc), grounding=self._text("grounding", loc))
+        return Reply("crisis", self._text(name, loc),
+                     resources=prompts.resources(self.settings.prompts_dir, loc), extras=extras)
+
+    def _support_lines(self, locale: str) -> list:
+        """The locale's lines without the emergency-services entry (support, not an emergency)."""
+        lines = prompts.resources(self.settings.prompts_dir, locale)
+        return [r for r in lines if not r.name.lower().startswith(("emergency", "emergencia"))] or lines
 
     def _answer(self, text: str, qvec: np.ndarray | None, route: Route, audit: dict,
                 turns: list[Turn], on_sentence=None) -> Reply:

@@ -93,6 +93,9 @@ REQUIRED = (
     "past_history",
     "empty_message",
     "too_long",
+    "support",
+    "harm_others",
+    "after_crisis",
 )
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-RouteName = Literal["crisis", "clinic", "boundary", "out_of_scope", "continue"]
+RouteName = Literal["crisis", "support", "clinic", "boundary", "out_of_scope", "continue"]
 ReplyRoute = Literal[
-    "crisis", "clinic", "boundary", "out_of_scope", "answer", "no_answer", "unavailable", "invalid"
+    "crisis", "support", "clinic", "boundary", "out_of_scope", "answer", "no_answer", "unavailable", "invalid"
 ]
 
 SOURCE_TYPES = (
@@ -82,6 +82,7 @@ class Route:
     locale: str = "en-US"
     score: float | None = None
     flags: tuple[str, ...] = ()
+    kind: str | None = None  # for crisis: "self", "others", "danger" or "medical"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,10 @@
 """Reading test sets: JSONL or CSV lines into checked items, and malformed lines into reports.
 
+Public sets come as they are: `label_map` renames their labels (XSTest's "safe" and
+"unsafe" with `--map safe=not_crisis,unsafe=crisis`), "prompt" or "question" stand for
+"text" when "text" is absent, and an optional `source` and `lang` field on a line is kept
+on the item (`data_source`, `lang`) so the report can show a row per slice.
+
 A malformed line (bad JSON, an unknown expect value, empty text or turns, a duplicate id,
 a wrongly typed field) never stops a run: it is returned as a `Malformed` record that
 names the file and the line, and every other line still runs.
@@ -13,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-EXPECTS = ("crisis", "not_crisis", "clinic", "boundary", "out_of_scope", "answer", "no_answer")
+EXPECTS = ("crisis", "not_crisis", "support", "clinic", "boundary", "out_of_scope", "answer",
+           "no_answer")
+TEXT_ALIASES = ("prompt", "question", "message")  # what public sets call the text
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
 CSV_SUFFIXES = (".csv",)
 TURN_SEP = "||"  # CSV: turns in one cell
@@ -32,6 +39,8 @@ class Item:
     raw: dict[str, Any]  # the input object as read (other keys kept for the results)
     expect_any: list[str] | None = None
     tags: list[str] = field(default_factory=list)
+    data_source: str = ""  # the line's own "source" field, else the set file's name
+    lang: str = ""  # the line's "lang" field, if any
 
 
 @dataclass
@@ -71,11 +80,39 @@ def _turn_text(turn: Any) -> str:
     raise ValueError("each turn must be a string or an object with 'text'")
 
 
-def check_item(obj: Any, source: str, default_id: str) -> Item:
+def parse_label_map(spec: str | None) -> dict[str, str]:
+    """"safe=not_crisis,unsafe=crisis", or the path of a file with one "label=expect" a line
+    (or a JSON object). Keys are matched case-insensitively; values must be known expects."""
+    if not spec:
+        return {}
+    path = Path(spec)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        pairs = (json.loads(text).items() if text.lstrip().startswith("{") else
+                 (line.split("=", 1) for line in text.splitlines()
+                  if line.strip() and not line.lstrip().startswith("#")))
+    else:
+        pairs = (part.split("=", 1) for part in spec.split(",") if part.strip())
+    out: dict[str, str] = {}
+    for pair in pairs:
+        if len(pair) != 2 or not str(pair[0]).strip():
+            raise InputFileError(f"label map: cannot read {'='.join(map(str, pair))!r} (use label=expect)")
+        key, value = str(pair[0]).strip().lower(), str(pair[1]).strip().lower()
+        if value not in EXPECTS:
+            raise InputFileError(f"label map: {value!r} is not one of {', '.join(EXPECTS)}")
+        out[key] = value
+    return out
+
+
+def check_item(obj: Any, source: str, default_id: str, label_map: dict[str, str] | None = None
+               ) -> Item:
     """Validate one decoded line. Raises ValueError with a message for the person fixing the set."""
     if not isinstance(obj, dict):
         raise ValueError("each line must be a JSON object")
-    expect = obj.get("expect")
+    label_map = label_map or {}
+    expect = obj.get("expect", obj.get("label") if label_map else None)
+    if isinstance(expect, str | int) and not isinstance(expect, bool) and str(expect).strip().lower() in label_map:
+        expect = label_map[str(expect).strip().lower()]
     if not isinstance(expect, str) or not expect.strip():
         raise ValueError(f"missing 'expect' (one of {', '.join(EXPECTS)})")
     expect = expect.strip().lower()
@@ -99,7 +136,9 @@ def check_item(obj: Any, source: str, default_id: str) -> Item:
             raise ValueError("empty text in the last turn")
         history = list(turns[:-1])
         message = texts[-1]
-    elif "text" in obj:
+    elif "text" in obj or any(k in obj for k in TEXT_ALIASES):
+        if "text" not in obj:
+            obj = {**obj, "text": obj[next(k for k in TEXT_ALIASES if k in obj)]}
         if not isinstance(obj["text"], str):
             raise ValueError("'text' must be a string")
         if not obj["text"].strip():
@@ -112,7 +151,11 @@ def check_item(obj: Any, source: str, default_id: str) -> Item:
     if expect_any is not None and not expect_any:
         expect_any = None  # an empty list asks for nothing
     tags = _string_list(obj.get("tags"), "tags") or []
-    return Item(item_id, expect, history, message, source, obj, expect_any, tags)
+    data_source = obj.get("source")
+    data_source = str(data_source).strip() if data_source not in (None, "") else Path(
+        source.rsplit(":", 1)[0]).stem
+    lang = str(obj.get("lang") or "").strip().lower()
+    return Item(item_id, expect, history, message, source, obj, expect_any, tags, data_source, lang)
 
 
 def _jsonl_rows(path: Path):
@@ -161,8 +204,8 @@ def _csv_rows(path: Path):
         reader = csv.DictReader(fh)
         if not reader.fieldnames:
             return
-        if "expect" not in [f.strip() for f in reader.fieldnames]:
-            yield 1, None, "the CSV header needs an 'expect' column"
+        if not {"expect", "label"} & {f.strip() for f in reader.fieldnames}:
+            yield 1, None, "the CSV header needs an 'expect' (or 'label') column"
             return
         last = reader.line_num  # the header's last line
         for row in reader:
@@ -184,9 +227,11 @@ def file_kind(path: Path) -> str:
     raise InputFileError(f"{path}: unknown set format (use .jsonl or .csv)")
 
 
-def load_sets(paths: list[Path]) -> tuple[list[Item], list[Malformed]]:
+def load_sets(paths: list[Path], label_map: dict[str, str] | None = None
+              ) -> tuple[list[Item], list[Malformed]]:
     """Every valid item of every file, in order, and every malformed line. Ids are unique
-    across the whole run; a repeated id is malformed and the first one is kept."""
+    across the whole run; a repeated id is malformed and the first one is kept. With a
+    label_map, a line's "expect" (or, failing that, "label") is renamed through it."""
     for path in paths:
         if not path.is_file():
             raise InputFileError(f"{path}: no such file")
@@ -200,7 +245,7 @@ def load_sets(paths: list[Path]) -> tuple[list[Item], list[Malformed]]:
         for lineno, obj, error in rows:
             if error is None:
                 try:
-                    item = check_item(obj, f"{name}:{lineno}", f"{path.stem}:{lineno}")
+                    item = check_item(obj, f"{name}:{lineno}", f"{path.stem}:{lineno}", label_map)
                 except ValueError as exc:
                     error = str(exc)
                 else:

@@ -236,6 +236,10 @@ def render_html(results: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         parts.append(f"<tr><td>{_e(label)}</td><td class=num>{b['n']}</td><td class=num>{b['passed']}</td>"
                      f"<td class=num>{_fmt(b['rate'])}</td></tr>")
     parts.append("</table>")
+    if summary.get("by_source"):
+        parts.append("<h2>By source</h2>" + _block_table(summary["by_source"], "source"))
+    if summary.get("by_lang"):
+        parts.append("<h2>By language</h2>" + _block_table(summary["by_lang"], "lang"))
     if summary.get("by_tag"):
         parts.append("<h2>By tag</h2>" + _block_table(summary["by_tag"], "tag"))
 

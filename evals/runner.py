@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.config import Settings, offline_environment
-from evals.items import InputFileError, Item, Malformed, load_sets
+from evals.items import InputFileError, Item, Malformed, load_sets, parse_label_map
 from evals.metrics import THRESHOLDS, citation_check, judge, summarize
 
 SECRET_FIELDS = {"llm_api_key", "chroma_token"}
@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("sets", nargs="+", type=Path, metavar="SET", help="a .jsonl or .csv test set")
     run.add_argument("--out", type=Path, required=True, metavar="DIR", help="folder for the four report files")
     run.add_argument("--locale", help="crisis-resource locale for every item (en-US, en-GB, en-CA, en-AU, es-US)")
+    run.add_argument("--map", dest="label_map", metavar="MAP",
+                     help="rename a public set's labels: 'safe=not_crisis,unsafe=crisis', or a file "
+                          "with one label=expect a line")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--threads", type=int, default=1, metavar="N",
                      help="torch threads while the items run (default 1: one short message at a time "
@@ -139,7 +142,8 @@ def evaluate(item: Item, settings: Settings, locale: str | None, fixed: FixedTex
 
     t0 = time.perf_counter()
     record: dict[str, Any] = {"id": item.id, "source": item.source, "expect": item.expect, "tags": item.tags,
-                              "expect_any": item.expect_any, "input": item.raw}
+                              "expect_any": item.expect_any, "input": item.raw,
+                              "data_source": item.data_source, "lang": item.lang}
     try:
         reply = reply_json(respond(item.history, item.message, settings, locale=locale), item.id)
     except Exception as exc:  # one broken item must not stop the run
@@ -243,7 +247,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         locale = None
     try:
-        items, malformed = load_sets(args.sets)
+        items, malformed = load_sets(args.sets, parse_label_map(getattr(args, "label_map", None)))
     except InputFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

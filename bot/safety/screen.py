@@ -80,49 +80,29 @@ the dev sets with caches cleared; it grows linearly with message length (about 1
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from bot.config import Settings
-from bot.safety import rules
+from bot.safety import model, rules
 from bot.safety.normalize import normalize
 from bot.types import Route, Turn
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-EXEMPLARS_PATH = DATA_DIR / "guard_exemplars.jsonl"
-MODEL_PATH = DATA_DIR / "guard_model.json"  # written by evals/calibrate_guard.py
-KNN_PATH = DATA_DIR / "guard_knn.npy"
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"  # bot.retrieval.embed.MiniLMEmbedder.name
 
-ROUTES = ("crisis", "clinic", "boundary", "out_of_scope", "continue")
-SEMANTIC_LABELS = ("crisis", "clinic", "boundary", "out_of_scope", "safe")
-WINDOW_USER_TURNS = 3  # earlier user turns read for crisis context
+ROUTES = ("crisis", "support", "clinic", "boundary", "out_of_scope", "continue")
+WINDOW_USER_TURNS = 3  # earlier user turns read for crisis context and warning signs
 DISTRESS_WINDOW = 2  # earlier user turns read for distress + means
-FOLLOW_UP_OOS = 0.92  # semantic out_of_scope right after an in-scope user turn
-# Used only when guard_model.json has none. knn_crisis / knn_margin: the nearest crisis
-# exemplar's cosine similarity, and its lead over the nearest safe exemplar.
-DEFAULT_THRESHOLDS = {
-    "crisis": 0.90,
-    "clinic": 0.90,
-    "boundary": 0.90,
-    "out_of_scope": 0.90,
-    "knn_crisis": 0.99,
-    "knn_margin": 0.05,
-}
-CLASSIFIER_C = 16.0  # inverse regularisation of the logistic regression (calibrated)
-SEMANTIC_OVER_RULE = 0.90  # semantic crisis over a rule's clinic or boundary decision
-KNN_LABELS = ("crisis", "safe")  # exemplars kept for the nearest-neighbour check
-KNN_MAX_BYTES = 1_000_000  # as float16; above this the nearest-neighbour check is skipped
 
 
 def is_spanish(text: str, norm: str | None = None) -> bool:
@@ -382,241 +362,98 @@ def _analyse(text: str) -> Analysis:
         and bool(rules.QUESTION_START.match(norm) or norm.rstrip().endswith("?")),
     )
 
+# ---------------------------------------------------------------------------------------
+# Reviewable rule rows (bot/safety/rules.yaml)
+# ---------------------------------------------------------------------------------------
+RULES_YAML = Path(__file__).resolve().parent / "rules.yaml"
+RULE_TABLES = ("crisis", "warning", "followup", "misread", "education", "boundary", "support")
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    id: str
+    table: str
+    pattern: re.Pattern[str]
+    catch: str
+    miss: str
+    kind: str | None = None
+
+
+@lru_cache(maxsize=4)
+def rule_rows(path: Path = RULES_YAML) -> tuple[RuleRow, ...]:
+    """The rows of rules.yaml, checked: a known table, a compiling pattern, both examples."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out, seen = [], set()
+    for row in data.get("rules", []):
+        if row["table"] not in RULE_TABLES:
+            raise ValueError(f"{path}: rule {row['id']}: unknown table {row['table']!r}")
+        if row["id"] in seen or not row.get("catch") or not row.get("miss"):
+            raise ValueError(f"{path}: rule {row['id']}: duplicate id or missing catch/miss")
+        seen.add(row["id"])
+        out.append(RuleRow(row["id"], row["table"], re.compile(row["pattern"]), row["catch"],
+                           row["miss"], row.get("kind")))
+    return tuple(out)
+
+
+def match_rule(table: str, norm: str) -> RuleRow | None:
+    for row in rule_rows():
+        if row.table == table and row.pattern.search(norm):
+            return row
+    return None
+
 
 # ---------------------------------------------------------------------------------------
-# Semantic layer
+# The learned model (bot/safety/model.py; weights from python -m evals.train_guard)
 # ---------------------------------------------------------------------------------------
-class SemanticModel:
-    """The semantic layer's weights: a multinomial logistic regression over MiniLM vectors of
-    the labelled exemplars in bot/safety/data/guard_exemplars.jsonl, and optionally those exemplar
-    vectors themselves for a nearest-neighbour crisis check. Plain numpy arrays: scoring one
-    query is a (5 x 384) and an (n x 384) matrix-vector product."""
-
-    def __init__(
-        self,
-        classes: Sequence[str],
-        coef: np.ndarray,
-        intercept: np.ndarray,
-        knn: np.ndarray | None = None,
-        knn_is_crisis: np.ndarray | None = None,
-    ):
-        self.classes = list(classes)
-        self.coef = np.asarray(coef, dtype=np.float32)
-        self.intercept = np.asarray(intercept, dtype=np.float32)
-        self.knn = None if knn is None else np.asarray(knn, dtype=np.float32)
-        self.knn_is_crisis = None if knn_is_crisis is None else np.asarray(knn_is_crisis, bool)
-
-    def scores(self, vec: np.ndarray) -> dict[str, float]:
-        z = self.coef @ np.asarray(vec, dtype=np.float32).reshape(-1) + self.intercept
-        z = z - z.max()
-        p = np.exp(z)
-        p /= p.sum()
-        return {label: float(x) for label, x in zip(self.classes, p, strict=True)}
-
-    def nearest(self, vec: np.ndarray) -> tuple[float, float] | None:
-        """Cosine similarity of the nearest crisis exemplar and of the nearest other one."""
-        if self.knn is None or self.knn_is_crisis is None:
-            return None
-        sims = self.knn @ np.asarray(vec, dtype=np.float32).reshape(-1)
-        return float(sims[self.knn_is_crisis].max()), float(sims[~self.knn_is_crisis].max())
+MODEL_CRISIS_GATED = 0.90  # model crisis over a rule's clinic/boundary, a general question, a masked idiom
+SCOPE_MIN = 0.80  # out_of_scope from the vector (team exemplars only; see MODEL_CARD.md)
+FOLLOW_UP_OOS = 0.92  # the same, right after an in-scope user turn
+MODEL_SUPPORT_MIN = 0.50  # support from the model alone (the rows in rules.yaml need no score)
 
 
-def fit_model(vecs: np.ndarray, labels: Sequence[str], *, c: float = CLASSIFIER_C) -> SemanticModel:
-    """Train the classifier (scikit-learn) and keep the crisis and safe exemplar vectors for
-    the nearest-neighbour check when they fit in KNN_MAX_BYTES as float16."""
-    from sklearn.linear_model import LogisticRegression
-
-    y = np.array([SEMANTIC_LABELS.index(lbl) for lbl in labels])
-    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
-    clf.fit(vecs, y)
-    keep = np.array([lbl in KNN_LABELS for lbl in labels])
-    knn = knn_crisis = None
-    if keep.sum() * vecs.shape[1] * 2 < KNN_MAX_BYTES:
-        knn = np.asarray(vecs, dtype=np.float32)[keep]
-        knn_crisis = np.array([lbl == "crisis" for lbl in labels])[keep]
-    return SemanticModel(
-        [SEMANTIC_LABELS[i] for i in clf.classes_], clf.coef_, clf.intercept_, knn, knn_crisis
-    )
+def semantic_model(settings: Settings | None = None) -> model.Stored | None:
+    """The stored model (loads once per process, in milliseconds; None when missing).
+    Kept under this name for the warm-up calls in the UI and the benchmarks."""
+    return model.load()
 
 
-def load_exemplars(path: Path = EXEMPLARS_PATH) -> tuple[list[str], list[str]]:
-    texts, labels = [], []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            row = json.loads(line)
-            if row["label"] not in SEMANTIC_LABELS:
-                raise ValueError(f"{path}: unknown label {row['label']!r}")
-            texts.append(row["text"])
-            labels.append(row["label"])
-    return texts, labels
+def _embedder_name(settings: Settings) -> str:
+    emb = settings.embedder
+    return DEFAULT_EMBEDDER if emb is None else model.embedder_name(emb)
 
 
-def exemplar_hash(path: Path = EXEMPLARS_PATH) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
-def _embedder_name(embedder) -> str:
-    return str(getattr(embedder, "name", type(embedder).__name__))
-
-
-def exemplar_vectors(embedder, texts: list[str], cache_dir: Path | None, digest: str) -> np.ndarray:
-    """Embed the exemplars once; reuse a cached .npy keyed by the file hash and the embedder."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", _embedder_name(embedder))
-    dim = getattr(embedder, "dim", "x")
-    cache = None
-    if cache_dir is not None:
-        cache = Path(cache_dir) / f"guard_exemplars-{digest}-{name}-{dim}.npy"
-        if cache.is_file():
-            try:
-                vecs = np.load(cache)
-                if vecs.shape[0] == len(texts):
-                    return vecs
-            except (OSError, ValueError):
-                pass
-    vecs = np.asarray(embedder.encode(texts), dtype=np.float32)
-    if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(".tmp.npy")
-            np.save(tmp, vecs)
-            tmp.replace(cache)
-        except OSError as exc:  # a read-only data dir must not stop the screen
-            log.info("guard: exemplar cache not written: %s", exc)
-    return vecs
-
-
-def save_model(
-    model: SemanticModel,
-    thresholds: dict[str, float],
-    *,
-    digest: str,
-    embedder_name: str,
-    path: Path = MODEL_PATH,
-    knn_path: Path = KNN_PATH,
-    extra: dict | None = None,
-) -> None:
-    """Write the trained weights (JSON) and the nearest-neighbour matrix (float16 .npy)."""
-    payload = {
-        "format": 1,
-        "embedder": embedder_name,
-        "dim": int(model.coef.shape[1]),
-        "exemplars_sha256_16": digest,
-        "classes": model.classes,
-        "coef": [[round(float(x), 6) for x in row] for row in model.coef],
-        "intercept": [round(float(x), 6) for x in model.intercept],
-        "thresholds": {k: round(float(v), 4) for k, v in sorted(thresholds.items())},
-        "knn": None,
-    }
-    if model.knn is not None and model.knn_is_crisis is not None:
-        np.save(knn_path, model.knn.astype(np.float16))
-        payload["knn"] = {
-            "file": knn_path.name,
-            "sha256_16": hashlib.sha256(knn_path.read_bytes()).hexdigest()[:16],
-            "rows": int(model.knn.shape[0]),
-            "crisis_rows": [int(i) for i in np.flatnonzero(model.knn_is_crisis)],
-        }
-    elif knn_path.exists():
-        knn_path.unlink()
-    payload.update(extra or {})
-    path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-
-
-def load_model(
-    path: Path = MODEL_PATH, *, digest: str | None = None, embedder_name: str | None = None
-) -> tuple[SemanticModel, dict[str, float]] | None:
-    """The stored model and its thresholds, or None when missing or stale (exemplar file
-    changed, other embedder, damaged nearest-neighbour file)."""
-    if not path.is_file():
+def model_scores(message: str, query_vec: np.ndarray | None, settings: Settings,
+                 stored: model.Stored | None = None) -> model.Scores | None:
+    try:
+        return model.classify(message, query_vec, _embedder_name(settings), stored)
+    except Exception as exc:  # the rule layer must keep working whatever happens here
+        log.warning("guard: model unavailable (%s); rules only", type(exc).__name__)
         return None
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if digest is not None and data.get("exemplars_sha256_16") != digest:
-        return None
-    if embedder_name is not None and data.get("embedder") != embedder_name:
-        return None
-    knn = knn_is_crisis = None
-    if data.get("knn"):
-        knn_file = path.parent / data["knn"]["file"]
-        raw = knn_file.read_bytes() if knn_file.is_file() else b""
-        if hashlib.sha256(raw).hexdigest()[:16] != data["knn"]["sha256_16"]:
-            return None
-        knn = np.load(knn_file).astype(np.float32)
-        knn_is_crisis = np.zeros(knn.shape[0], dtype=bool)
-        knn_is_crisis[data["knn"]["crisis_rows"]] = True
-    model = SemanticModel(data["classes"], data["coef"], data["intercept"], knn, knn_is_crisis)
-    return model, load_thresholds(path)
 
 
-def load_thresholds(path: Path = MODEL_PATH) -> dict[str, float]:
-    out = dict(DEFAULT_THRESHOLDS)
-    if path.is_file():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for key in DEFAULT_THRESHOLDS:
-            if key in data.get("thresholds", {}):
-                out[key] = float(data["thresholds"][key])
-    return out
-
-
-_MODELS: dict[tuple, tuple[SemanticModel, dict[str, float]] | None] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-def semantic_model(settings: Settings) -> tuple[SemanticModel, dict[str, float]] | None:
-    """The per-process semantic model for this settings' embedder (None if it cannot be built).
-
-    Loads the weights stored in bot/data (milliseconds). Only when that file is missing, was
-    trained on another version of the exemplar file or for another embedder, it trains at run
-    time: the exemplars are embedded once (cached under settings.data_dir/cache) and fitted."""
-    embedder = settings.embedder
-    key = (id(embedder) if embedder is not None else "default", str(settings.data_dir))
-    with _MODELS_LOCK:
-        if key in _MODELS:
-            return _MODELS[key]
-        model = None
-        try:
-            digest = exemplar_hash()
-            name = _embedder_name(embedder) if embedder is not None else DEFAULT_EMBEDDER
-            model = load_model(digest=digest, embedder_name=name)
-            if model is None:
-                log.warning("guard: stored semantic model missing or stale; training at run time")
-                emb = settings.get_embedder()
-                texts, labels = load_exemplars()
-                cache = Path(settings.data_dir) / "cache"
-                vecs = exemplar_vectors(emb, texts, cache, digest)
-                model = (fit_model(vecs, labels), load_thresholds())
-        except Exception as exc:  # the rule layer must keep working whatever happens here
-            log.warning("guard: semantic layer unavailable (%s); rules only", type(exc).__name__)
-            model = None
-        _MODELS[key] = model
-        return model
-
-
-# Semantic verdicts of earlier turns, keyed by a hash of their text (never the text), so a
-# crisis caught only by the semantic layer still counts as crisis context on the next turn.
-_SEMANTIC_MEMO: OrderedDict[bytes, str] = OrderedDict()
-
-
-def _remember(text: str, route: str) -> None:
-    with _CACHE_LOCK:
-        _SEMANTIC_MEMO[_key(text)] = route
-        if len(_SEMANTIC_MEMO) > _CACHE_MAX:
-            _SEMANTIC_MEMO.popitem(last=False)
-
-
-def _remembered(text: str) -> str | None:
-    with _CACHE_LOCK:
-        return _SEMANTIC_MEMO.get(_key(text))
+def crisis_kind(reason: str) -> str:
+    """"self", "others" (intent to harm another person), "danger" (the person is in danger
+    from someone else) or "medical" (a medical emergency), from Route.reason."""
+    rule_id = reason.split(":", 1)[-1]
+    if "harm_others" in rule_id:
+        return "others"
+    if rule_id.startswith(("danger.", "es.danger")):
+        return "danger"
+    if rule_id.startswith(("medical.", "es.medical")):
+        return "medical"
+    return "self"
 
 
 # ---------------------------------------------------------------------------------------
 # The screen
 # ---------------------------------------------------------------------------------------
 def _is_deflection(text: str) -> bool:
-    """A brush-off after a crisis statement: "never mind", "lol jk", "ok", "whatever"."""
+    """A brush-off after a crisis statement: "never mind", "lol jk", "ok", "whatever",
+    "anyway, tell me about side effects"."""
     norm = normalize(text)
-    return bool(rules.DEFLECT_STRICT.search(norm)) or len(norm.split()) <= 2
+    return bool(rules.DEFLECT.search(norm)) or len(norm.split()) <= 2
 
 
 def _user_turns(history: Sequence[Turn]) -> list[Turn]:
@@ -624,11 +461,12 @@ def _user_turns(history: Sequence[Turn]) -> list[Turn]:
 
 
 def _turn_is_crisis(turn: Turn) -> bool:
+    """A crisis turn: its own route says so (set by the caller from the screen's decision,
+    so a crisis the model caught is carried in the session's history, not in this process),
+    or the rule layer finds one in its text."""
     if getattr(turn, "route", None) == "crisis":
         return True
-    if analyse(turn.text).crisis is not None:
-        return True
-    return _remembered(turn.text) == "crisis"
+    return analyse(turn.text).crisis is not None or match_rule("crisis", normalize(turn.text)) is not None
 
 
 def _assistant_crisis_after(history: Sequence[Turn], turn: Turn) -> bool:
@@ -660,133 +498,136 @@ def decide(
     *,
     query_vec: np.ndarray | None = None,
     settings: Settings | None = None,
-    thresholds: dict[str, float] | None = None,
-    model: tuple[SemanticModel, dict[str, float]] | None = None,
+    stored: model.Stored | None = None,
 ) -> Route:
-    """`screen` with the semantic model and thresholds injectable (evals/calibrate_guard.py)."""
+    """`screen` with the stored model injectable (tests, evals/train_guard.py)."""
     settings = settings or Settings()
     history = list(history or ())
-    a = analyse(message or "")
+    message = message or ""
+    a = analyse(message)
+    norm = normalize(message)
     locale = "es-US" if a.spanish else settings.locale
     flags: list[str] = []
     if a.past_history:
         flags.append("past_history")
 
-    def route(
-        name: str, reason: str, score: float | None = None, extra: tuple[str, ...] = ()
-    ) -> Route:
-        return Route(
-            name=name, reason=reason, locale=locale, score=score, flags=tuple(flags) + extra
-        )
+    def route(name: str, reason: str, score: float | None = None, extra: tuple[str, ...] = (),
+              kind: str | None = None) -> Route:
+        if name == "crisis" and kind is None:
+            kind = crisis_kind(reason)
+        return Route(name=name, reason=reason, locale=locale, score=score,
+                     flags=tuple(flags) + extra, kind=kind)
 
     # 1. crisis in this message (rules)
     if a.crisis:
         return route("crisis", f"rule:{a.crisis}")
+    row = match_rule("crisis", norm)
+    if row:
+        return route("crisis", f"rule:{row.id}", kind=row.kind)
 
-    # 2. crisis carried over from the conversation (last WINDOW_USER_TURNS user turns)
+    # 2. the learned model
+    scores = model_scores(message, query_vec, settings, stored) if message.strip() else None
+    model_crisis: Route | None = None
+    if scores is not None:
+        gated = (a.clinic is not None or a.boundary is not None or a.generic_question
+                 or not a.semantic_crisis_allowed)
+        for name, kind in (("crisis", "self"), ("harm_others", "others")):
+            p = scores.probs[name]
+            needed = max(scores.thresholds[name], MODEL_CRISIS_GATED) if gated else scores.thresholds[name]
+            if p >= needed and not a.past_history:
+                model_crisis = route("crisis", f"model:{scores.part}:{name}:{p:.2f}",
+                                     score=round(p, 4), kind=kind)
+                break
+
+    # 3. the conversation window
     users = _user_turns(history)
     window = users[-WINDOW_USER_TURNS:]
+    followup = match_rule("followup", norm)
     crisis_idx = [
         i for i, t in enumerate(window) if _turn_is_crisis(t) or _assistant_crisis_after(history, t)
     ]
     if crisis_idx:
-        if crisis_idx[-1] == len(window) - 1:
-            # the very next user turn after a crisis statement keeps the crisis reply
-            reason = "history:crisis.means" if a.means_any else "history:crisis.followup"
-            return route("crisis", reason, extra=("history_crisis",))
-        if a.means_any or a.distress:
+        last = crisis_idx[-1]
+        if a.means_any or a.distress or followup:
             return route("crisis", "history:crisis.means", extra=("history_crisis",))
-        since = window[crisis_idx[-1] + 1 :]
-        if all(_is_deflection(t.text) for t in since):
-            # "I want to die" / "haha never mind" / "anyway, what is PTSD?": still the crisis reply
-            return route("crisis", "history:crisis.followup", extra=("history_crisis",))
+        if model_crisis is not None:
+            return model_crisis
+        brushed_off = all(_is_deflection(t.text) for t in window[last + 1 :])
+        if match_rule("misread", norm):
+            # "I didn't mean that, I meant my cat": answered; the lines stay visible
+            flags.append("after_crisis_misread")
+        elif brushed_off and _is_deflection(message):
+            # "never mind, tell me about side effects": the lines stay, with a word on why
+            return route("crisis", "history:crisis.deflect", extra=("history_crisis", "after_crisis"))
+        elif brushed_off:
+            # a plain question after a crisis reply (and only brush-offs since) is answered,
+            # with the lines kept visible
+            flags.append("after_crisis")
+    if model_crisis is not None:
+        return model_crisis
+    recent = users[-WINDOW_USER_TURNS:]
+    if followup or a.means:
+        here = match_rule("warning", norm)
+        if here and followup:
+            return route("crisis", f"rule:{here.id}+{followup.id}")
+        for t in reversed(recent):
+            sign = match_rule("warning", normalize(t.text))
+            if sign:
+                return route("crisis", f"history:{sign.id}", extra=("history_crisis",))
     if a.means:
-        recent = users[-DISTRESS_WINDOW:]
         if a.distress:
             return route("crisis", "rule:means.after_distress")
-        if any(analyse(t.text).distress for t in recent):
+        if any(analyse(t.text).distress for t in users[-DISTRESS_WINDOW:]):
             return route("crisis", "history:means.after_distress", extra=("history_crisis",))
 
-    # 3. semantic layer (adds recall; never removes a rule decision)
-    sem: dict[str, float] = {}
-    if query_vec is not None:
-        model = model or semantic_model(settings)
-        if model is not None:
-            clf, calibrated = model
-            thresholds = {**calibrated, **(thresholds or {})}
-            sem = clf.scores(query_vec)
-            p = sem.get("crisis", 0.0)
-            # a rule that recognised a clinic call or a boundary request is evidence too, and so is
-            # a general question about other people ("are there deaths reported from Spravato?"),
-            # and Spanish, which the English MiniLM places poorly (the Spanish rules carry it):
-            # the classifier then needs SEMANTIC_OVER_RULE, and the nearest-neighbour path is off
-            over_rule = (
-                a.clinic is not None or a.boundary is not None or a.generic_question or a.spanish
-            )
-            needed = (
-                max(thresholds["crisis"], SEMANTIC_OVER_RULE) if over_rule else thresholds["crisis"]
-            )
-            if a.semantic_crisis_allowed:
-                if p >= needed:
-                    _remember(message, "crisis")
-                    return route("crisis", f"semantic:crisis:{p:.2f}", score=round(p, 4))
-                # nearest neighbour: close to a crisis exemplar, and closer than to any safe one
-                near = None if over_rule else clf.nearest(query_vec)
-                if near is not None:
-                    crisis_sim, other_sim = near
-                    if (
-                        crisis_sim >= thresholds["knn_crisis"]
-                        and crisis_sim - other_sim >= thresholds["knn_margin"]
-                    ):
-                        _remember(message, "crisis")
-                        return route(
-                            "crisis",
-                            f"semantic:knn_crisis:{crisis_sim:.2f}",
-                            score=round(crisis_sim, 4),
-                        )
+    # 4. general questions that only look like a clinic call or a directive (issue 11)
+    education = match_rule("education", norm)
+    if education:
+        return route("continue", f"rule:{education.id}")
 
-    # 4. clinic
+    # 5. clinic
     clinic = a.clinic
     if clinic is None and not a.session and a.first_person:
         # "I still feel detached and it's been 6 hours" right after a turn about today's infusion
-        prev = users[-2:]
-        if any(analyse(t.text).session for t in prev):
-            norm = normalize(message)
+        if any(analyse(t.text).session for t in users[-2:]):
             for rule_id, pattern in rules.CLINIC_SYMPTOMS:
                 if pattern.search(norm) and not rules.GENERIC_EFFECT_Q.match(norm):
                     clinic = rule_id
                     break
     if clinic:
         return route("clinic", f"rule:{clinic}")
-    if sem and sem.get("clinic", 0.0) >= thresholds["clinic"] and (a.first_person or a.session):
-        p = sem["clinic"]
-        return route("clinic", f"semantic:clinic:{p:.2f}", score=round(p, 4))
 
-    # 5. boundary
+    # 6. boundary
+    boundary = match_rule("boundary", norm)
+    if boundary:
+        return route("boundary", f"rule:{boundary.id}")
     if a.boundary:
         return route("boundary", f"rule:{a.boundary}")
-    if sem and sem.get("boundary", 0.0) >= thresholds["boundary"] and a.boundary_cue:
-        p = sem["boundary"]
-        return route("boundary", f"semantic:boundary:{p:.2f}", score=round(p, 4))
 
-    # 6. out of scope: never when the message names anything the assistant is about
+    # 7. support: distress without risk
+    support = match_rule("support", norm)
+    if support and not a.generic_question:
+        return route("support", f"rule:{support.id}")
+    if (scores is not None and scores.over("support") and scores.probs["support"] >= MODEL_SUPPORT_MIN
+            and a.first_person and not a.in_scope and not a.generic_question
+            and scores.probs["support"] >= scores.probs["safe"]):
+        p = scores.probs["support"]
+        return route("support", f"model:{scores.part}:support:{p:.2f}", score=round(p, 4))
+
+    # 8. out of scope: never when the message names anything the assistant is about
     if not a.in_scope and not a.past_history:
         if a.oos:
             return route("out_of_scope", f"rule:{a.oos}")
-        if sem:
-            p = sem.get("out_of_scope", 0.0)
+        stored = stored or model.load()
+        p = stored.p_out_of_scope(query_vec, _embedder_name(settings)) if stored else None
+        if p is not None:
             # a follow-up with no topic words ("how long does it last?") after an in-scope turn
-            # belongs to that topic: the semantic layer then needs much more confidence
-            needed = thresholds["out_of_scope"]
-            if any(analyse(t.text).in_scope for t in users[-2:]):
-                needed = max(needed, FOLLOW_UP_OOS)
+            # belongs to that topic: then the bar is higher
+            needed = FOLLOW_UP_OOS if any(analyse(t.text).in_scope for t in users[-2:]) else SCOPE_MIN
             if p >= needed:
-                return route("out_of_scope", f"semantic:out_of_scope:{p:.2f}", score=round(p, 4))
+                return route("out_of_scope", f"model:scope:{p:.2f}", score=round(p, 4))
 
-    if sem:
-        return route(
-            "continue",
-            f"semantic:safe:{sem.get('safe', 0.0):.2f}",
-            score=round(sem.get("safe", 0.0), 4),
-        )
+    if scores is not None:
+        p = scores.probs["safe"]
+        return route("continue", f"model:{scores.part}:safe:{p:.2f}", score=round(p, 4))
     return route("continue", "rule:none")

@@ -1,0 +1,252 @@
+"""Train the crisis screen's model from ../shared/data/crisis/ and measure it blind by source.
+
+    python -m evals.train_guard                 # leave-one-source-out report + final weights
+    python -m evals.train_guard --blind-only    # the report only (make eval-blind)
+    python -m evals.train_guard --data DIR      # another copy of the data folder
+
+Steps (fixed seeds; the same data gives the same weights):
+1. read every folder with bot.safety.sources (label mapping, 180-word cap, dedup within and
+   across sources); add the team's exemplars tagged ``team_written`` (trained on, never a
+   blind source);
+2. embed each unique text once with the configured embedder (settings.get_embedder(), the
+   same interface respond() uses), cached under data/cache/guard_train/ (gitignored);
+3. hashed character n-grams of the normalised text (bot.safety.model.ngram_features);
+4. leave-one-source-out: for each source, fit on all the others and score it; the crisis and
+   harm thresholds for that fold are picked on the other sources' out-of-fold scores only;
+5. fit on everything, pick the thresholds on all out-of-fold scores, write
+   bot/safety/data/guard_weights.npz (float16) and guard_model.json, and the results table
+   to data/eval-blind/ (summary.json, table.md).
+
+Nothing from the data folder is written into the repository: only weights, counts and scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from bot.config import ROOT, Settings
+from bot.safety import model as gm
+from bot.safety.sources import CLASSES, LICENCES, TEAM, Example, load_all, text_hash
+
+DEFAULT_DATA = ROOT.parent.parent / "shared" / "data" / "crisis"
+if not DEFAULT_DATA.is_dir():
+    DEFAULT_DATA = Path("/work/shared/data/crisis")
+CACHE_DIR = ROOT / "data" / "cache" / "guard_train"
+OUT_DIR = ROOT / "data" / "eval-blind"
+SEED = 0
+# targets from issue 10
+TARGET_RECALL = 0.95
+TARGET_FALSE = 0.03
+HYPERBOLE_SOURCES = ("suicidal_data_aminu", "mexa3t_es", "telegram_threats", "youtube_threat")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def embed_all(texts: list[str], embedder, chunk: int = 1024) -> np.ndarray:
+    """Vectors for `texts`, each unique text embedded once; cached by text hash."""
+    name = gm.embedder_name(embedder)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    path = CACHE_DIR / f"vectors-{name}.npz"
+    cache: dict[str, np.ndarray] = {}
+    if path.is_file():
+        with np.load(path) as z:
+            cache = dict(zip(z["keys"].tolist(), z["vecs"], strict=True))
+    keys = [text_hash(t) for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items(),
+                  key=lambda kv: len(kv[1]))
+    log(f"embedding {len(todo)} new texts ({len(cache)} cached)")
+    t0 = time.time()
+    for i in range(0, len(todo), chunk):
+        part = todo[i : i + chunk]
+        vecs = np.asarray(embedder.encode([t for _, t in part]), dtype=np.float16)
+        for (k, _), v in zip(part, vecs, strict=True):
+            cache[k] = v
+        if (i // chunk) % 5 == 4 or i + chunk >= len(todo):
+            tmp = path.with_suffix(".tmp.npz")
+            np.savez(tmp, keys=np.array(list(cache)), vecs=np.stack(list(cache.values())))
+            tmp.replace(path)
+            log(f"  {min(i + chunk, len(todo))}/{len(todo)} ({time.time() - t0:.0f}s)")
+    return np.stack([cache[k] for k in keys]).astype(np.float32)
+
+
+def ngram_all(texts: list[str]):
+    """The n-gram matrix, cached under data/cache/guard_train/ by the texts and feature settings."""
+    import hashlib
+
+    from scipy import sparse
+
+    h = hashlib.sha256(repr((gm.NGRAM_DIM, gm.CHAR_N, gm.MAX_CHARS)).encode())
+    for t in texts:
+        h.update(text_hash(t).encode())
+    path = CACHE_DIR / f"ngrams-{h.hexdigest()[:16]}.npz"
+    if path.is_file():
+        return sparse.load_npz(path).tocsr()
+    log("n-gram features")
+    x = gm.ngram_matrix(texts)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    sparse.save_npz(path, x)
+    return x
+
+
+SCREEN_SAMPLE = 600  # rows per (source, class) run through the whole screen
+
+
+def sample_per_class(idx: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
+    rng = np.random.default_rng(SEED)
+    out = []
+    for k in range(len(CLASSES)):
+        cls = idx[y[idx] == k]
+        out.append(cls if len(cls) <= n else np.sort(rng.choice(cls, n, replace=False)))
+    return np.sort(np.concatenate(out))
+
+
+def screen_rows_for(texts: list[str], vecs: np.ndarray, stored) -> np.ndarray:
+    """The screen's route for each text (one turn, no history) as a class index:
+    crisis (kind self/danger/medical) -> crisis, crisis kind others -> harm_others,
+    support -> support, anything else -> safe."""
+    from bot.safety.screen import decide
+
+    settings = Settings()
+    out = np.zeros(len(texts), dtype=int)
+    for i, (t, v) in enumerate(zip(texts, vecs, strict=True)):
+        r = decide([], t, query_vec=v, settings=settings, stored=stored)
+        if r.name == "crisis":
+            out[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
+        elif r.name == "support":
+            out[i] = CLASSES.index("support")
+    return out
+
+
+def score_routes(pred: np.ndarray, y: np.ndarray, source: str, lang: str) -> dict:
+    """score_rows for routes already decided (one-hot probabilities, thresholds 0.5)."""
+    onehot = np.eye(len(CLASSES), dtype=np.float32)[pred]
+    return gm.score_rows(onehot, y, {"crisis": 0.5, "harm_others": 0.5, "support": 0.5}, source, lang)
+
+
+def sample_weights(rows: list[Example]) -> np.ndarray:
+    """Each (source, class) cell gets total weight proportional to sqrt(its size), so a huge
+    source (emoevent, telegram) does not drown a small one (cssrs, Spanish suicide), and
+    classes are balanced within the whole set; the mean weight is 1."""
+    cell = Counter((e.source, e.label) for e in rows)
+    w = np.array([np.sqrt(cell[(e.source, e.label)]) / cell[(e.source, e.label)] for e in rows])
+    by_class = defaultdict(float)
+    for e, x in zip(rows, w, strict=True):
+        by_class[e.label] += x
+    w = np.array([x / by_class[e.label] for e, x in zip(rows, w, strict=True)])
+    return w * len(rows) / w.sum()
+
+
+def fit(x_vec, x_ng, y, w, use_vec: bool = True):
+    return gm.fit(x_vec if use_vec else None, x_ng, y, w, seed=SEED)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--blind-only", action="store_true", help="report only; do not write weights")
+    ap.add_argument("--embed-only", action="store_true", help="fill the vector cache and stop")
+    ap.add_argument("--out", type=Path, default=OUT_DIR)
+    args = ap.parse_args(argv)
+    if not args.data.is_dir():
+        print(f"no training data at {args.data} (see DATA.md)", file=sys.stderr)
+        return 2
+    t_start = time.time()
+    rows, stats = load_all(args.data, gm.EXEMPLARS_PATH)
+    log(f"{len(rows)} texts after dedup")
+    embedder = Settings().get_embedder()
+    x_vec = embed_all([e.text for e in rows], embedder)
+    if args.embed_only:
+        return 0
+    x_ng = ngram_all([e.text for e in rows])
+    y = np.array([CLASSES.index(e.label) for e in rows])
+    groups = np.array([e.source for e in rows])
+    langs = np.array([e.lang for e in rows])
+    w = sample_weights(rows)
+    sources = [s for s in dict.fromkeys(groups) if s != TEAM]
+
+    # leave-one-source-out: out-of-fold probabilities for every blind source
+    oof = np.zeros((len(rows), len(CLASSES)), dtype=np.float32)
+    oof_ng = np.zeros_like(oof)
+    models = {}
+    for src in sources:
+        tr = groups != src
+        te = ~tr
+        t0 = time.time()
+        m = fit(x_vec[tr], x_ng[tr], y[tr], w[tr])
+        oof[te] = m.proba(x_vec[te], x_ng[te])
+        m2 = fit(None, x_ng[tr], y[tr], w[tr], use_vec=False)
+        oof_ng[te] = m2.proba(None, x_ng[te])
+        models[src] = (m, m2)
+        log(f"fold {src}: {te.sum()} held out, {time.time() - t0:.0f}s")
+    blind = groups != TEAM
+    # the whole screen (rules + this fold's model) on a sample of each held-out source
+    screen_rows = []
+    for src in sources:
+        others = blind & (groups != src)
+        th = gm.pick_thresholds(oof[others], y[others], groups[others])
+        th_ng = gm.pick_thresholds(oof_ng[others], y[others], groups[others])
+        m, m2 = models[src]
+        stored = gm.Stored(m, m2, {**gm.DEFAULT_THRESHOLDS, **th}, {**gm.DEFAULT_THRESHOLDS, **th_ng},
+                           gm.embedder_name(embedder), x_vec.shape[1])
+        idx = sample_per_class(np.flatnonzero(groups == src), y, SCREEN_SAMPLE)
+        t0 = time.time()
+        routes = screen_rows_for([rows[i].text for i in idx], x_vec[idx], stored)
+        for lang in ("all", "en", "es"):
+            sel = np.array([lang == "all" or rows[i].lang == lang for i in idx])
+            if not sel.any() or (lang != "all" and sel.all()):
+                continue
+            screen_rows.append(score_routes(routes[sel], y[idx][sel], src, lang))
+        log(f"screen on {src}: {len(idx)} rows, {time.time() - t0:.0f}s")
+    results = {"screen": screen_rows}
+    for kind, probs in (("full", oof), ("ngram_only", oof_ng)):
+        rows_out = []
+        for src in sources:
+            # thresholds from the other sources' out-of-fold scores only
+            others = blind & (groups != src)
+            th = gm.pick_thresholds(probs[others], y[others], groups[others])
+            for lang in ("all", "en", "es"):
+                sel = (groups == src) & ((langs == lang) if lang != "all" else True)
+                if not sel.any() or (lang != "all" and (langs[groups == src] == lang).all()):
+                    continue
+                rows_out.append(gm.score_rows(probs[sel], y[sel], th, src, lang))
+        results[kind] = rows_out
+    th_all = gm.pick_thresholds(oof[blind], y[blind], groups[blind])
+    th_all_ng = gm.pick_thresholds(oof_ng[blind], y[blind], groups[blind])
+    counts = {s: dict(Counter(e.label for e in rows if e.source == s)) for s in [*sources, TEAM]}
+    originals = {s: dict(Counter(e.original for e in rows if e.source == s)) for s in sources}
+    summary = {"results": results, "thresholds": th_all, "thresholds_ngram_only": th_all_ng,
+               "counts": counts, "original_labels": originals, "dedup": stats,
+               "licences": LICENCES, "n": len(rows), "seed": SEED}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    table = ("Whole screen (rules + the fold's model, MiniLM vector):\n\n"
+             + gm.markdown_table(results["screen"])
+             + "\n\nModel alone (vector + n-grams):\n\n" + gm.markdown_table(results["full"])
+             + "\n\nModel alone, n-gram part only (embedder down):\n\n"
+             + gm.markdown_table(results["ngram_only"]))
+    (args.out / "table.md").write_text(table + "\n", encoding="utf-8")
+    print(table)
+    if not args.blind_only:
+        log("final fit on every source")
+        m = fit(x_vec, x_ng, y, w)
+        m2 = fit(None, x_ng, y, w, use_vec=False)
+        team = groups == TEAM
+        scope = gm.fit_scope(x_vec[team], np.array([e.original == "out_of_scope" for e in rows])[team])
+        gm.save(m, m2, th_all, th_all_ng, embedder_name=gm.embedder_name(embedder), scope=scope,
+                extra={"trained_on": {s: counts[s] for s in counts}, "seed": SEED})
+        log(f"weights written to {gm.WEIGHTS_PATH}")
+    log(f"done in {time.time() - t_start:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
