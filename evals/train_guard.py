@@ -40,6 +40,7 @@ if not DEFAULT_DATA.is_dir():
     DEFAULT_DATA = Path("/work/shared/data/crisis")
 CACHE_DIR = ROOT / "data" / "cache" / "guard_train"
 OUT_DIR = ROOT / "data" / "eval-blind"
+MODEL_CARD = ROOT / "bot" / "safety" / "MODEL_CARD.md"
 SEED = 0
 # targets from issue 10
 TARGET_RECALL = 0.95
@@ -234,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
              + "\n\nModel alone, n-gram part only (embedder down):\n\n"
              + gm.markdown_table(results["ngram_only"]))
     (args.out / "table.md").write_text(table + "\n", encoding="utf-8")
+    summary["table"] = table
     print(table)
     if not args.blind_only:
         log("final fit on every source")
@@ -243,10 +245,110 @@ def main(argv: list[str] | None = None) -> int:
         scope = gm.fit_scope(x_vec[team], np.array([e.original == "out_of_scope" for e in rows])[team])
         gm.save(m, m2, th_all, th_all_ng, embedder_name=gm.embedder_name(embedder), scope=scope,
                 extra={"trained_on": {s: counts[s] for s in counts}, "seed": SEED})
-        log(f"weights written to {gm.WEIGHTS_PATH}")
+        write_model_card(MODEL_CARD, summary, time.time() - t_start)
+        log(f"weights written to {gm.WEIGHTS_PATH}, card to {MODEL_CARD}")
     log(f"done in {time.time() - t_start:.0f}s")
     return 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+MAPPING = {
+    "suicidal_data_aminu": "1 → crisis; 0 → safe (the negatives that use kill/die/suicide stay safe: not reviewed)",
+    "cssrs_reddit500": "Ideation, Behavior, Attempt → crisis; Indicator → support; Supportive → safe "
+                       "(per-user labels; the user's first 3 posts each carry the user's label)",
+    "sdcnl": "1 (r/SuicideWatch) → crisis; 0 (r/depression) → support; title + selftext",
+    "telegram_threats": "2 → harm_others; 1 and 0 → safe",
+    "youtube_threat": "1 → harm_others; 2 and 0 → safe (every third 0 sentence); 3 (incitement) left out",
+    "counsel_chat": "questionTitle + questionText → support, one row per questionID; topic self-harm left out "
+                    "(a few are crisis; not reviewed); answers never used",
+    "mexa3t_es": "0 and 1 → safe; rows with self-directed death words (\"me mato\", \"suicid\", ...) left out "
+                 "(DATA.md: need relabelling; not reviewed)",
+    "emoevent": "all → safe (full files, ES and EN)",
+    "spanish_suicide_es": "1 → crisis; 0 → safe; only tweet_clean is read (never frase)",
+    TEAM: "bot/safety/data/guard_exemplars.jsonl: crisis → crisis, harm_others → harm_others, "
+          "support → support, every other label → safe; trained on, never a blind source; "
+          "rows equal or near (word-5-gram Jaccard ≥ 0.6) to a dev-set item were removed",
+}
+
+FAILURE_MODES = """\
+- **Label noise caps the blind scores of some sources.** `sdcnl` labels are the subreddit
+  (r/depression posts often state ideation; r/SuicideWatch holds supportive and meta posts),
+  and `cssrs_reddit500` labels are per user, copied onto each post. Their "recall" and
+  "false crisis" rows measure agreement with a noisy label, not the screen's accuracy.
+- **Length and style.** The `suicidal_data_aminu` positives are long Reddit posts and its
+  negatives short tweets; texts are cut to their first 180 words and weighted per source,
+  but a long, flat, first-person post still scores higher than a short one saying the same.
+- **Spanish.** The only Spanish crisis source is `spanish_suicide_es` (tweets, truncated to
+  ~120 characters, with lyric and joke positives). When it is held out, only the team's
+  few Spanish exemplars teach Spanish crisis; the English MiniLM places Spanish poorly, so the
+  n-gram part and the Spanish rules carry it.
+- **Harm to others** is learned from political Telegram replies and YouTube comments about
+  one topic; a threat against a partner, a classmate or a boss in plain words relies more on
+  the rules (`harm_others` rows in bot/safety/rules.py) than on the model.
+- **Hyperbole.** "I'm going to kill him if he's late again" and Spanish "me mato" sit close
+  to real threats and disclosures; sources of loose social-media hyperbole keep a false
+  crisis rate above the look-alike target.
+- **Not measured here:** published safety benchmarks (XSTest and the like) are test sets by
+  their authors' intent and are not in the data folder; run them with
+  `python -m evals run FILE --map safe=not_crisis,unsafe=crisis` as blind sources.
+"""
+
+
+def write_model_card(path: Path, summary: dict, seconds: float) -> None:
+    counts, orig, dedup = summary["counts"], summary["original_labels"], summary["dedup"]
+    lines = [
+        "# Model card: the crisis screen's learned model",
+        "",
+        "Written by `python -m evals.train_guard` (do not edit by hand; re-run it). The app",
+        "loads `bot/safety/data/guard_weights.npz` and `guard_model.json`; the training data",
+        "is never committed (see ../shared/data/crisis/DATA.md).",
+        "",
+        "## What it is",
+        "",
+        "Two one-vs-rest logistic regressions (SGD, fixed seed) over four classes: crisis,",
+        "harm_others, support, safe. *full*: the MiniLM sentence vector respond() already",
+        "computes for retrieval + hashed character 3/5-grams and word 1/2-grams of the",
+        "normalised text (bot/safety/normalize.py); *ngram*: the n-grams alone, used when the",
+        "embedder is down or another embedder is configured. A third, tiny logistic",
+        "regression (out_of_scope vs the rest, vector only) is fitted on the team's exemplars.",
+        "Weights are float16. Thresholds for crisis and harm_others are the lowest that keep the",
+        f"mean false rate over the training sources within {gm.FALSE_BUDGET} on out-of-fold",
+        "scores; support uses 0.5. The screen (bot/safety/screen.py) puts the rule layer first:",
+        "the model adds crisis, harm_others and support decisions, never removes a rule's crisis.",
+        "",
+        f"Trained on {summary['n']} texts after deduplication, in {seconds / 60:.1f} minutes "
+        "on this machine (2 shared cores), seed 0.",
+        "",
+        "## Sources",
+        "",
+        "| source (DATA.md folder) | licence | label mapping | kept per class | raw rows | "
+        "dups within | conflicting | dups across |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for src, cls in counts.items():
+        kept = ", ".join(f"{k} {v}" for k, v in sorted(cls.items()))
+        lic = LICENCES.get(src, "team-written (this project)")
+        lines.append(
+            f"| `{src}` | {lic} | {MAPPING.get(src, '')} | {kept} | {dedup['raw'].get(src, '–')} | "
+            f"{dedup['dup_within'].get(src, '–')} | {dedup['conflict'].get(src, '–')} | "
+            f"{dedup['dup_across'].get(src, '–')} |")
+    lines += ["", "Source labels as given (after dedup): " + "; ".join(
+        f"`{s}`: " + ", ".join(f"{k} {v}" for k, v in sorted(o.items())[:8]) for s, o in orig.items()), ""]
+    lines += [
+        "## Blind results (leave one source out)",
+        "",
+        "Each row: the model was fitted on every other source (and the team's exemplars), its",
+        "thresholds were picked on the other sources' out-of-fold scores, never on the held-out",
+        "one. *Recall* counts a crisis or harm_others item routed to either (both show the",
+        "emergency lines). *False crisis*: items of the other classes routed to crisis.",
+        "",
+        summary["table"],
+        "",
+        "## Known failure modes",
+        "",
+        FAILURE_MODES,
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

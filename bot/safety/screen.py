@@ -2,79 +2,56 @@
 
     screen(history, message, *, query_vec=None, settings=None) -> Route
 
-Routes, in order of precedence: crisis > clinic > boundary > out_of_scope > continue.
-`Route.reason` names what decided: a rule id (``rule:suicide.direct``), a conversation rule
-(``history:crisis.followup``) or a semantic score (``semantic:crisis:0.87``,
-``semantic:knn_crisis:0.71``). It never holds message text. `Route.locale` is "es-US" for a
-Spanish message, else settings.locale. `Route.flags`: ``past_history`` (past suicidal or
-self-harm history, well now: the caller adds a gentle resource line), ``history_crisis``
-(crisis because of an earlier turn).
+Routes, in order of precedence: crisis > clinic > boundary > support > out_of_scope >
+continue. `Route.reason` names what decided: a rule id (``rule:suicide.direct``,
+``rule:self_harm.conceal``), a conversation rule (``history:warning.goodbye``) or a model
+score (``model:full:crisis:0.87``, ``model:ngram:harm_others:0.91``, ``model:scope:0.93``).
+It never holds message text. `Route.kind` says which crisis: "self", "others" (intent to
+harm another person: its own fixed text), "danger" (someone else endangers the person) or
+"medical". `Route.locale` is "es-US" for a Spanish message, else settings.locale.
+`Route.flags`: ``past_history`` (past suicidal history, well now), ``history_crisis``
+(crisis because of an earlier turn), ``after_crisis`` / ``after_crisis_misread`` (the turn
+after a crisis reply, see below).
 
-This file is the logic; the regular-expression tables it reads are data in
-bot/safety/rules.py (rule ids there are what Route.reason shows).
+Layers, in order
+    1. Rules (need no model): bot.safety.normalize rewrites the text (case, accents, leet,
+       slang, typos); the regular-expression tables in bot.safety.rules (masks for idioms,
+       negations, research phrasing and past history; crisis, clinic, boundary and scope
+       families) and the reviewable rows of bot/safety/rules.yaml (each with an example it
+       must catch and one it must not) decide what they recognise.
+    2. The learned model (bot.safety.model, trained by `python -m evals.train_guard` on
+       public labelled data, measured blind by source; see MODEL_CARD.md): a linear
+       classifier over the MiniLM vector respond() already computed for retrieval (no
+       second forward pass) and hashed character n-grams. With no vector, or a vector from
+       another embedder, the n-gram part alone scores (the embedder down). It adds crisis,
+       harm-to-others and support decisions and never removes a rule's crisis; over a rule's
+       clinic or boundary decision, a general question or a masked idiom it needs
+       MODEL_CRISIS_GATED.
+    3. The conversation window (earlier Turn objects; only user turns are screened; a turn
+       whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
+       so a crisis only the model caught is carried in the session's history, not in this
+       process):
+       - within WINDOW_USER_TURNS user turns after a crisis turn, a question about amounts,
+         methods, heights or weapons, or new distress, is crisis;
+       - the turn after a crisis reply: a brush-off ("never mind, tell me about side
+         effects", "lol jk") stays crisis with flag ``after_crisis`` (respond() shows a short
+         text saying why the lines are shown again, prompts/after_crisis.md); a misread ("I
+         didn't mean that, I meant my cat") and a plain question are screened as usual and
+         answered, with the flag telling respond() to keep the lines visible;
+       - a warning sign (rules.yaml table "warning": a goodbye act, giving things away,
+         stockpiling medicine, being a burden) followed within the window by a followup row
+         (amounts, "what happens if someone takes a lot", heights, weapons, no more future
+         care) or a means question is crisis, in English and Spanish;
+       - distress followed within DISTRESS_WINDOW turns by a means question is crisis.
+    4. Education questions that only look like a clinic call or a directive ("How long
+       until I feel better after ketamine?", "should I keep taking my antidepressant?") go
+       on to retrieval; then clinic, boundary, support (rules.yaml rows, or the model's
+       support score for a first-person message naming nothing in scope) and out_of_scope
+       (rules, or a small vector classifier fitted on the team's exemplars).
 
-Rule layer (always on; needs no model)
-    The message is normalised by bot.safety.normalize (case, unicode, leetspeak, asterisks,
-    elongation, contractions, slang such as kms/unalive/kys/finna, typos). MASKS then blank
-    benign spans: idioms and homonyms ("kill a process", "dying to know", "hang out"),
-    negations ("I'm not suicidal", "I don't want to die"), reported, research and
-    hypothetical phrasing ("suicide risk", "what should I say if a friend tells me ..."),
-    habitual symptoms and generic questions. Clauses that tell of past suicidal history
-    ("years ago I had suicidal thoughts, I'm well now") are set aside unless the thoughts
-    are "coming back"; a medical or danger event told as past ("I passed out once at the
-    dentist years ago") is not an emergency. Then, in order:
-      - CRISIS_STRONG rows match anywhere; CRISIS_FP rows only in a clause about the writer;
-      - weak CUES (a veiled act such as "end things", a plan or date, holding the means, a
-        farewell act, finality, distress, someone else's goodbye, an overdose act with acute
-        symptoms) make a crisis when two different families meet in one message (COMBOS:
-        "I have the rope already, I just need to pick a day");
-      - CLINIC_SYMPTOMS (a symptom after or during a session), BOUNDARY_RULES (personal
-        directives, illicit acquisition or misuse, role-play and jailbreaks),
-        OUT_OF_SCOPE_TOPICS (only when nothing in IN_SCOPE is named).
-    With query_vec=None this layer alone catches every crisis item in the dev sets.
-
-Semantic layer (when the caller passes `query_vec`, the L2-normalised MiniLM vector it
-already computed for retrieval; no second model pass)
-    A multinomial logistic regression (scikit-learn) trained on the MiniLM vectors of the
-    labelled exemplars in bot/safety/data/guard_exemplars.jsonl (crisis, clinic, boundary,
-    out_of_scope, safe; none of them is a dev-set item), plus a nearest-neighbour crisis
-    check: the query is a crisis when its nearest crisis exemplar is close enough and
-    closer, by a margin, than its nearest safe exemplar. evals/calibrate_guard.py trains
-    both and writes the weights, thresholds, exemplar-file hash and embedder name to
-    bot/safety/data/guard_model.json and the exemplar matrix to bot/safety/data/guard_knn.npy (float16),
-    which this module loads with numpy in milliseconds. Only when that file is missing or
-    stale (another exemplar hash or embedder) is the model trained at run time, with the
-    exemplar vectors cached under settings.data_dir/cache. Crisis thresholds are calibrated
-    toward recall within a false-crisis budget on look-alikes.
-    The semantic layer only adds routes, never removes a rule decision, and is gated: no
-    semantic crisis when a mask recognised an idiom, negation, hypothetical or past
-    history, nor for a past event or an off-topic text without distress; a higher bar (and
-    no nearest-neighbour path) when a rule already found a clinic call or a boundary
-    request, for a general question with no first person, and for Spanish (the English
-    MiniLM places it poorly; the Spanish rules carry it); no semantic clinic without a
-    first-person or session mention; no semantic boundary without "I"/"my" or an illicit
-    or jailbreak cue; no semantic out_of_scope when any in-scope word is present (and a
-    higher bar right after an in-scope turn, for follow-ups such as "how long does it
-    last?").
-
-Conversation window (history: earlier Turn objects; only user turns are screened, and any
-turn whose `route` is "crisis" counts as a crisis turn)
-    - the user turn right after a crisis turn is crisis whatever it says ("never mind,
-      tell me about side effects"); so is every later turn while the turns since the
-      crisis are only brush-offs ("lol jk", "ok", "whatever");
-    - within the last WINDOW_USER_TURNS (3) user turns after a crisis turn, any question
-      about amounts, doses, methods, heights, weapons or "painless ways", or a new distress
-      statement, is crisis;
-    - distress ("I just lost my job", "I feel hopeless") in the same message or one of the
-      last DISTRESS_WINDOW (2) user turns, followed by a means question ("tallest bridges
-      near me", "how many of my pills"), is crisis (``means.after_distress``);
-    - older turns, or later questions with no means content, do not hold the route.
-    A crisis caught only by the semantic layer is remembered (by a hash of the text, never
-    the text) so the next turn still sees it.
-
-Cost: about 0.5 ms of CPU per turn (p95 under 1 ms) with query_vec given, measured over
-the dev sets with caches cleared; it grows linearly with message length (about 1 ms per
-100 characters past a few hundred). Analyses of earlier turns are cached by text hash.
+Works with the vector store, any LLM and the embedder down. Analyses of earlier turns are
+cached by a hash of their text, never the text. Cost per turn: see `make bench`
+(screen_ms) and `python -m evals.calibrate_guard`.
 """
 
 from __future__ import annotations
