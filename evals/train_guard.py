@@ -98,7 +98,7 @@ def ngram_all(texts: list[str]):
     return x
 
 
-SCREEN_SAMPLE = 600  # rows per (source, class) run through the whole screen
+SCREEN_SAMPLE = 400  # rows per (source, class) run through the whole screen
 
 
 def sample_per_class(idx: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
@@ -156,7 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blind-only", action="store_true", help="report only; do not write weights")
     ap.add_argument("--embed-only", action="store_true", help="fill the vector cache and stop")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--card-only", action="store_true",
+                    help="rewrite MODEL_CARD.md from the last run's summary.json")
     args = ap.parse_args(argv)
+    if args.card_only:
+        summary = json.loads((args.out / "summary.json").read_text(encoding="utf-8"))
+        summary["table"] = (args.out / "table.md").read_text(encoding="utf-8")
+        write_model_card(MODEL_CARD, summary, float(summary.get("seconds", 0)))
+        return 0
     if not args.data.is_dir():
         print(f"no training data at {args.data} (see DATA.md)", file=sys.stderr)
         return 2
@@ -226,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     originals = {s: dict(Counter(e.original for e in rows if e.source == s)) for s in sources}
     summary = {"results": results, "thresholds": th_all, "thresholds_ngram_only": th_all_ng,
                "counts": counts, "original_labels": originals, "dedup": stats,
-               "licences": LICENCES, "n": len(rows), "seed": SEED}
+               "licences": LICENCES, "n": len(rows), "seed": SEED,
+               "seconds": round(time.time() - t_start, 1)}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     table = ("Whole screen (rules + the fold's model, MiniLM vector):\n\n"
@@ -250,9 +258,6 @@ def main(argv: list[str] | None = None) -> int:
     log(f"done in {time.time() - t_start:.0f}s")
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
 
 
 MAPPING = {
@@ -352,3 +357,7 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         FAILURE_MODES,
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

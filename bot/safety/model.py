@@ -42,7 +42,7 @@ NGRAM_DIM = 1 << 17
 CHAR_N = (3, 5)
 MAX_CHARS = 800  # the n-grams read the start of a long message (the vector reads ~256 word pieces)
 ALPHA = 2e-6  # L2 strength of the SGD logistic regression (see MODEL_CARD.md)
-EPOCHS = 12
+EPOCHS = 8
 FALSE_BUDGET = {"crisis": 0.04, "harm_others": 0.03}  # mean false rate on the training sources
 DEFAULT_THRESHOLDS = {"crisis": 0.5, "harm_others": 0.5, "support": 0.5}
 

@@ -2247,11 +2247,6 @@ DISTRESS = _rx(
     r"aguanto|ya no puedo|no puedo mas|estoy harto|estoy harta|nadie me quiere|estoy sol[oa]|perdi mi "
     r"trabajo|todo esta mal|me siento vaci[oa])\b"
 )
-DEFLECT_STRICT = _rx(
-    r"\b(?:never mind|forget it|forget that|forget i said|forget what i said|ignore (?:that|what i said|my last)|"
-    r"just kidding|only kidding|kidding|joking|jk|lol|lmao|haha|whatever|moving on|change (?:of|the) (?:subject|"
-    r"topic)|olvidalo|no importa|era broma|i said what i said)\b"
-)
 # Weak on their own ("I want it to end"), crisis together with distress in the same message.
 SOFT_PASSIVE = _rx(
     r"\bwant (?:it|this|everything|all of this) (?:all )?to (?:end|stop|be over)\b|\bi give up on (?:everything|"

@@ -384,7 +384,7 @@ def match_rule(table: str, norm: str) -> RuleRow | None:
 # ---------------------------------------------------------------------------------------
 # The learned model (bot/safety/model.py; weights from python -m evals.train_guard)
 # ---------------------------------------------------------------------------------------
-MODEL_CRISIS_GATED = 0.90  # model crisis over a rule's clinic/boundary, a general question, a masked idiom
+MODEL_CRISIS_MIN = 0.90  # the model's crisis and harm_others scores, when its gate is open
 SCOPE_MIN = 0.80  # out_of_scope from the vector (team exemplars only; see MODEL_CARD.md)
 FOLLOW_UP_OOS = 0.92  # the same, right after an in-scope user turn
 MODEL_SUPPORT_MIN = 0.50  # support from the model alone (the rows in rules.yaml need no score)
@@ -408,6 +408,25 @@ def model_scores(message: str, query_vec: np.ndarray | None, settings: Settings,
     except Exception as exc:  # the rule layer must keep working whatever happens here
         log.warning("guard: model unavailable (%s); rules only", type(exc).__name__)
         return None
+
+
+def _model_may_add_crisis(a: Analysis, norm: str) -> bool:
+    """The model adds a crisis only on top of some risk evidence the rules saw but could not
+    decide on (a weak cue such as a veiled act, a plan or a farewell; strong means content;
+    distress alone is not enough: the model scores grief and sadness as crisis), and never where the rules recognised the text as benign (an
+    idiom, a negation, research or past history), as a general question, a clinic call, a
+    boundary request, or a message that names the assistant's own topics.
+    Measured: without this gate the model alone routes 12% of the dev look-alikes to crisis
+    (short first-person sentences about PTSD score high: the length confound of the public
+    data); see MODEL_CARD.md."""
+    if not a.semantic_crisis_allowed or a.past_history or a.generic_question:
+        return False
+    if a.clinic is not None or a.boundary is not None:
+        return False
+    if a.in_scope:  # names PTSD, treatment, medication, a clinic: the dev look-alikes live here
+        return False
+    kept, _ = _past_history(_mask(norm))
+    return bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
 
 
 def crisis_kind(reason: str) -> str:
@@ -505,13 +524,11 @@ def decide(
     # 2. the learned model
     scores = model_scores(message, query_vec, settings, stored) if message.strip() else None
     model_crisis: Route | None = None
-    if scores is not None:
-        gated = (a.clinic is not None or a.boundary is not None or a.generic_question
-                 or not a.semantic_crisis_allowed)
+    if scores is not None and _model_may_add_crisis(a, norm):
         for name, kind in (("crisis", "self"), ("harm_others", "others")):
             p = scores.probs[name]
-            needed = max(scores.thresholds[name], MODEL_CRISIS_GATED) if gated else scores.thresholds[name]
-            if p >= needed and not a.past_history:
+            needed = max(scores.thresholds[name], MODEL_CRISIS_MIN)
+            if p >= needed:
                 model_crisis = route("crisis", f"model:{scores.part}:{name}:{p:.2f}",
                                      score=round(p, 4), kind=kind)
                 break
