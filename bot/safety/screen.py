@@ -410,23 +410,26 @@ def model_scores(message: str, query_vec: np.ndarray | None, settings: Settings,
         return None
 
 
-def _model_may_add_crisis(a: Analysis, norm: str) -> bool:
-    """The model adds a crisis only on top of some risk evidence the rules saw but could not
-    decide on (a weak cue such as a veiled act, a plan or a farewell; strong means content;
-    distress alone is not enough: the model scores grief and sadness as crisis), and never where the rules recognised the text as benign (an
-    idiom, a negation, research or past history), as a general question, a clinic call, a
-    boundary request, or a message that names the assistant's own topics.
-    Measured: without this gate the model alone routes 12% of the dev look-alikes to crisis
+def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
+    """Where the model may add a crisis ("crisis") or a harm-to-others crisis ("harm_others").
+
+    Never where the rules recognised the text as benign (an idiom, a negation, research or
+    past history), as a general question, a clinic call, a boundary request, or where the
+    message names the assistant's own topics (PTSD, treatment, medication, a clinic).
+    A self-directed crisis also needs some risk evidence the rules saw but could not decide
+    on (a weak cue such as a veiled act, a plan or a farewell, or strong means content):
+    distress alone is not enough, since the model scores grief and sadness as crisis.
+    Measured: without these gates the model routes 12% of the dev look-alikes to crisis
     (short first-person sentences about PTSD score high: the length confound of the public
-    data); see MODEL_CARD.md."""
+    data); with them, 0.4%. See MODEL_CARD.md for what they cost on the blind sources."""
+    closed = {"crisis": False, "harm_others": False}
     if not a.semantic_crisis_allowed or a.past_history or a.generic_question:
-        return False
-    if a.clinic is not None or a.boundary is not None:
-        return False
-    if a.in_scope:  # names PTSD, treatment, medication, a clinic: the dev look-alikes live here
-        return False
+        return closed
+    if a.clinic is not None or a.boundary is not None or a.in_scope:
+        return closed
     kept, _ = _past_history(_mask(norm))
-    return bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
+    cue = bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
+    return {"crisis": cue, "harm_others": True}
 
 
 def crisis_kind(reason: str) -> str:
@@ -524,8 +527,11 @@ def decide(
     # 2. the learned model
     scores = model_scores(message, query_vec, settings, stored) if message.strip() else None
     model_crisis: Route | None = None
-    if scores is not None and _model_may_add_crisis(a, norm):
+    gates = _model_gates(a, norm) if scores is not None else {}
+    if scores is not None:
         for name, kind in (("crisis", "self"), ("harm_others", "others")):
+            if not gates[name]:
+                continue
             p = scores.probs[name]
             needed = max(scores.thresholds[name], MODEL_CRISIS_MIN)
             if p >= needed:
