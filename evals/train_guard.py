@@ -279,6 +279,14 @@ MAPPING = {
 }
 
 FAILURE_MODES = """\
+- **Short first-person sentences about PTSD score as crisis.** On the team's dev look-alikes
+  ("I'm scared of the needle for the IV") the model alone routes 12% to crisis. The screen
+  therefore gates it (`_model_gates` in bot/safety/screen.py): no model crisis where the
+  rules saw an idiom, a negation, research or past history, a general question, a clinic
+  call or a boundary request, or where the message names the assistant's topics; a
+  self-directed crisis also needs a weak rule cue (a veiled act, a plan, a farewell, strong
+  means). With the gates the dev look-alikes give 0.3% false crisis, and the whole screen's
+  blind recall is close to its rules' (first table below vs the second).
 - **Label noise caps the blind scores of some sources.** `sdcnl` labels are the subreddit
   (r/depression posts often state ideation; r/SuicideWatch holds supportive and meta posts),
   and `cssrs_reddit500` labels are per user, copied onto each post. Their "recall" and
@@ -324,8 +332,10 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "scores; support uses 0.5. The screen (bot/safety/screen.py) puts the rule layer first:",
         "the model adds crisis, harm_others and support decisions, never removes a rule's crisis.",
         "",
-        f"Trained on {summary['n']} texts after deduplication, in {seconds / 60:.1f} minutes "
-        "on this machine (2 shared cores), seed 0.",
+        f"Trained on {summary['n']} texts after deduplication, seed 0. The folds and the report",
+        f"took {seconds / 60:.1f} minutes on this machine (2 cores shared with other engineers) with",
+        "the vectors cached; the final fit adds about a minute. The first run also embeds every",
+        "text once (about 47 minutes here under a load average of 6-9; cached in data/cache/).",
         "",
         "## Sources",
         "",
