@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing into $(VENV) (torch is pinned to the CPU build; about 2 minutes the first time)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@echo "Exporting the bundled MiniLM to ONNX (fp32 + int8, once per machine, offline)"
+	$(PY) -m bot.retrieval.onnx_model
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
