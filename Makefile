@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: install ingest run test eval bench bench-quick browser lint clean
+.PHONY: install ingest run test eval bench bench-quick load browser lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,9 @@ install: $(STAMP)
 ingest: install
 	$(PY) ingest.py
 
+# `streamlit run app.py`, with the encoder and index loading while the server starts (bot.front.serve).
 run: ingest
-	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
+	$(PY) -m bot.front.serve --server.address $(HOST) --server.port $(PORT) --server.headless true
 
 # Debian's chromium for the real-browser test (playwright cannot download browsers here).
 browser:
@@ -51,6 +52,10 @@ bench: install
 
 bench-quick: install
 	$(PY) -m bench --quick
+
+# 20 patients at once in real browsers against the served app (bench runs it too).
+load: install browser
+	$(PY) -m bench.load --contexts 20
 
 clean:
 	rm -rf data test-artifacts .pytest_cache .ruff_cache
