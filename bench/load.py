@@ -55,6 +55,30 @@ FIRST_QUESTION = "Does ketamine help PTSD?"
 LOG_ERROR = re.compile(r"Traceback|^\S*Error\b|Exception|CRITICAL", re.M)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one live process (0.0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def browser_cpu_seconds() -> float:
+    """CPU seconds of every chromium process below this one (the Playwright browser)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name():
+                t = proc.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            continue
+    return total
+
+
 def conversation(i: int) -> list[tuple[str, bool]]:
     """Three turns for context i: two questions and a crisis message, its place rotating."""
     qs = [(QUESTIONS[(2 * i) % len(QUESTIONS)], False), (QUESTIONS[(2 * i + 1) % len(QUESTIONS)], False)]
@@ -113,6 +137,7 @@ class App:
     def stop(self) -> dict:
         self.peak.stop.set()
         self.peak.join()
+        cpu = cpu_seconds(self.proc.pid)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -122,7 +147,8 @@ class App:
                 self.proc.wait(timeout=15)
         text = self.log_text()
         errors = [m.group(0) for m in LOG_ERROR.finditer(text)]
-        return {"url": self.url, "peak_rss_mb": round(self.peak.peak, 1), "log_errors": len(errors),
+        return {"url": self.url, "peak_rss_mb": round(self.peak.peak, 1), "cpu_s": round(cpu, 2),
+                "log_errors": len(errors),
                 "log_error_lines": [ln for ln in text.splitlines() if LOG_ERROR.search(ln)][:10]}
 
 
@@ -138,7 +164,7 @@ DONE_JS = """([n, timeoutAt]) => {
 
 
 async def open_page(browser, url: str, errors: list[str]):
-    ctx = await browser.new_context(viewport={"width": 1000, "height": 900})
+    ctx = await browser.new_context(viewport={"width": 900, "height": 800})
     ctx.set_default_timeout(120_000)
     page = await ctx.new_page()
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
@@ -158,7 +184,7 @@ async def ask(page, text: str, turn: int, timeout_s: float = 120.0) -> tuple[flo
     await box.fill(text)
     t0 = time.perf_counter()
     await page.keyboard.press("Enter")
-    await page.wait_for_function(DONE_JS, arg=[2 * turn, 0], polling=50, timeout=timeout_s * 1000)
+    await page.wait_for_function(DONE_JS, arg=[2 * turn, 0], polling=100, timeout=timeout_s * 1000)
     took = time.perf_counter() - t0
     texts = await page.locator('[data-testid="stChatMessage"]').all_inner_texts()
     mine = max((k for k, t in enumerate(texts) if text in t), default=len(texts) - 2)
@@ -215,9 +241,12 @@ async def crowd(urls: list[str], contexts: int, first: list[App] | None = None) 
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             starts = [await first_answer(browser, app) for app in first or []]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), browser_cpu_seconds()
+            s0 = [cpu_seconds(app.proc.pid) for app in first or []]
             sessions = await asyncio.gather(*(session(browser, urls[i % len(urls)], i) for i in range(contexts)))
             wall = time.perf_counter() - t0
+            browser_cpu = browser_cpu_seconds() - c0
+            server_cpu = sum(cpu_seconds(app.proc.pid) for app in first or []) - sum(s0)
         finally:
             await browser.close()
     replies = [r for s in sessions for r in s["replies"]]
@@ -240,6 +269,11 @@ async def crowd(urls: list[str], contexts: int, first: list[App] | None = None) 
         "console_errors": len(console),
         "console_error_samples": sorted(set(console))[:5],
         "wall_s": round(wall, 2),
+        "cpu_during_crowd_s": {"browsers": round(browser_cpu, 1), "app_servers": round(server_cpu, 1),
+                               "wall_x_cores": round(wall * (os.cpu_count() or 1), 1),
+                               "note": "the browsers run on the same 2 cores as the server here; "
+                                       "a patient's browser runs on the patient's device"},
+        "server_cpu_per_reply_ms": round(1000 * server_cpu / max(1, len(seconds)), 1),
         "first_answer": starts,
     }
 
