@@ -102,3 +102,20 @@ def test_a_running_instance_keeps_answering_across_an_ingest(chroma_server, embe
     assert respond([], QUESTION, settings).route == "answer"
     ingest(settings, rebuild=True)  # e.g. the nightly ingest job on another machine
     assert respond([], QUESTION, settings).route == "answer"
+
+
+def test_two_app_instances_share_one_chroma_server(chroma_server, embedder, tmp_path):
+    """The several-clinics path: one ingest job fills the server; two instances with their
+    own data dirs (logs, caches) answer from it, each in its own process, without ingesting."""
+    ingest(Settings(data_dir=tmp_path / "ingest-job", corpus_dir=FIXTURE_CORPUS,
+                    chroma_url=chroma_server.url, embedder=embedder))
+    for k in range(2):
+        data = tmp_path / f"clinic-{k}"
+        env = dict(os.environ, BOT_CHROMA_URL=chroma_server.url, BOT_CORPUS_DIR=str(FIXTURE_CORPUS),
+                   BOT_DATA_DIR=str(data), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
+        done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", QUESTION], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        reply = json.loads(done.stdout)
+        assert reply["route"] == "answer" and reply["citations"], reply["text"]
+        assert not (data / "chroma").exists(), "an instance opened an embedded store"
