@@ -4,7 +4,7 @@ Figures (median and p95 after warm-up, ours and the peer interleaved in one proc
   * respond() latency (screen + retrieval + answer) vs the peer's similarity_search(k=4)
   * ingest throughput (full ingest --rebuild, chunks/s) vs raw model.encode on the same texts
   * unchanged re-ingest in a fresh process (`python ingest.py`)
-  * cold start to first answer (`python -m bot ask --json`) minus import torch + model load
+  * cold start to first answer (`python -m bot ask --json`), beside import torch + model load
   * peak RSS; the crisis screen's own cost per turn (query vector reused)
   * scale: 100,000 synthetic chunks in an embedded Chroma and in a real `chroma run` server
   * the encoder's quality gate (bench.quality): int8 vs torch cosine, every evals set per backend
@@ -204,6 +204,9 @@ def build_results(plan: Plan, quick: bool, argv: list[str]) -> dict:
 
         import torch
 
+        # The peer runs torch on one intra-op thread, as our torch backend does and as our ONNX
+        # session does: on 2 shared cores a second thread only contends (fair to the peer).
+        torch.set_num_threads(1)
         results["machine"]["torch_threads"] = torch.get_num_threads()
         t = time.perf_counter()
         from bot.retrieval.embed import default_embedder
