@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import threading
-from functools import cache
 
 import numpy as np
 
@@ -185,9 +184,20 @@ class MiniLMEmbedder:
         return text_vecs, span_vecs
 
 
-@cache
+_BUILT: dict[str, object] = {}
+_BUILD_LOCK = threading.Lock()
+
+
 def make_embedder(backend: str = "onnx-int8"):
-    """The embedder for a backend name, built once per process (the factory Settings uses)."""
+    """The embedder for a backend name, built once per process (the factory Settings uses).
+    Locked: the app's warm-up thread and the first sessions ask for it at the same moment."""
+    with _BUILD_LOCK:
+        if backend not in _BUILT:
+            _BUILT[backend] = _build(backend)
+        return _BUILT[backend]
+
+
+def _build(backend: str):
     if backend in ("onnx-int8", "onnx"):
         return OnnxEmbedder(int8=backend == "onnx-int8")
     if backend == "torch":
