@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.answering.extractive import escape_md
+from bot.answering.passages import escape_md
 from bot.types import Citation, Reply, Resource
 
 SOURCE_LABELS = {
@@ -65,7 +65,7 @@ def md_link_target(url: str) -> str:
 
 
 def unescape_md(text: str) -> str:
-    """Plain text from a sentence that bot.answering.extractive escaped for Markdown."""
+    """Plain text from a sentence that bot.answering.passages escaped for Markdown."""
     return _UNESCAPE.sub(r"\1", text)
 
 
