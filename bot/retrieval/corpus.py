@@ -104,7 +104,8 @@ def _references(path: str, refs: Any) -> list[dict[str, str]]:
     for i, ref in enumerate(refs, start=1):
         if isinstance(ref, str) and ref.strip():
             m = KEY_RE.search(ref)
-            out.append({"key": m.group(1) if m else f"R{i}", "cite": ref.strip(), "url": ""})
+            key = m.group(1) if m and m.group(1) not in {r["key"] for r in out} else f"R{i}"
+            out.append({"key": key, "cite": ref.strip(), "url": ""})
             continue
         if not isinstance(ref, dict):
             raise CorpusError(path, "references", f"row {i} must be a mapping with key, cite and url")
