@@ -3,7 +3,7 @@ never pad with the popular article, and show only verbatim, cited text?
 
     .venv/bin/python -m evals.score_real evals/sets/real/dev.jsonl [--out DIR] [--show-misses]
 
-Each item (JSONL) has `text`, `expect` ("answer" or anything else: decline) and, for an
+Each item (JSONL) has `text` (or `turns`: the user turns of a conversation), `expect` ("answer" or anything else: decline) and, for an
 answerable one, `expect_passages`: ["doc-id#heading", ...] (any cited passage among them
 counts). Runs every item through bot.chat.respond over the ingested index (BOT_DATA_DIR,
 BOT_CORPUS_DIR) and writes score_real_<set>.json plus a short table. Targets (issue 11):
@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.chat import Assistant
 from bot.config import Settings
-from bot.types import Reply
+from bot.types import Reply, Turn
 
 TARGETS = {"answered_right_rate": 0.90, "declined_rate": 0.95, "padding": 0, "verbatim_rate": 1.0}
 MARK_RE = re.compile(r"\s*\[(\d+)\]")
@@ -60,7 +60,12 @@ def padded(reply: Reply) -> bool:
 def score(items: list[dict], assistant: Assistant) -> dict[str, Any]:
     rows = []
     for item in items:
-        reply = assistant.respond(item.get("history") or [], item["text"], item.get("locale"))
+        if item.get("turns"):  # a conversation: the last user turn is the one scored
+            *before, message = item["turns"]
+            history = [Turn("user", t) for t in before]
+        else:
+            history, message = item.get("history") or [], item["text"]
+        reply = assistant.respond(history, message, item.get("locale"))
         answerable = item.get("expect", "answer") == "answer"
         keys = [c.key for c in reply.citations]
         want = set(item.get("expect_passages") or [])

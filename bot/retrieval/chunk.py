@@ -91,9 +91,11 @@ def sections(body: str, default: str) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def _resolve_refs(doc: Document, heading: str, keys: str | None) -> tuple[dict[str, str], ...]:
-    """The reference rows a section states. A one-source document needs no refs comment;
-    a multi-source document in the v2 shape (rows with URLs) must name them per section."""
+    """The reference rows a section states. A one-source document needs no refs comment, nor
+    the popular article; a multi-source document in the v2 shape must name them per section."""
     rows = {r["key"]: r for r in doc.meta["references"]}
+    if keys is None and doc.source_type == "popular_article":
+        return (doc.meta["references"][0],)  # the article itself; it is quoted only as claim cards
     if keys is None:
         if len(rows) == 1 or not any(r["url"] for r in rows.values()):
             return tuple(rows.values()) if len(rows) == 1 else ()

@@ -113,8 +113,8 @@ def _references(path: str, refs: Any) -> list[dict[str, str]]:
             if not isinstance(ref.get(field), str | int) or not str(ref.get(field)).strip():
                 raise CorpusError(path, "references", f"row {i} lacks {field!r}")
         url = str(ref["url"]).strip()
-        if not re.match(r"^https?://\S+$", url):
-            raise CorpusError(path, "references", f"row {i} url must be an http(s) URL: {url!r}")
+        if not re.match(r"^(https?://\S+|urn:\S+)$", url):
+            raise CorpusError(path, "references", f"row {i} url must be an http(s) URL or a urn: {url!r}")
         out.append({"key": str(ref["key"]).strip(), "cite": str(ref["cite"]).strip(), "url": url})
     keys = [r["key"] for r in out]
     if len(set(keys)) != len(keys):

@@ -16,6 +16,7 @@ import time
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -179,6 +180,13 @@ class Index:
     def corpus_hash(self) -> str:
         return str(self.manifest.get("corpus_hash", ""))
 
+    @cached_property
+    def unknown_weight(self) -> float:
+        """Weight of a query word the corpus never uses: the median rarity. Informal words
+        and typos are common in real questions; as the rarest word they would sink every
+        passage."""
+        return float(np.median(self.idf)) if len(self.idf) else 1.0
+
     @property
     def by_key(self) -> dict[str, Passage]:
         return {p.key: p for p in self.passages}
@@ -206,13 +214,12 @@ class Index:
         psim = self.P @ qvec
         w = np.zeros(len(self.vocab), dtype=np.float32)
         total = 0.0
-        rare = float(self.idf.max()) if len(self.idf) else 1.0
         for t in set(terms(query)):
             if t in self.vocab:
                 w[self.vocab[t]] = self.idf[self.vocab[t]]
                 total += float(self.idf[self.vocab[t]])
-            else:
-                total += rare  # a word the corpus never uses counts against every passage
+            else:  # a word the corpus never uses counts against every passage, as a typical word
+                total += self.unknown_weight
         lex = (self.B @ w) / total if total else np.zeros(len(self.passages))
         lexq = (self.BQ @ w) / total if total else np.zeros(len(self.passages))
         return np.column_stack([qsim, psim, lex, lexq, chars]).astype(np.float64)
