@@ -7,8 +7,8 @@ The handout is built by bot.front.handout from the same Replies patients get; no
 import streamlit as st
 
 from bot import prompts
-from bot.config import Settings, offline_environment
 from bot.answering.claims import load_claims
+from bot.config import Settings, offline_environment
 from bot.errors import BotError
 from bot.front import handout, ui
 

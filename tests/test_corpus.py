@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from bot.errors import CorpusError
-from bot.retrieval.chunk import MAX_WORDS, chunk_document, passage_sentences, sections, split_sentences
+from bot.retrieval.chunk import (
+    MAX_WORDS,
+    chunk_document,
+    passage_sentences,
+    sections,
+    split_sentences,
+)
 from bot.retrieval.corpus import load_corpus, load_file
 
 ROOT = Path(__file__).resolve().parent.parent
