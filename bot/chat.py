@@ -35,7 +35,6 @@ from bot.retrieval.match import (
 )
 from bot.types import Reply, Route, Turn
 
-FOLLOW_UP_WEIGHT = 0.7  # weight of the previous question's vector in a condensed follow-up query
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
 
 
@@ -178,13 +177,10 @@ class Assistant:
             if qvec is None:
                 raise StoreUnavailable("the embedding model is not available")
             t = time.perf_counter()
-            qv = qvec
-            if condensed:  # the follow-up's own words lead; the previous question gives the topic
-                prev = self._embed(query[: len(query) - len(text)].strip())
-                qv = None if prev is None else qvec + FOLLOW_UP_WEIGHT * prev
+            qv = self._embed(query) if condensed else qvec
             if qv is None:
                 raise StoreUnavailable("the embedding model is not available")
-            match = self.retriever.match(query, qv, lang)
+            match = self.retriever.match(query, qv, lang, follow_up=(text, qvec) if condensed else None)
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash

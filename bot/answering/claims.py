@@ -117,4 +117,4 @@ def cards(ranked: list[tuple[Claim, float]], passages: list[Passage], by_key: di
     if not blocks:
         return None
     return Answer("\n\n---\n\n".join(blocks), citations,
-                  [{"chunk_id": c.chunk_id, "key": c.key, "n": c.n} for c in citations], extras)
+                  [{"chunk_id": c.chunk_id, "n": c.n} for c in citations], extras)

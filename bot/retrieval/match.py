@@ -278,9 +278,13 @@ def load_index(store: Store) -> Index:
 
 
 def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang: str | None = None,
-           exclude_questions: set[int] | None = None) -> Match:
+           exclude_questions: set[int] | None = None,
+           follow_up: tuple[str, np.ndarray] | None = None) -> Match:
     """Rank the eligible passages by P(answers); keep the best if it passes the threshold and
-    a second from another document only when it passes too and does not repeat the first."""
+    a second from another document only when it passes too and does not repeat the first.
+    For a condensed follow-up, `query` is previous question + follow-up and `follow_up` the
+    follow-up alone: features are averaged, so a new subject in the follow-up ("and in the
+    2021 trial?") counts as much as the thread it continues."""
     lang = lang or language(query)
     if lang not in index.langs():
         lang = "en"
@@ -289,6 +293,8 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
     if not eligible:
         return Match([], [], lang, decision)
     X = index.features(query, qvec, exclude_questions)[eligible]
+    if follow_up is not None:
+        X = (X + index.features(follow_up[0], follow_up[1])[eligible]) / 2
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
@@ -346,7 +352,8 @@ class Retriever:
                 self._checked = now
             return self._index
 
-    def match(self, query: str, qvec: np.ndarray, lang: str | None = None) -> Match:
+    def match(self, query: str, qvec: np.ndarray, lang: str | None = None,
+              follow_up: tuple[str, np.ndarray] | None = None) -> Match:
         """Every eligible passage ranked for the question, and the ones that answer it."""
         try:
             index = self.index()
@@ -356,7 +363,7 @@ class Retriever:
             with self._lock:
                 self._index = None
             index = self.index()
-        return decide(index, query, qvec, self.decision, lang)
+        return decide(index, query, qvec, self.decision, lang, follow_up=follow_up)
 
     def search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
         """Top passages as Hits (score = P(answers)) and the best probability."""
