@@ -11,7 +11,13 @@ import pytest
 import yaml
 
 from bot.errors import CorpusError
-from bot.retrieval.chunk import sections, split_sentences
+from bot.retrieval.chunk import (
+    MAX_WORDS,
+    chunk_document,
+    passage_sentences,
+    sections,
+    split_sentences,
+)
 from bot.retrieval.corpus import load_corpus, load_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +42,12 @@ def write(tmp_path: Path, text: str, name: str = "bladder-mini.md") -> Path:
         ('url: "https://doi.org/10.52965/001c.38247"\n', 'url: "javascript:alert(1)"\n', "url"),
         ("source_type: review\n", "", "source_type"),
         ("source_type: review\n", "source_type: blog\n", "source_type"),
-        ('  - "Anderson DJ, et al. Ketamine-induced cystitis. Health Psychology Research. 2022. [S21]"\n', "", "references"),
+        ("  - key: S21\n    cite: \"Anderson DJ, et al. Ketamine-induced cystitis. Health Psychology Research. 2022.\"\n"
+         "    url: \"https://doi.org/10.52965/001c.38247\"\n", "", "references"),
+        ("    url: \"https://doi.org/10.52965/001c.38247\"\n", "    url: \"see the paper\"\n", "references"),
+        ("  - key: S21\n", "  - key: \"\"\n", "references"),
+        ("year: 2022\n", "year: 2022\nlang: fr\n", "lang"),
+        ("year: 2022\n", "year: 2022\nlang: es\n", "translation_of"),
         ('reviewed_by: "Test fixture"\n', "", "reviewed_by"),
         ("reviewed_on: 2026-11-26\n", "reviewed_on: 26/11/2026\n", "reviewed_on"),
         ("review_by: 2027-11-26\n", "review_by: 2027-13-40\n", "review_by"),
@@ -77,12 +88,70 @@ def test_refuses_non_utf8_and_mismatched_id(tmp_path):
         load_file(write(tmp_path, GOOD, name="other-name.md"))
 
 
-def test_duplicate_ids_refused(tmp_path):
+def test_only_markdown_is_a_document_and_old_reference_strings_still_load(tmp_path):
     write(tmp_path, GOOD)
-    (tmp_path / "copy").mkdir()
-    write(tmp_path, GOOD.replace("id: bladder-mini", "id: bladder-mini"), name="bladder-mini.txt")
-    with pytest.raises(CorpusError, match="duplicate"):
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "claims" / "popular-article-claims.yaml").write_text("- claim: x\n")
+    (tmp_path / "notes.txt").write_text("not a document")
+    old = GOOD.replace("  - key: S21\n    cite: ", "  - ").replace(
+        '    url: "https://doi.org/10.52965/001c.38247"\n', "", 1).replace("id: bladder-mini", "id: old-shape")
+    write(tmp_path, old, name="old-shape.md")
+    docs = {d.id: d for d in load_corpus(tmp_path)}
+    assert sorted(docs) == ["bladder-mini", "old-shape"]
+    assert docs["old-shape"].meta["references"][0]["cite"].startswith("Anderson")
+    assert docs["bladder-mini"].meta["references"][0] == {
+        "key": "S21", "cite": "Anderson DJ, et al. Ketamine-induced cystitis. Health Psychology Research. 2022.",
+        "url": "https://doi.org/10.52965/001c.38247"}
+
+
+def test_spanish_version_must_say_so_and_pair_with_an_english_document(tmp_path):
+    write(tmp_path, GOOD)
+    (tmp_path / "es").mkdir()
+    spanish = (ROOT / "tests/fixtures/corpus/es/bladder-mini.md").read_text()
+    write(tmp_path / "es", spanish)
+    assert {d.lang for d in load_corpus(tmp_path)} == {"en", "es"}
+    write(tmp_path / "es", spanish.replace("translation_of: bladder-mini", "translation_of: nothing-here"))
+    with pytest.raises(CorpusError) as err:
         load_corpus(tmp_path)
+    assert err.value.field == "translation_of" and "es/bladder-mini.md" in str(err.value)
+    write(tmp_path / "es", spanish.replace("lang: es\n", ""))
+    with pytest.raises(CorpusError) as err:
+        load_corpus(tmp_path)
+    assert err.value.field == "lang"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("<!-- refs: S21 -->", "<!-- refs: S99 -->", "refs of section 'Can ketamine damage the bladder?'"),
+        ("Stopping ketamine usually improves the symptoms.",
+         "Stopping ketamine usually improves the symptoms. " + "More words here. " * 60,
+         "section 'Can ketamine damage the bladder?'"),
+    ],
+)
+def test_chunker_refuses_bad_sections_naming_file_and_heading(tmp_path, old, new, field):
+    assert old in GOOD
+    doc = load_file(write(tmp_path, GOOD.replace(old, new)))
+    with pytest.raises(CorpusError) as err:
+        chunk_document(doc)
+    assert err.value.field == field and "bladder-mini.md" in str(err.value)
+
+
+def test_multi_source_section_without_refs_is_refused(tmp_path):
+    text = (ROOT / "tests/fixtures/corpus/abdallah-2022-mini.md").read_text().replace("<!-- refs: S3, S4 -->", "")
+    doc = load_file(write(tmp_path, text, name="abdallah-2022-mini.md"))
+    with pytest.raises(CorpusError, match="refs of section 'Did ketamine help veterans with PTSD"):
+        chunk_document(doc)
+
+
+def test_one_passage_per_section_with_its_questions_and_references():
+    doc = load_file(ROOT / "tests/fixtures/corpus/abdallah-2022-mini.md")
+    first, second = chunk_document(doc)
+    assert first.section == "How was the veterans ketamine trial set up?"
+    assert first.also == ("who was in the VA ketamine study", "what did the veterans trial compare")
+    assert [r["key"] for r in second.refs] == ["S3", "S4"] and "<!--" not in second.text
+    assert second.text.startswith("In the 2022 Abdallah trial") and second.text.endswith("than placebo.")
+    assert second.key == "abdallah-2022-mini#Did ketamine help veterans with PTSD?"
 
 
 def test_sentence_splitting_keeps_abbreviations_and_decimals():
@@ -96,11 +165,12 @@ def test_sentence_splitting_keeps_abbreviations_and_decimals():
     ]
 
 
-def test_plain_text_list_lines_become_their_own_sentences():
-    body = "Common methods include:\nIV infusion therapy (most researched)\nIntramuscular injections\nNasal spray\n"
-    [(_, sentences)] = sections(body, "Overview")
-    assert sentences == ["Common methods include:", "IV infusion therapy (most researched)",
-                         "Intramuscular injections", "Nasal spray"]
+def test_list_items_become_their_own_sentences():
+    body = "## How is it given?\nCommon methods include:\n\n- IV infusion therapy (most researched)\n- Nasal spray\n"
+    [(heading, text, _)] = sections(body, "Overview")
+    assert heading == "How is it given?"
+    assert passage_sentences(text) == ["Common methods include:", "IV infusion therapy (most researched)",
+                                       "Nasal spray"]
 
 
 # --- Corpus format v2 (issue 11): one patient question per `##` section -------------------
@@ -108,7 +178,7 @@ def test_plain_text_list_lines_become_their_own_sentences():
 # separately), so the bundled corpus is held to the contract in CORPUS_FORMAT.md.
 
 CORPUS = ROOT / "corpus"
-SEED = Path("/work/shared/seeds/000_afa2f60d3ac73b50.txt")
+SEED = ROOT.parent / "shared" / "seeds" / "000_afa2f60d3ac73b50.txt"  # ../shared beside the checkout
 POPULAR = "popular-article-how-ketamine-helps-ptsd"
 CLAIMS = CORPUS / "claims" / "popular-article-claims.yaml"
 V2_FIELDS = ("id", "title", "year", "url", "source_type", "references", "reviewed_by", "reviewed_on",
@@ -256,6 +326,11 @@ def test_bundled_passages_fit_the_model(embedder):
         for sec in v2_sections(body):
             text = f"{meta['title']}. {sec['heading']}. {sec['text']}"
             assert embedder.count_tokens(text) <= 250, (path.stem, sec["heading"])
+    for doc in load_corpus(ROOT / "corpus"):
+        for p in chunk_document(doc):
+            assert len(p.text.split()) <= MAX_WORDS, p.id
+            assert embedder.count_tokens(embed_text(p)) <= 256, p.id
+            assert p.meta["source_id"] == doc.id and p.meta["url"] and p.meta["reviewed_on"]
 
 
 def test_no_bundled_document_is_past_its_review_date():
