@@ -321,6 +321,8 @@ def test_short_section_is_caught(tmp_path):
 
 def test_bundled_passages_fit_the_model(embedder):
     """The model silently truncates past 256 word pieces: every passage with its title and question fits."""
+    from bot.retrieval.chunk import embed_text
+
     for path in BUNDLED:
         meta, body = split_v2(path.read_text(encoding="utf-8"))
         for sec in v2_sections(body):
