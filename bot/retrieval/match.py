@@ -277,6 +277,27 @@ def load_index(store: Store) -> Index:
                        pas_col)
 
 
+def feature_matrix(index: Index, query: str, qvec: np.ndarray, eligible: list[int],
+                   exclude_questions: set[int] | None = None,
+                   follow_up: tuple[str, np.ndarray] | None = None) -> np.ndarray:
+    """decide.FEATURES for the eligible passages: the per-passage features, then `gap`, how far
+    a passage's question similarity stands above the best passage of any other document (a
+    question the corpus does not cover tends to match several documents about equally)."""
+    X = index.features(query, qvec, exclude_questions)[eligible]
+    if follow_up is not None:
+        X = (X + index.features(follow_up[0], follow_up[1])[eligible]) / 2
+    docs = np.array([index.passages[i].source_id for i in eligible])
+    gap = np.zeros(len(eligible))
+    order = np.argsort(-X[:, 0])
+    for i in range(len(eligible)):
+        other = next((X[j, 0] for j in order if docs[j] != docs[i]), 0.0)
+        gap[i] = X[i, 0] - other
+    return np.column_stack([X, np.clip(gap, -GAP_CLIP, GAP_CLIP)])
+
+
+GAP_CLIP = 0.3  # beyond this a question-similarity gap says nothing more
+
+
 def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang: str | None = None,
            exclude_questions: set[int] | None = None,
            follow_up: tuple[str, np.ndarray] | None = None) -> Match:
@@ -292,9 +313,7 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
                 if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
     if not eligible:
         return Match([], [], lang, decision)
-    X = index.features(query, qvec, exclude_questions)[eligible]
-    if follow_up is not None:
-        X = (X + index.features(follow_up[0], follow_up[1])[eligible]) / 2
+    X = feature_matrix(index, query, qvec, eligible, exclude_questions, follow_up)
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
