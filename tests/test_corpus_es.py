@@ -188,6 +188,19 @@ def test_pairing_check_catches_a_broken_translation(tmp_path, old, new, problem)
         assert any(problem in p for p in problems), problems
 
 
+@pytest.mark.parametrize("es_path", SPANISH[:3], ids=lambda p: p.stem)
+def test_a_real_pair_broken_in_a_copy_is_caught(tmp_path, es_path):
+    """Copy a bundled pair, drop the last Spanish section's numbers and the section itself: both caught."""
+    (tmp_path / "es").mkdir()
+    en_copy, es_copy = tmp_path / es_path.name, tmp_path / "es" / es_path.name
+    en_copy.write_text((CORPUS / es_path.name).read_text(encoding="utf-8"), encoding="utf-8")
+    text = es_path.read_text(encoding="utf-8")
+    es_copy.write_text(text, encoding="utf-8")
+    assert pairing_problems(en_copy, es_copy) == []
+    es_copy.write_text(text[: text.rindex("\n## ")] + "\n", encoding="utf-8")
+    assert any("no Spanish section" in p for p in pairing_problems(en_copy, es_copy))
+
+
 def test_a_spanish_file_without_its_english_original_is_refused(tmp_path):
     (tmp_path / "es").mkdir()
     (tmp_path / "es" / "mini.md").write_text(ES, encoding="utf-8")
