@@ -190,7 +190,7 @@ def test_pairing_check_catches_a_broken_translation(tmp_path, old, new, problem)
 
 @pytest.mark.parametrize("es_path", SPANISH[:3], ids=lambda p: p.stem)
 def test_a_real_pair_broken_in_a_copy_is_caught(tmp_path, es_path):
-    """Copy a bundled pair, drop the last Spanish section's numbers and the section itself: both caught."""
+    """A bundled pair copied to tmp_path pairs; with its last Spanish section cut off, it does not."""
     (tmp_path / "es").mkdir()
     en_copy, es_copy = tmp_path / es_path.name, tmp_path / "es" / es_path.name
     en_copy.write_text((CORPUS / es_path.name).read_text(encoding="utf-8"), encoding="utf-8")
