@@ -99,8 +99,7 @@ def test_spanish_version_pairs_with_its_english_original(es_path):
 
 
 # A pair that is correct, and the ways a translation can break it.
-EN = """---
-id: mini
+FRONT = """id: mini
 title: "Mini"
 url: "https://example.org/a"
 source_type: patient_education
@@ -108,7 +107,9 @@ references:
   - key: S1
     cite: "A. 2020."
     url: "https://example.org/a"
----
+"""
+
+EN = "---\n" + FRONT + """---
 
 # Mini
 
@@ -124,16 +125,7 @@ In one 2020 study of 30 people, the effect lasted about 7 days.
 Usually, say the 2 reviews.
 """
 
-ES = """---
-id: mini
-title: "Mini"
-url: "https://example.org/a"
-source_type: patient_education
-references:
-  - key: S1
-    cite: "A. 2020."
-    url: "https://example.org/a"
-lang: es
+ES = "---\n" + FRONT + """lang: es
 translation_of: mini
 translation_status: "Spanish translation of the English passage, pending clinician review"
 ---
