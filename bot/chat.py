@@ -180,7 +180,7 @@ class Assistant:
             qv = self._embed(query) if condensed else qvec
             if qv is None:
                 raise StoreUnavailable("the embedding model is not available")
-            match = self.retriever.match(query, qv, lang, follow_up=(text, qvec) if condensed else None)
+            match = self.retriever.match(query, qv, lang)
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash
@@ -234,11 +234,12 @@ class Assistant:
         table = claim_cards.load_claims(self.settings.corpus_dir)
         if not table:
             return None
-        if table not in self._claim_vecs:
-            self._claim_vecs[table] = np.asarray(
-                self.settings.get_embedder().encode([c.claim for c in table]), dtype=np.float32)
-        ranked = claim_cards.rank(table, qvec, self._claim_vecs[table])
-        return claim_cards.cards(ranked, index.passages, index.by_key, lang)
+        key = (table, index.corpus_hash)
+        if key not in self._claim_vecs:
+            texts = [claim_cards.claim_text(c, index.passages) for c in table]
+            self._claim_vecs[key] = np.asarray(self.settings.get_embedder().encode(texts), dtype=np.float32)
+        ranked = claim_cards.rank(table, qvec, self._claim_vecs[key])
+        return claim_cards.cards(ranked, index.passages, lang)
 
     @cached_property
     def chat_model(self):

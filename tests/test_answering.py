@@ -120,11 +120,13 @@ def test_a_short_follow_up_is_read_with_the_previous_question(history, message, 
 
 
 def test_follow_up_is_audited_and_matched_with_its_thread(bot):
-    history = [Turn("user", "Did ketamine help veterans with PTSD?"), Turn("assistant", "...", "answer")]
-    reply = bot.respond(history, "and in the 2021 trial?")
+    history = [Turn("user", "What did the 2021 ketamine trial find?"), Turn("assistant", "...", "answer")]
+    reply = bot.respond(history, "and how long did it last?")
     assert reply.audit.get("condensed") is True
-    assert "in the 2021 trial" not in json.dumps(reply.audit)
-    assert reply.route == "answer" and reply.citations[0].source_id == "feder-2021-mini"
+    assert "how long did it last" not in json.dumps(reply.audit)
+    assert reply.route == "answer" and reply.citations[0].key == FEDER_FIND
+    alone = bot.respond([], "and how long did it last?")
+    assert not alone.audit.get("condensed")
 
 
 def test_a_follow_up_never_changes_the_crisis_decision(bot):

@@ -278,14 +278,11 @@ def load_index(store: Store) -> Index:
 
 
 def feature_matrix(index: Index, query: str, qvec: np.ndarray, eligible: list[int],
-                   exclude_questions: set[int] | None = None,
-                   follow_up: tuple[str, np.ndarray] | None = None) -> np.ndarray:
+                   exclude_questions: set[int] | None = None) -> np.ndarray:
     """decide.FEATURES for the eligible passages: the per-passage features, then `gap`, how far
     a passage's question similarity stands above the best passage of any other document (a
     question the corpus does not cover tends to match several documents about equally)."""
     X = index.features(query, qvec, exclude_questions)[eligible]
-    if follow_up is not None:
-        X = (X + index.features(follow_up[0], follow_up[1])[eligible]) / 2
     docs = np.array([index.passages[i].source_id for i in eligible])
     gap = np.zeros(len(eligible))
     order = np.argsort(-X[:, 0])
@@ -299,13 +296,10 @@ GAP_CLIP = 0.3  # beyond this a question-similarity gap says nothing more
 
 
 def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang: str | None = None,
-           exclude_questions: set[int] | None = None,
-           follow_up: tuple[str, np.ndarray] | None = None) -> Match:
+           exclude_questions: set[int] | None = None) -> Match:
     """Rank the eligible passages by P(answers); keep the best if it passes the threshold and
     a second from another document only when it passes too and does not repeat the first.
-    For a condensed follow-up, `query` is previous question + follow-up and `follow_up` the
-    follow-up alone: features are averaged, so a new subject in the follow-up ("and in the
-    2021 trial?") counts as much as the thread it continues."""
+    For a follow-up, `query` is the condensed query (previous question + follow-up)."""
     lang = lang or language(query)
     if lang not in index.langs():
         lang = "en"
@@ -313,7 +307,7 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
                 if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
     if not eligible:
         return Match([], [], lang, decision)
-    X = feature_matrix(index, query, qvec, eligible, exclude_questions, follow_up)
+    X = feature_matrix(index, query, qvec, eligible, exclude_questions)
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
@@ -371,8 +365,7 @@ class Retriever:
                 self._checked = now
             return self._index
 
-    def match(self, query: str, qvec: np.ndarray, lang: str | None = None,
-              follow_up: tuple[str, np.ndarray] | None = None) -> Match:
+    def match(self, query: str, qvec: np.ndarray, lang: str | None = None) -> Match:
         """Every eligible passage ranked for the question, and the ones that answer it."""
         try:
             index = self.index()
@@ -382,7 +375,7 @@ class Retriever:
             with self._lock:
                 self._index = None
             index = self.index()
-        return decide(index, query, qvec, self.decision, lang, follow_up=follow_up)
+        return decide(index, query, qvec, self.decision, lang)
 
     def search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
         """Top passages as Hits (score = P(answers)) and the best probability."""
