@@ -189,7 +189,8 @@ class Index:
 
     @property
     def by_key(self) -> dict[str, Passage]:
-        return {p.key: p for p in self.passages}
+        """English passages by "doc-id#heading" (a Spanish version shares its English key)."""
+        return {p.key: p for p in self.passages if p.lang == "en"}
 
     def langs(self) -> set[str]:
         return {p.lang for p in self.passages}
