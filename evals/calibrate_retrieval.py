@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         info = {"script": "evals/calibrate_retrieval.py",
                 "set": " + ".join(["corpus questions (leave-one-out)", f"{GOLD.name} (even lines)",
-                                   *[p.name for p in args.dev]]),
+                                   *[str(p) for p in args.dev]]),
                 "corpus_hash": index.corpus_hash, "date": dt.date.today().isoformat(),
                 "candidates": CANDIDATES, "min_decline": MIN_DECLINE, **report}
         DECISION.parent.mkdir(parents=True, exist_ok=True)
