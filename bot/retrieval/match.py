@@ -28,7 +28,7 @@ from bot.retrieval.store import Store, fetch_all
 from bot.types import Hit, Passage, Turn
 
 NEAR_DUPLICATE = 0.9  # passage cosine above which a second passage repeats the first
-N_SUGGESTIONS = 3
+N_SUGGESTIONS = 3  # issue 11: "up to three questions I can answer"
 NOT_ANSWERS = ("popular_article",)  # quoted only as claim cards, never as an answer
 
 STOP_EN = set("""a an the and or of to in on for with by at from as is are was were be been being it its this that
@@ -62,7 +62,7 @@ FOLLOW_START_RE = re.compile(
     r"^\s*(?:and|also|or|but|so|what about|how about|what if|same for|even|y|¿?y|¿?qué tal|¿?y si|"
     r"tambi[eé]n|pero|entonces)\b", re.I)
 POINTER_RE = re.compile(r"\b(?:it|that|this|those|these|they|them|one|eso|esto|ese|esa|lo|la)\b", re.I)
-FOLLOW_MAX_WORDS = 8
+FOLLOW_MAX_WORDS = 8  # longer messages carry their own topic (issue 12: "short or elliptical")
 
 
 def fold(text: str) -> str:
