@@ -48,7 +48,8 @@ class Settings:
     llm: optional generative answering (BOT_LLM=ollama:MODEL | openai:MODEL | fake:FILE).
     log_messages: store message text in logs and feedback (BOT_LOG_MESSAGES=1); off by default.
     audit_log: append each turn's decision to data_dir/audit.jsonl (BOT_AUDIT_LOG=0 turns it off).
-    min_relevance: dense cosine similarity under which retrieval says it has no vetted source.
+    min_relevance: override of the calibrated decision threshold (BOT_MIN_RELEVANCE): the probability
+        that a passage answers, under which the bot declines (bot/retrieval/data/decision.json).
     embedder_backend: which MiniLM runtime get_embedder() builds (BOT_EMBEDDER): onnx-int8
         (default), onnx, torch, or hash (a fake that needs no model).
     embedder / chat_model: injected objects (fakes in tests); built lazily when None.
@@ -59,11 +60,11 @@ class Settings:
     prompts_dir: Path = ROOT / "prompts"
     collection: str = "vetted_passages"
     chroma_url: str | None = None
-    chroma_token: str | None = None
+    chroma_token: str | None = field(default=None, repr=False)  # a secret: never in repr/logs
     locale: str = "en-US"
     llm: str | None = None
     llm_base_url: str | None = None
-    llm_api_key: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)  # a secret: never in repr/logs
     llm_timeout: float = 30.0
     log_messages: bool = False
     audit_log: bool = True
