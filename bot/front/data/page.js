@@ -10,13 +10,13 @@
   const $ = (s, r = doc) => r.querySelector(s);
   const $$ = (s, r = doc) => Array.from(r.querySelectorAll(s));
   const now = () => performance.now();
-  const SETTLE_MS = 700;  // quiet time after the last change before a reply counts as drawn
+  const SETTLE_MS = 400;  // quiet time after the run ends before a reply counts as drawn
   doc.body.dataset.botScroll = "settling";
   const state = { lastSend: 0, lastScroll: -1, target: null, top: true, lastChange: now(),
                   messages: 0, announce: null };
 
   const el = (tag, props) => Object.assign(doc.createElement(tag), props || {});
-  const skip = el("a", { id: "bot-skip", className: "bot-skip", href: "#" });
+  const skip = el("a", { id: "bot-skip", className: "bot-skip", href: "#bot-question" });
   const live = el("div", { id: "bot-live", className: "bot-sr" });
   live.setAttribute("aria-live", "polite");
   live.setAttribute("role", "status");
@@ -99,11 +99,11 @@
     const m = marker();
     if (m) {
       if (doc.documentElement.lang !== m.dataset.lang) doc.documentElement.lang = m.dataset.lang;
-      skip.textContent = m.dataset.skip || "Skip to the question box";
+      const label = m.dataset.skip || "Skip to the question box";
+      if (skip.textContent !== label) skip.textContent = label;  // (a write is a mutation: only when it changes)
     }
     const box = chatBox();
     if (box && !box.id) box.id = "bot-question";
-    skip.href = "#bot-question";
     const count = $$('[data-testid="stChatMessage"]').length;
     if (count === 0 && state.messages > 0) { state.top = true; state.target = null; }
     state.messages = count;
@@ -116,12 +116,17 @@
     state.lastChange = now();
     doc.body.dataset.botScroll = "settling";
     if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; sync(); }); }
-  }).observe(doc.body, { childList: true, subtree: true, characterData: true });
+  }).observe(doc.body, { childList: true, subtree: true, characterData: true, attributes: true,
+                         attributeFilter: ["data-test-script-state"] });
+  const running = () => {
+    const app = $('[data-testid="stApp"]');
+    return !app || ["initial", "running", "rerunRequested"].includes(app.getAttribute("data-test-script-state"));
+  };
 
   setInterval(() => {
     if (doc.body.dataset.botScroll !== "settling") return;
     keepInView();
-    if (now() - state.lastChange > SETTLE_MS && !$('[data-testid="stSpinner"]')) {
+    if (now() - state.lastChange > SETTLE_MS && !running() && !$('[data-testid="stSpinner"]')) {
       if (state.announce) { announce(state.announce); state.announce = null; }
       state.target = null;
       state.top = false;
