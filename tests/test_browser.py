@@ -188,9 +188,24 @@ def choose_spanish(page) -> None:
     settled(page)
 
 
+FIRST_SCREEN = """(sel) => {
+        const el = document.querySelector(sel);
+        const r = el.getBoundingClientRect();
+        const pinned = document.querySelector('[data-testid="stBottom"]').getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, pinned: pinned.top,
+                width: innerWidth, height: innerHeight, reached: el.contains(hit)};
+    }"""
+
+
 def first_screen(page, selector: str) -> dict:
     """Where an element is, whether it lies inside the first viewport above the pinned area, and
     whether a tap on its centre reaches it (nothing pinned or floating covers it)."""
+    try:  # the view may still be catching up with content that grew after the run
+        page.wait_for_function(f"(sel) => {{ const b = ({FIRST_SCREEN})(sel); return b.top >= 0 && b.reached"
+                               " && b.bottom <= Math.min(b.pinned, b.height); }", arg=selector, timeout=3000)
+    except Exception:  # noqa: BLE001 - the assertion below reports where it is
+        pass
     return page.evaluate("""(sel) => {
         const el = document.querySelector(sel);
         const r = el.getBoundingClientRect();
@@ -203,6 +218,10 @@ def first_screen(page, selector: str) -> dict:
 
 def assert_on_first_screen(page, selector: str) -> None:
     box = first_screen(page, selector)
+    if not (0 <= box["top"] and box["bottom"] <= min(box["pinned"], box["height"]) and box["reached"]):
+        page.screenshot(path=str(ARTIFACTS / "failed-first-screen.png"))
+        box["state"] = page.evaluate("() => [document.body.dataset.botScroll, window.__bot.state.lastScroll,"
+                                     " window.__bot.state.lastSend, performance.now()]")
     assert 0 <= box["top"] and box["bottom"] <= min(box["pinned"], box["height"]), box
     assert 0 <= box["left"] and box["right"] <= box["width"], box
     assert box["reached"], f"something covers {selector}: {box}"
@@ -305,13 +324,13 @@ def test_desk_answer_scrolls_links_its_sources_and_cues_new_replies(open_page):
     starter = page.get_by_role("button", name="What did the research find about ketamine for PTSD?")
     expect(starter).to_be_visible()
     settled(page)
-    # While the first answer is prepared: one spinner at most, and no faded starter buttons.
+    # While the first answer is prepared: one spinner at most, and no faded starter buttons beside it.
     page.evaluate("""() => {
         window.__seen = {spinners: 0, faded: 0};
         const look = () => {
-            window.__seen.spinners = Math.max(window.__seen.spinners,
-                document.querySelectorAll('[data-testid="stSpinner"]').length);
-            window.__seen.faded += document.querySelectorAll(
+            const spinners = document.querySelectorAll('[data-testid="stSpinner"]').length;
+            window.__seen.spinners = Math.max(window.__seen.spinners, spinners);
+            if (spinners) window.__seen.faded += document.querySelectorAll(
                 '[data-stale="true"] [class*="st-key-starter_"], [class*="st-key-starter_"][data-stale="true"]').length;
         };
         new MutationObserver(look).observe(document.body, {subtree: true, childList: true, attributes: true});

@@ -39,10 +39,17 @@
     return doc.scrollingElement;
   }
 
-  function userScrolled() {
-    state.lastScroll = now();
+  // The view is held on the newest reply (or the top) until the person does anything at all;
+  // the chat's own stick-to-bottom can move it late (content that grows after the run).
+  function release(e) {
+    if (e && !e.isTrusted) return;
     state.target = null;
     state.top = false;
+  }
+  function userScrolled(e) {
+    if (e && !e.isTrusted) return;
+    state.lastScroll = now();
+    release();
   }
   function sent() {
     state.lastSend = now();
@@ -84,14 +91,21 @@
     }
   }
 
+  // Streamlit's chat container sticks to the bottom until it sees a wheel or pointer event; an
+  // untrusted wheel tells it the view was moved on purpose (page.js itself ignores untrusted
+  // events, so this is never taken for the person scrolling).
+  function unstick() {
+    const m = marker();
+    if (m) m.dispatchEvent(new WheelEvent("wheel", { deltaY: -1, bubbles: true }));
+  }
+
   function keepInView() {
     if (state.target && state.target.isConnected) {
       const top = state.target.getBoundingClientRect().top;
-      if (Math.abs(top - 12) > 2) state.target.scrollIntoView({ block: "start" });
+      if (Math.abs(top - 12) > 2) { unstick(); state.target.scrollIntoView({ block: "start" }); }
     } else if (state.top) {
       const s = scroller();
-      if (s && s.scrollTop) s.scrollTop = 0;
-      if (window.scrollY) window.scrollTo(0, 0);
+      if ((s && s.scrollTop) || window.scrollY) { unstick(); s.scrollTop = 0; window.scrollTo(0, 0); }
     }
   }
 
@@ -124,12 +138,10 @@
   };
 
   setInterval(() => {
-    if (doc.body.dataset.botScroll !== "settling") return;
     keepInView();
+    if (doc.body.dataset.botScroll !== "settling") return;
     if (now() - state.lastChange > SETTLE_MS && !running() && !$('[data-testid="stSpinner"]')) {
       if (state.announce) { announce(state.announce); state.announce = null; }
-      state.target = null;
-      state.top = false;
       doc.body.dataset.botScroll = "done";
     }
   }, 100);
@@ -138,11 +150,13 @@
   const scrollKeys = new Set(["PageUp", "PageDown", "Home", "End", "ArrowUp", "ArrowDown", " "]);
   doc.addEventListener("wheel", userScrolled, { capture: true, passive: true });
   doc.addEventListener("touchmove", userScrolled, { capture: true, passive: true });
+  doc.addEventListener("pointerdown", release, { capture: true, passive: true });
   doc.addEventListener("keydown", (e) => {
     const t = e.target;
     const typing = t && (t.tagName === "TEXTAREA" || t.tagName === "INPUT" || t.isContentEditable);
     if (t === chatBox() && e.key === "Enter" && !e.shiftKey) sent();
-    else if (!typing && scrollKeys.has(e.key)) userScrolled();
+    else if (!typing && scrollKeys.has(e.key)) userScrolled(e);
+    else release(e);
   }, true);
 
   doc.addEventListener("click", (e) => {
