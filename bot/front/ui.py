@@ -299,11 +299,22 @@ def resource_line(settings: Settings, locale: str) -> str:
     return " | ".join(parts)
 
 
+def short_line(settings: Settings, locale: str) -> str:
+    """The locale's first actions as one line of tap-to-call/text links (the pinned line on a phone)."""
+    w = words(locale, settings.prompts_dir)
+    items = prompts.resources(settings.prompts_dir, locale)
+    return " · ".join(f"[{label}]({href})" for label, href, _ in primary_actions(settings, items, locale, w))
+
+
 def always_visible(settings: Settings, locale: str) -> None:
-    """The disclaimer and the locale's crisis lines, pinned above the chat box."""
-    with st.bottom, st.container(key="pinned"):
-        st.markdown(f"{disclaimer(settings, locale)}  \n{resource_line(settings, locale)}",
-                    width="stretch")
+    """The disclaimer and the locale's crisis lines, pinned above the chat box: every line on a
+    wide screen, the first actions only on a phone (so the pinned area leaves room to read)."""
+    with st.bottom, st.container(key="pinned", gap="xxsmall"):
+        st.markdown(disclaimer(settings, locale), width="stretch")
+        with st.container(key="pinned_full"):
+            st.markdown(resource_line(settings, locale), width="stretch")
+        with st.container(key="pinned_short"):
+            st.markdown(short_line(settings, locale), width="stretch")
 
 
 def _asset(name: str) -> str:
