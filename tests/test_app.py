@@ -179,33 +179,65 @@ def test_crisis_puts_the_call_buttons_first_then_the_words_and_the_plan(app):
 
 def test_the_turn_after_a_crisis_says_why_the_lines_stay_and_does_not_repeat_the_plan(app):
     ask(app, CRISIS)
-    ask(app, "what is ketamine?")
+    ask(app, "never mind, tell me about side effects")
     follow = last_reply(app)
     assert follow.route == "crisis"  # the screen's decision, rendered as it came
-    assert shows(app, "Because of what you told me earlier, the crisis lines stay here for you.")
+    assert ui.after_crisis(follow) in ("followup", "deflection")
+    assert shows(app, "Because of what you told me earlier, the crisis lines stay here for you.") or (
+        ui.after_crisis(follow) == "deflection" and shows(app, follow.text))
     assert [h.value for h in app.header] == ["You deserve support right now"]  # one full box only
     assert len(app.text_area) == 4  # one safety plan
     assert link_urls(app, "act_").count("tel:988") == 2  # buttons kept on both
 
 
-@pytest.mark.parametrize("route, kind, why", [
-    ("answer", "cleared", "Here is an answer to your question. The crisis lines stay here in case you need them."),
-    ("answer", "misread", "I may have misread your earlier message; I'm sorry. Here is an answer. "
-                          "The lines stay here in case you ever need them."),
-    ("crisis", "deflection", "I'm still thinking about what you told me, so the crisis lines stay here for you."),
-])
-def test_after_crisis_turns_render_what_the_reply_says(settings, route, kind, why):
-    lines = prompts.resources(settings.prompts_dir, "en-US")
-    reply = Reply(route, "Spoken to the person.", resources=lines if route == "crisis" else [],
-                  extras={"after_crisis": kind}, audit={"locale": "en-US"})
+CLEARED = "Here is an answer to your question. The crisis lines stay here in case you need them."
+MISREAD = ("I may have misread your earlier message; I'm sorry. Here is an answer. "
+           "The lines stay here in case you ever need them.")
+FOLLOWUP = "Because of what you told me earlier, the crisis lines stay here for you."
+
+
+def render(settings, reply: Reply) -> AppTest:
+    """The app with one earlier exchange in the session, ending in `reply`."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["messages"] = [{"role": "user", "text": "x"},
                                     {"role": "assistant", "id": "m1", "reply": reply, "locale": "en-US"}]
     at.run()
     assert not at.exception
-    assert shows(at, why) and shows(at, "Spoken to the person.")
-    assert link_urls(at, "act_") == ["tel:988", "sms:988", "tel:911"]
+    return at
+
+
+@pytest.mark.parametrize("route, extras, flags, why", [
+    ("answer", {"after_crisis": True}, ["after_crisis"], CLEARED),
+    ("answer", {"after_crisis": True}, ["after_crisis_misread"], MISREAD),
+    ("crisis", {"crisis_kind": "self"}, ["history_crisis"], FOLLOWUP),
+    ("crisis", {"crisis_kind": "self"}, ["history_crisis", "after_crisis"], None),  # its text says why
+])
+def test_after_crisis_turns_render_what_the_reply_says(settings, route, extras, flags, why):
+    lines = prompts.resources(settings.prompts_dir, "en-US")
+    at = render(settings, Reply(route, "Spoken to the person.", resources=lines, extras=extras,
+                                audit={"locale": "en-US", "flags": flags}))
+    assert shows(at, "Spoken to the person.")
+    assert why is None or shows(at, why)
+    assert not any(shows(at, x) for x in (CLEARED, MISREAD, FOLLOWUP) if x != why)
+    prefix = "act_" if route == "crisis" else "keep_"  # an answer keeps smaller buttons
+    assert link_urls(at, prefix) == ["tel:988", "sms:988", "tel:911"]
     assert not at.header and not at.text_area  # no full crisis box, no second plan
+
+
+def test_harm_to_others_shows_the_emergency_number_first_and_no_plan(settings):
+    lines = prompts.resources(settings.prompts_dir, "en-US")
+    at = render(settings, Reply("crisis", "Call now.", resources=lines, extras={"crisis_kind": "others"},
+                                audit={"locale": "en-US"}))
+    assert link_urls(at, "act_") == ["tel:911", "tel:988", "sms:988"]
+    assert [h.value for h in at.header] == ["Get help right now"]
+    assert not at.text_area and 'class="bot-plan-download"' not in html_bodies(at)
+
+
+def test_support_shows_its_lines_and_asks_no_rating(settings):
+    lines = [r for r in prompts.resources(settings.prompts_dir, "en-US") if not r.name.startswith("Emergency")]
+    at = render(settings, Reply("support", "You are not alone.", resources=lines, audit={"locale": "en-US"}))
+    assert shows(at, "You are not alone.") and "tel:988" in link_urls(at)
+    assert not at.get("feedback") and not at.header
 
 
 @pytest.mark.parametrize("locale, kind, labels", [

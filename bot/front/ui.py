@@ -462,11 +462,18 @@ def primary_actions(settings: Settings, items: list[Resource], locale: str, w: d
     return out
 
 
-def actions(settings: Settings, items: list[Resource], locale: str, mid: str, kind: str = "") -> None:
-    """Big call / text / emergency buttons (columns stack on a phone, side by side on a desk)."""
+def actions(settings: Settings, items: list[Resource], locale: str, mid: str, kind: str = "",
+            compact: bool = False) -> None:
+    """Big call / text / emergency buttons (columns stack on a phone, side by side on a desk);
+    `compact`: one row of ordinary-sized ones, for lines kept beside an answer."""
     w = words(locale, settings.prompts_dir)
     buttons = primary_actions(settings, items, locale, w, kind)
     if not buttons:
+        return
+    if compact:
+        with st.container(horizontal=True, gap="small"):
+            for i, (label, href, icon) in enumerate(buttons):
+                st.link_button(label, href, icon=icon, key=f"keep_{mid}_{i}")
         return
     for i, (col, (label, href, icon)) in enumerate(zip(st.columns(len(buttons)), buttons, strict=True)):
         with col:
@@ -487,14 +494,18 @@ def plan_buttons(settings: Settings, reply: Reply, locale: str, mid: str) -> Non
 
 
 def after_crisis(reply: Reply) -> str:
-    """What kind of turn after a crisis this is, as bot.chat/bot.safety said (never decided
-    here): Reply.extras["after_crisis"], or a crisis reply the screen kept for the history."""
-    kind = reply.extras.get("after_crisis") or ""
-    if isinstance(kind, dict):
-        kind = kind.get("kind", "")
-    if not kind and reply.route == "crisis" and "history_crisis" in (reply.audit.get("flags") or ()):
-        kind = "followup"
-    return str(kind)
+    """What kind of turn after a crisis reply this is, as bot.chat and the screen said (never
+    decided here): "deflection" (a crisis reply again, with its own text saying why), "followup"
+    (a crisis reply kept for the conversation), "cleared" or "misread" (an answer, lines kept)."""
+    flags = set(reply.audit.get("flags") or ())
+    marked = reply.extras.get("after_crisis")
+    if isinstance(marked, str) and marked:
+        return marked
+    if reply.route == "crisis":
+        return "deflection" if "after_crisis" in flags else "followup" if "history_crisis" in flags else ""
+    if "after_crisis_misread" in flags:
+        return "misread"
+    return "cleared" if marked or "after_crisis" in flags else ""
 
 
 def why_lines(settings: Settings, locale: str, mid: str, kind: str) -> None:
@@ -504,20 +515,24 @@ def why_lines(settings: Settings, locale: str, mid: str, kind: str) -> None:
 
 
 def crisis(settings: Settings, reply: Reply, mid: str, locale: str) -> None:
-    """A crisis reply: a distinct box whose first thing is the call / text / emergency buttons,
-    then the kind words and every line; then a safety plan and one grounding exercise. A crisis
-    reply kept for the conversation's sake says why and keeps the buttons, without repeating
-    the plan."""
+    """A crisis reply: a distinct box whose first thing is the call / text / emergency buttons
+    (the emergency number first when someone else is at risk), then the kind words and every
+    line; then a safety plan and one grounding exercise when the reply carries them. A crisis
+    reply given again after a crisis says why and keeps the buttons, without a second plan."""
     w = words(locale, settings.prompts_dir)
     kind = str(reply.extras.get("crisis_kind") or "")
     again = after_crisis(reply)
     with st.container(border=True, key=f"crisis_{mid}"):
-        if again:
-            why_lines(settings, locale, mid, again)
-        actions(settings, reply.resources, locale, mid, kind)
-        if not again:
-            st.header(w["crisis_heading"], anchor=False)
-        st.markdown(reply.text)
+        if again == "deflection":  # its text says why the lines are back; the buttons follow
+            st.markdown(reply.text)
+            actions(settings, reply.resources, locale, mid, kind)
+        else:
+            if again:
+                why_lines(settings, locale, mid, again)
+            actions(settings, reply.resources, locale, mid, kind)
+            if not again:
+                st.header(w["crisis_heading_others" if kind == "others" else "crisis_heading"], anchor=False)
+            st.markdown(reply.text)
         with st.expander(w["more_lines"], expanded=not again, key=f"lines_{mid}"):
             resources(reply.resources, w, mid)
     if again:
@@ -582,6 +597,11 @@ def reply_body(settings: Settings, msg: dict, streamed: bool = False) -> None:
     else:
         again = after_crisis(reply)
         with st.container(key=f"reply_{mid}"):
+            if again:  # one line on why the lines are back, and their buttons, then the answer
+                with st.container(border=True, key=f"kept_{mid}"):
+                    why_lines(settings, locale, mid, again)
+                    actions(settings, reply.resources or prompts.resources(settings.prompts_dir, locale),
+                            locale, mid, compact=True)
             text = linked(reply.text, mid, w)
             if streamed:
                 st.write_stream(stream(text))
@@ -589,16 +609,11 @@ def reply_body(settings: Settings, msg: dict, streamed: bool = False) -> None:
                 st.markdown(text)
             if reply.notice:
                 st.caption(plain(reply.notice))
-            if again:
-                with st.container(border=True, key=f"kept_{mid}"):
-                    why_lines(settings, locale, mid, again)
-                    actions(settings, reply.resources or prompts.resources(settings.prompts_dir, locale),
-                            locale, mid)
             if reply.citations:
                 citations(reply, mid, w)
             if reply.resources and not again:
                 resources(reply.resources, w, mid)
-            if reply.route not in ("invalid",):
+            if reply.route not in ("invalid", "support"):  # nobody in distress is asked to rate
                 rating(settings, mid, w)
     if streamed:  # page.js brings the new reply's start into view (or shows a cue) and announces it
         st.html(f'<div class="bot-new-reply" data-mid="{mid}"></div>')
