@@ -52,11 +52,11 @@ class Settings:
     prompts_dir: Path = ROOT / "prompts"
     collection: str = "vetted_passages"
     chroma_url: str | None = None
-    chroma_token: str | None = None
+    chroma_token: str | None = field(default=None, repr=False)  # a secret: never in repr/logs
     locale: str = "en-US"
     llm: str | None = None
     llm_base_url: str | None = None
-    llm_api_key: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)  # a secret: never in repr/logs
     llm_timeout: float = 30.0
     log_messages: bool = False
     audit_log: bool = True
