@@ -147,6 +147,7 @@ def test_an_answer_shows_numbered_citations_with_the_passage(app):
     assert reply.citations[0].passage.splitlines()[0] in text
     assert "randomised trial" in first.label
     assert any(m.value.startswith("[Open the source on doi") for m in first.markdown)
+    assert any(m.value.startswith("The references this passage gives:\n\n- ") for m in first.markdown)
     no_html(app)
 
 
@@ -248,7 +249,8 @@ def test_support_shows_its_lines_and_asks_no_rating(settings):
     ("es-US", "others", ["Emergencias: llamar al 911", "Llamar al 988", "Enviar texto al 988"]),
     ("en-GB", "", ["Call 116123", "Emergency: call 999"]),
     ("en-GB", "others", ["Emergency: call 999", "Call 116123"]),
-    ("en-AU", "", ["Call 131114", "Text 0477131114"]),
+    ("en-AU", "", ["Call 131114", "Text 0477131114", "Emergency: call 000"]),
+    ("en-CA", "others", ["Emergency: call 911", "Call 988", "Text 988"]),
 ])
 def test_primary_actions_per_locale_and_kind(settings, locale, kind, labels):
     lines = prompts.resources(settings.prompts_dir, locale)
@@ -413,7 +415,7 @@ def test_generated_answers_stream_only_grounded_sentences(settings, tmp_path, mo
     fake.write_text(json.dumps({"text": " ".join(f"{supported} [{n}]." for n in range(1, 7)) + f" {invented} [1]"}) + "\n")
     monkeypatch.setenv("BOT_LLM", f"fake:{fake}")
     at = AppTest.from_file(APP, default_timeout=60).run()
-    ask(at, QUESTION)
+    ask(at, "How many people responded to ketamine in the 2021 trial?")  # the passage with the 67%
     reply = last_reply(at)
     assert reply.route == "answer" and reply.citations
     assert "Stanford" not in reply.text and "fallback" not in reply.audit["llm"]

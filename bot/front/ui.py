@@ -407,6 +407,12 @@ def citations(reply: Reply, mid: str, w: dict) -> None:
                 st.markdown(f"{w['section']}: {plain(c.section)}")
             st.markdown(w["passage_intro"])
             st.markdown("\n".join(f"> {plain(line)}" if line.strip() else ">" for line in c.passage.splitlines()))
+            refs = [r for r in (getattr(c, "refs", ()) or ()) if r.get("cite")]
+            if refs:  # what the passage itself cites, each with its own link
+                st.markdown(f"{w['refs_heading']}\n\n" + "\n".join(
+                    f"- {plain(r['cite'])}" + (f" [{plain(urlsplit(safe_url(r.get('url', ''))).netloc)}]"
+                                               f"({md_link_target(safe_url(r['url']))})"
+                                               if safe_url(r.get("url", "")) else "") for r in refs))
             if c.reviewed_on:
                 st.caption(w["reviewed_on"].format(date=plain(c.reviewed_on)))
             url = safe_url(c.url)
