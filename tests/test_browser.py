@@ -228,11 +228,13 @@ def assert_on_first_screen(page, selector: str) -> None:
 
 
 def axe(page) -> list[dict]:
-    """Serious and critical accessibility violations (axe-core, injected from the local copy)."""
+    """Serious and critical accessibility violations (axe-core, injected from the local copy),
+    once the run has finished (a faded, stale element is not what a person reads)."""
+    settled(page)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
         .violations.map(v => ({id: v.id, impact: v.impact,
-                               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))""")
+                               nodes: v.nodes.slice(0, 3).map(n => n.html.slice(0, 300) + ' :: ' + n.failureSummary)}))""")
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
