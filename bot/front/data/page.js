@@ -13,7 +13,7 @@
   const SETTLE_MS = 400;  // quiet time after the run ends before a reply counts as drawn
   doc.body.dataset.botScroll = "settling";
   const state = { lastSend: 0, lastScroll: -1, target: null, top: true, lastChange: now(),
-                  messages: 0, announce: null };
+                  messages: 0, announce: null, fixes: 0 };
 
   const el = (tag, props) => Object.assign(doc.createElement(tag), props || {});
   const skip = el("a", { id: "bot-skip", className: "bot-skip", href: "#bot-question" });
@@ -91,21 +91,29 @@
     }
   }
 
-  // Streamlit's chat container sticks to the bottom until it sees a wheel or pointer event; an
-  // untrusted wheel tells it the view was moved on purpose (page.js itself ignores untrusted
-  // events, so this is never taken for the person scrolling).
+  // Streamlit's chat container sticks to the bottom (and scrolls back there as content grows)
+  // until it sees a wheel or pointer event on itself. A wheel that arrives while it is scrolling
+  // only stops that scroll, so a short burst of untrusted wheels, sent to the container alone
+  // (no bubbling; page.js ignores untrusted events), ends the stickiness itself.
+  let burst = 0;
   function unstick() {
-    const m = marker();
-    if (m) m.dispatchEvent(new WheelEvent("wheel", { deltaY: -1, bubbles: true }));
+    if (burst) return;
+    const box = $('[data-testid="stAppScrollToBottomContainer"]') || scroller();
+    if (!box) return;
+    let n = 0;
+    burst = setInterval(() => {
+      box.dispatchEvent(new WheelEvent("wheel", { deltaY: -1, bubbles: false }));
+      if (++n >= 15) { clearInterval(burst); burst = 0; }
+    }, 10);
   }
 
   function keepInView() {
     if (state.target && state.target.isConnected) {
       const top = state.target.getBoundingClientRect().top;
-      if (Math.abs(top - 12) > 2) { unstick(); state.target.scrollIntoView({ block: "start" }); }
+      if (Math.abs(top - 12) > 2) { unstick(); state.target.scrollIntoView({ block: "start" }); state.fixes++; }
     } else if (state.top) {
       const s = scroller();
-      if ((s && s.scrollTop) || window.scrollY) { unstick(); s.scrollTop = 0; window.scrollTo(0, 0); }
+      if ((s && s.scrollTop) || window.scrollY) { unstick(); s.scrollTop = 0; window.scrollTo(0, 0); state.fixes++; }
     }
   }
 
@@ -228,5 +236,6 @@
   }
 
   window.__bot = { sync, state };
+  unstick();
   sync();
 })();
