@@ -209,14 +209,7 @@ def first_screen(page, selector: str) -> dict:
                                " && b.bottom <= Math.min(b.pinned, b.height); }", arg=selector, timeout=3000)
     except Exception:  # noqa: BLE001 - the assertion below reports where it is
         pass
-    return page.evaluate("""(sel) => {
-        const el = document.querySelector(sel);
-        const r = el.getBoundingClientRect();
-        const pinned = document.querySelector('[data-testid="stBottom"]').getBoundingClientRect();
-        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-        return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, pinned: pinned.top,
-                width: innerWidth, height: innerHeight, reached: el.contains(hit)};
-    }""", selector)
+    return page.evaluate(FIRST_SCREEN, selector)
 
 
 def assert_on_first_screen(page, selector: str) -> None:

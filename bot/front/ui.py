@@ -3,7 +3,16 @@
 app.py and pages/ stay thin scripts; everything they show is decided by bot.chat and drawn
 here. Nothing a person typed or a passage says is rendered as HTML: user and passage text go
 through `plain()` (every Markdown punctuation mark escaped) and reply text is Markdown that
-bot.answering.extractive already escaped. Only http(s) links from the corpus are made clickable.
+bot.answering already escaped. Only http(s) links from the corpus are made clickable.
+
+Every word of page chrome comes from prompts/ui.<lang>.yaml. The constant CSS and script are
+bot/front/data/page.css and page.js (skip link, live region, scrolling, [n] links, the safety
+plan's download and print). What is read from a Reply, never decided here:
+route; text; citations (n, title, section, source_type, year, refs, url, passage);
+resources; notice; extras["crisis_kind"] ("others": emergency number first), extras
+["safety_plan"] and ["grounding"] (drawn when present), extras["after_crisis"]; audit["locale"]
+(the reply's language) and audit["flags"] ("after_crisis", "after_crisis_misread",
+"history_crisis": the turn after a crisis reply).
 """
 
 from __future__ import annotations
