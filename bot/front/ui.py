@@ -159,6 +159,12 @@ def _guard(assistant: Assistant) -> None:
 
 @st.cache_resource(show_spinner=False)
 def _warm_up(key: str, _assistant: Assistant) -> threading.Thread:
+    """The thread loading the model and index: bot.chat.warm's (started when the server starts,
+    issue 13) where bot.chat has it, so the page never starts a second one; else our own."""
+    from bot import chat
+
+    if hasattr(chat, "warm"):
+        return chat.warm(_assistant.settings)
     thread = threading.Thread(target=_load, args=(_assistant,), name="bot-warm-up", daemon=True)
     thread.start()
     return thread
