@@ -393,10 +393,14 @@ def test_spanish_page_and_crisis(open_page, size, tag):
     assert page.locator("#bot-skip").inner_text() == "Ir al cuadro de preguntas"
     shot(page, f"09-{tag}-es-first-visit")
 
-    send(page, "¿Qué es la ketamina?")
-    expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(2)
+    send(page, "¿Qué es la cistitis por ketamina?")  # the fixture's Spanish passage answers it
+    reply = page.locator('[class*="st-key-reply_"]').last
+    expect(reply.get_by_text("Fuentes", exact=True)).to_be_visible()
+    expect(reply.locator('a[href*="#src-"]').first).to_have_text("[1]")
+    expect(reply.get_by_text("¿Le resultó útil esta respuesta?")).to_be_visible()
     settled(page)
-    assert "aparece abajo" not in page.locator('[data-testid="stChatMessage"]').last.inner_text()
+    assert_on_first_screen(page, '[class*="st-key-reply_"]')
+    assert "aparece abajo" not in reply.inner_text()
     shot(page, f"10-{tag}-es-question")
 
     send(page, "Quiero matarme")
