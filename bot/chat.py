@@ -35,7 +35,6 @@ from bot.retrieval.match import (
 )
 from bot.types import Reply, Route, Turn
 
-FOLLOW_UP_WEIGHT = 0.7  # weight of the previous question's vector in a condensed follow-up query
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
 
 
@@ -178,10 +177,7 @@ class Assistant:
             if qvec is None:
                 raise StoreUnavailable("the embedding model is not available")
             t = time.perf_counter()
-            qv = qvec
-            if condensed:  # the follow-up's own words lead; the previous question gives the topic
-                prev = self._embed(query[: len(query) - len(text)].strip())
-                qv = None if prev is None else qvec + FOLLOW_UP_WEIGHT * prev
+            qv = self._embed(query) if condensed else qvec
             if qv is None:
                 raise StoreUnavailable("the embedding model is not available")
             match = self.retriever.match(query, qv, lang)
@@ -238,11 +234,12 @@ class Assistant:
         table = claim_cards.load_claims(self.settings.corpus_dir)
         if not table:
             return None
-        if table not in self._claim_vecs:
-            self._claim_vecs[table] = np.asarray(
-                self.settings.get_embedder().encode([c.claim for c in table]), dtype=np.float32)
-        ranked = claim_cards.rank(table, qvec, self._claim_vecs[table])
-        return claim_cards.cards(ranked, index.passages, index.by_key, lang)
+        key = (table, index.corpus_hash)
+        if key not in self._claim_vecs:
+            texts = [claim_cards.claim_text(c, index.passages) for c in table]
+            self._claim_vecs[key] = np.asarray(self.settings.get_embedder().encode(texts), dtype=np.float32)
+        ranked = claim_cards.rank(table, qvec, self._claim_vecs[key])
+        return claim_cards.cards(ranked, index.passages, lang)
 
     @cached_property
     def chat_model(self):

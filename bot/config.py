@@ -43,7 +43,8 @@ class Settings:
     llm: optional generative answering (BOT_LLM=ollama:MODEL | openai:MODEL | fake:FILE).
     log_messages: store message text in logs and feedback (BOT_LOG_MESSAGES=1); off by default.
     audit_log: append each turn's decision to data_dir/audit.jsonl (BOT_AUDIT_LOG=0 turns it off).
-    min_relevance: dense cosine similarity under which retrieval says it has no vetted source.
+    min_relevance: override of the calibrated decision threshold (BOT_MIN_RELEVANCE): the probability
+        that a passage answers, under which the bot declines (bot/retrieval/data/decision.json).
     embedder / chat_model: injected objects (fakes in tests); built lazily when None.
     """
 

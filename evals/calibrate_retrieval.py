@@ -28,7 +28,15 @@ import numpy as np
 
 from bot.config import Settings
 from bot.retrieval.decide import DECISION, FEATURES, Decision, calibrated
-from bot.retrieval.match import NOT_ANSWERS, Index, Retriever, about_article, condense, language
+from bot.retrieval.match import (
+    NOT_ANSWERS,
+    Index,
+    Retriever,
+    about_article,
+    condense,
+    feature_matrix,
+    language,
+)
 from bot.types import Turn
 
 GOLD = Path(__file__).parent / "sets" / "retrieval_gold.jsonl"
@@ -90,7 +98,7 @@ def rows_for(index: Index, queries: list[Query], vecs: np.ndarray, decision: Dec
         lang = q.lang if q.lang in index.langs() else "en"
         eligible = [i for i, p in enumerate(index.passages)
                     if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
-        X = index.features(q.text, vec, q.exclude)[eligible]
+        X = feature_matrix(index, q.text, vec, eligible, q.exclude)
         order = np.argsort(-decision.prob(X))[:CANDIDATES]
         keys = [index.passages[eligible[j]].key for j in order]
         docs = [index.passages[eligible[j]].source_id for j in order]
@@ -236,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write:
         info = {"script": "evals/calibrate_retrieval.py",
                 "set": " + ".join(["corpus questions (leave-one-out)", f"{GOLD.name} (even lines)",
-                                   *[p.name for p in args.dev]]),
+                                   *[str(p) for p in args.dev]]),
                 "corpus_hash": index.corpus_hash, "date": dt.date.today().isoformat(),
                 "candidates": CANDIDATES, "min_decline": MIN_DECLINE, **report}
         DECISION.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ The handout is built by bot.front.handout from the same Replies patients get; no
 import streamlit as st
 
 from bot import prompts
-from bot.answering.claims import load_claims
+from bot.answering.claims import evidence_passages, load_claims
 from bot.config import Settings, offline_environment
 from bot.errors import BotError
 from bot.front import handout, ui
@@ -129,7 +129,7 @@ if claims:
     st.markdown("Every claim sentence of the popular article, with our verdict, the reason and the "
                 "passage that holds the evidence. The chat quotes the article only this way.")
     try:
-        by_key = ui.assistant(settings).retriever.index().by_key
+        by_key = evidence_passages(ui.assistant(settings).retriever.index().passages, "en")
     except BotError:
         by_key = {}
     rows = []

@@ -320,7 +320,11 @@ def test_short_section_is_caught(tmp_path):
 
 
 def test_bundled_passages_fit_the_model(embedder):
-    """The model silently truncates past 256 word pieces: every passage with its title and question fits."""
+    """The model silently truncates past 256 word pieces: every English passage with its title and
+    question fits. Spanish versions are exempt: MiniLM cuts Spanish into about 2.2 pieces a word, so
+    a faithful translation of a 120-word passage runs past 256. Spanish matching leans on the
+    headings, the `also` phrasings and lexical features (each embedded on its own, well under the
+    limit); the shown passage is always the whole verbatim text, never the truncated vector input."""
     from bot.retrieval.chunk import embed_text
 
     for path in BUNDLED:
@@ -331,7 +335,11 @@ def test_bundled_passages_fit_the_model(embedder):
     for doc in load_corpus(ROOT / "corpus"):
         for p in chunk_document(doc):
             assert len(p.text.split()) <= MAX_WORDS, p.id
-            assert embedder.count_tokens(embed_text(p)) <= 256, p.id
+            if doc.lang == "en":
+                assert embedder.count_tokens(embed_text(p)) <= 256, p.id
+            else:  # the questions a Spanish passage is matched by still fit
+                for q in (p.section, *p.also):
+                    assert embedder.count_tokens(q) <= 64, (p.id, q)
             assert p.meta["source_id"] == doc.id and p.meta["url"] and p.meta["reviewed_on"]
 
 

@@ -23,7 +23,7 @@ from bot.types import Passage
 CLAIMS_FILE = Path("claims") / "popular-article-claims.yaml"
 VERDICTS = ("supported", "overstated", "unsupported", "contradicted")
 MAX_CARDS = 3
-CARD_WINDOW = 0.08  # cards scoring this close to the best claim are shown with it
+CARD_WINDOW = 0.03  # cards scoring this close to the best claim are shown with it
 LABELS = {
     "en": {"says": "The popular article (not a research source) says:", "check": "Our check",
            "evidence": "What the evidence says:"},
@@ -75,10 +75,24 @@ def load_claims(corpus_dir: Path) -> tuple[Claim, ...]:
 
 
 def article_passage(claim: Claim, passages: list[Passage]) -> Passage | None:
-    """The popular-article passage that holds the claim sentence verbatim."""
+    """The popular-article passage that holds the claim sentence verbatim (the English one:
+    the article is quoted as it was published)."""
     want = _norm(claim.claim)
     return next((p for p in passages if p.meta.get("source_type") == "popular_article"
                  and want in _norm(p.text)), None)
+
+
+def claim_text(claim: Claim, passages: list[Passage]) -> str:
+    """What a claim is matched by: the article's section heading, then the claim."""
+    source = article_passage(claim, passages)
+    return f"{source.section}. {claim.claim}" if source else claim.claim
+
+
+def evidence_passages(passages: list[Passage], lang: str) -> dict[str, Passage]:
+    """Passages by "doc-id#English heading", in the reply's language where a version exists."""
+    out = {p.key: p for p in passages if p.lang == "en"}
+    out.update({p.key: p for p in passages if p.lang == lang})
+    return out
 
 
 def rank(claims: tuple[Claim, ...], query_vec: np.ndarray, claim_vecs: np.ndarray) -> list[tuple[Claim, float]]:
@@ -86,9 +100,9 @@ def rank(claims: tuple[Claim, ...], query_vec: np.ndarray, claim_vecs: np.ndarra
     return sorted(zip(claims, (float(s) for s in sims), strict=True), key=lambda cs: -cs[1])
 
 
-def cards(ranked: list[tuple[Claim, float]], passages: list[Passage], by_key: dict[str, Passage],
-          lang: str = "en") -> Answer | None:
+def cards(ranked: list[tuple[Claim, float]], passages: list[Passage], lang: str = "en") -> Answer | None:
     """Claim cards for the best-matching claims (up to MAX_CARDS close to the best)."""
+    by_key = evidence_passages(passages, lang)
     labels = LABELS.get(lang, LABELS["en"])
     citations, blocks, extras = [], [], []
     numbers: dict[str, int] = {}
@@ -117,4 +131,4 @@ def cards(ranked: list[tuple[Claim, float]], passages: list[Passage], by_key: di
     if not blocks:
         return None
     return Answer("\n\n---\n\n".join(blocks), citations,
-                  [{"chunk_id": c.chunk_id, "key": c.key, "n": c.n} for c in citations], extras)
+                  [{"chunk_id": c.chunk_id, "n": c.n} for c in citations], extras)

@@ -63,6 +63,6 @@ def compose(passages: list[tuple[Passage, float]], exclude_doses: bool = False) 
         return None
     citations = [citation(n, p) for n, (p, _) in enumerate(chosen, start=1)]
     blocks = [shown(p.text, n) for n, (p, _) in enumerate(chosen, start=1)]
-    audit = [{"chunk_id": p.id, "key": p.key, "p": round(prob, 4), "n": n}
+    audit = [{"chunk_id": p.id, "p": round(prob, 4), "n": n}
              for n, (p, prob) in enumerate(chosen, start=1)]
     return Answer("\n\n".join(blocks), citations, audit)

@@ -6,7 +6,8 @@ Features (each in about 0..1):
 - psim: cosine between the question and the passage (heading + text);
 - lex: share of the question's content words (weighted by rarity) found in the passage;
 - lexq: the same share found in the passage's questions only;
-- chars: best character n-gram cosine to the passage's questions (typos, Spanish).
+- chars: best character n-gram cosine to the passage's questions (typos, Spanish);
+- gap: its qsim minus the best qsim of a passage of another document (-0.3..0.3).
 
 The model's probability ranks passages and decides whether the best one answers (the
 threshold). The coefficients, threshold, data set, script and date live in
@@ -22,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("qsim", "psim", "lex", "lexq", "chars")
+FEATURES = ("qsim", "psim", "lex", "lexq", "chars", "gap")
 DECISION = Path(__file__).parent / "data" / "decision.json"
 # Hand-set starting point, used only until the calibration has written DECISION: a question
 # whose best paraphrase similarity is about 0.6 with some word overlap sits on the line.
-DEFAULT_COEF = (9.0, 4.0, 2.5, 1.0, 2.0)
+DEFAULT_COEF = (9.0, 4.0, 2.5, 1.0, 2.0, 3.0)
 DEFAULT_INTERCEPT = -10.0
 DEFAULT_THRESHOLD = 0.5
 

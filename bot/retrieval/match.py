@@ -28,7 +28,7 @@ from bot.retrieval.store import Store, fetch_all
 from bot.types import Hit, Passage, Turn
 
 NEAR_DUPLICATE = 0.9  # passage cosine above which a second passage repeats the first
-N_SUGGESTIONS = 3
+N_SUGGESTIONS = 3  # issue 11: "up to three questions I can answer"
 NOT_ANSWERS = ("popular_article",)  # quoted only as claim cards, never as an answer
 
 STOP_EN = set("""a an the and or of to in on for with by at from as is are was were be been being it its this that
@@ -62,7 +62,7 @@ FOLLOW_START_RE = re.compile(
     r"^\s*(?:and|also|or|but|so|what about|how about|what if|same for|even|y|¿?y|¿?qué tal|¿?y si|"
     r"tambi[eé]n|pero|entonces)\b", re.I)
 POINTER_RE = re.compile(r"\b(?:it|that|this|those|these|they|them|one|eso|esto|ese|esa|lo|la)\b", re.I)
-FOLLOW_MAX_WORDS = 8
+FOLLOW_MAX_WORDS = 8  # longer messages carry their own topic (issue 12: "short or elliptical")
 
 
 def fold(text: str) -> str:
@@ -189,7 +189,8 @@ class Index:
 
     @property
     def by_key(self) -> dict[str, Passage]:
-        return {p.key: p for p in self.passages}
+        """English passages by "doc-id#heading" (a Spanish version shares its English key)."""
+        return {p.key: p for p in self.passages if p.lang == "en"}
 
     def langs(self) -> set[str]:
         return {p.lang for p in self.passages}
@@ -277,10 +278,29 @@ def load_index(store: Store) -> Index:
                        pas_col)
 
 
+def feature_matrix(index: Index, query: str, qvec: np.ndarray, eligible: list[int],
+                   exclude_questions: set[int] | None = None) -> np.ndarray:
+    """decide.FEATURES for the eligible passages: the per-passage features, then `gap`, how far
+    a passage's question similarity stands above the best passage of any other document (a
+    question the corpus does not cover tends to match several documents about equally)."""
+    X = index.features(query, qvec, exclude_questions)[eligible]
+    docs = np.array([index.passages[i].source_id for i in eligible])
+    gap = np.zeros(len(eligible))
+    order = np.argsort(-X[:, 0])
+    for i in range(len(eligible)):
+        other = next((X[j, 0] for j in order if docs[j] != docs[i]), 0.0)
+        gap[i] = X[i, 0] - other
+    return np.column_stack([X, np.clip(gap, -GAP_CLIP, GAP_CLIP)])
+
+
+GAP_CLIP = 0.3  # beyond this a question-similarity gap says nothing more
+
+
 def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang: str | None = None,
            exclude_questions: set[int] | None = None) -> Match:
     """Rank the eligible passages by P(answers); keep the best if it passes the threshold and
-    a second from another document only when it passes too and does not repeat the first."""
+    a second from another document only when it passes too and does not repeat the first.
+    For a follow-up, `query` is the condensed query (previous question + follow-up)."""
     lang = lang or language(query)
     if lang not in index.langs():
         lang = "en"
@@ -288,7 +308,7 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
                 if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
     if not eligible:
         return Match([], [], lang, decision)
-    X = index.features(query, qvec, exclude_questions)[eligible]
+    X = feature_matrix(index, query, qvec, eligible, exclude_questions)
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
