@@ -1,7 +1,9 @@
 """respond(): the one decision path every front end uses.
 
 1. clean the message; 2. screen it (before any retrieval, even with the store down);
-3. retrieve; 4. answer extractively (or with an LLM held to the same citations);
+3. match the question (a short follow-up with the previous one) to the passages that answer it;
+4. show them whole and cited (or an LLM answer held to the same citations), or decline with
+   suggestions; a question about the popular article gets claim cards;
 5. return one Reply with an audit that holds decisions, never the person's words.
 """
 
@@ -18,11 +20,19 @@ from typing import Any
 import numpy as np
 
 from bot import prompts
-from bot.answering.extractive import Answer, extractive
+from bot.answering import claims as claim_cards
+from bot.answering.passages import Answer, compose, escape_md
 from bot.audit import record as record_audit
 from bot.config import Settings
 from bot.errors import StoreUnavailable
-from bot.retrieval.match import Retriever, clinic_logistics, uncovered_terms
+from bot.retrieval.match import (
+    Match,
+    Retriever,
+    about_article,
+    clinic_logistics,
+    condense,
+    language,
+)
 from bot.types import Reply, Route, Turn
 
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
@@ -58,6 +68,7 @@ class Assistant:
         prompts.check_all(settings.prompts_dir)  # a missing fixed text fails at start-up
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()
+        self._claim_vecs: dict[tuple, np.ndarray] = {}
 
     @property
     def retriever(self) -> Retriever:
@@ -170,45 +181,81 @@ class Assistant:
     def _answer(self, text: str, qvec: np.ndarray | None, route: Route, audit: dict,
                 turns: list[Turn], on_sentence=None) -> Reply:
         loc = route.locale
+        # A Spanish question is answered in Spanish whatever the page's locale (and an
+        # English one in English); crisis lines stay those of the person's locale.
+        lang = language(text, default=prompts.language(loc))
+        text_loc = loc if prompts.language(loc) == lang else ("es-US" if lang == "es" else "en-US")
         lead = {"clinic": "clinic", "boundary": "boundary"}.get(route.name)
+        query, condensed = condense(turns, text)
+        if condensed:
+            audit["condensed"] = True
         try:
             if qvec is None:
                 raise StoreUnavailable("the embedding model is not available")
             t = time.perf_counter()
-            hits, best = self.retriever.search(text, qvec, k=self.settings.top_k)
+            qv = self._embed(query) if condensed else qvec
+            if qv is None:
+                raise StoreUnavailable("the embedding model is not available")
+            match = self.retriever.match(query, qv, lang)
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash
         except StoreUnavailable as exc:
             audit["store_error"] = type(exc).__name__
-            body = self._text("unavailable", loc)
+            body = self._text("unavailable", text_loc)
             if lead:
-                body = f"{self._text(lead, loc)}\n\n{body}"
+                body = f"{self._text(lead, text_loc)}\n\n{body}"
             return Reply(route.name if lead else "unavailable", body,
                          resources=prompts.resources(self.settings.prompts_dir, loc))
-        audit["best_dense"] = round(best, 4)
-        audit["hits"] = [{"chunk_id": h.passage.id, "score": round(h.score, 5),
-                          "dense": None if h.dense is None else round(h.dense, 4)} for h in hits]
+        audit["lang"] = match.lang
+        audit["best_p"] = round(match.best.p, 4) if match.best else 0.0
+        audit["hits"] = [{"chunk_id": c.passage.id, "score": round(c.p, 5), **c.features()}
+                         for c in match.candidates[: self.settings.top_k]]
         answer: Answer | None = None
         notice = ""
-        uncovered = uncovered_terms(text, index) or (["clinic_logistics"] if clinic_logistics(text) else [])
-        relevant = best >= self.settings.relevance_floor and not uncovered
-        if relevant:
-            answer, notice = self._compose(text, qvec, hits, lead is not None, turns, loc, audit, index,
-                                           on_sentence)
+        reason = ""
+        if clinic_logistics(text):
+            reason = "clinic_logistics"
+        elif about_article(query) and not lead:
+            answer = self._claim_cards(qv, index, match.lang)
+            reason = "" if answer else "no_claim"
+        if answer is None and not reason:
+            if match.answer:
+                answer, notice = self._compose(text, match, lead is not None, turns, text_loc, audit, on_sentence)
+            reason = "" if answer else "no_passage_answers"
         if answer is not None:
-            audit["sentences"] = answer.sentences
+            audit["passages"] = answer.sentences
+        extras: dict[str, Any] = {}
+        if answer is not None and answer.claim_cards:
+            extras["claim_cards"] = answer.claim_cards
         if lead:
-            body = self._text(lead, loc)
+            body = self._text(lead, text_loc)
             if answer:
                 body = f"{body}\n\n{answer.text}"
             resources = prompts.resources(self.settings.prompts_dir, loc) if lead == "clinic" else []
-            return Reply(route.name, body, answer.citations if answer else [], resources)
+            return Reply(route.name, body, answer.citations if answer else [], resources, extras=extras)
         if answer is None:
-            audit["no_answer_reason"] = ("uncovered_terms" if uncovered else "below_threshold" if not relevant
-                                         else "no_sentence")
-            return Reply("no_answer", self._text("no_answer", loc))
-        return Reply("answer", answer.text, answer.citations, notice=notice)
+            audit["no_answer_reason"] = reason
+            extras["suggestions"] = list(match.suggestions)
+            body = self._text("no_answer", text_loc)
+            if match.suggestions:
+                label = "Preguntas que sí puedo responder:" if prompts.language(text_loc) == "es" \
+                    else "Questions I can answer:"
+                body += f"\n\n{label}\n" + "\n".join(f"- {escape_md(q)}" for q in match.suggestions)
+            return Reply("no_answer", body, extras=extras)
+        return Reply("answer", answer.text, answer.citations, notice=notice, extras=extras)
+
+    def _claim_cards(self, qvec: np.ndarray, index, lang: str) -> Answer | None:
+        """Claim cards for a question about the popular article (None without a claims table)."""
+        table = claim_cards.load_claims(self.settings.corpus_dir)
+        if not table:
+            return None
+        key = (table, index.corpus_hash)
+        if key not in self._claim_vecs:
+            texts = [claim_cards.claim_text(c, index.passages) for c in table]
+            self._claim_vecs[key] = np.asarray(self.settings.get_embedder().encode(texts), dtype=np.float32)
+        ranked = claim_cards.rank(table, qvec, self._claim_vecs[key])
+        return claim_cards.cards(ranked, index.passages, lang)
 
     @cached_property
     def chat_model(self):
@@ -222,15 +269,15 @@ class Assistant:
                 prompts.text(self.settings.prompts_dir, name)
         return model
 
-    def _compose(self, text: str, qvec: np.ndarray, hits, guarded: bool, turns: list[Turn], locale: str,
-                 audit: dict, index, on_sentence=None) -> tuple[Answer | None, str]:
-        """Extractive by default; with a chat model configured, generated and then grounded.
-
-        Boundary and clinic turns stay extractive: a personal directive is never generated."""
+    def _compose(self, text: str, match: Match, guarded: bool, turns: list[Turn], locale: str,
+                 audit: dict, on_sentence=None) -> tuple[Answer | None, str]:
+        """Whole passages by default; with a chat model configured, generated from the
+        answering passages and then grounded. Boundary and clinic turns never generate:
+        a personal directive is never generated."""
         def extract() -> Answer | None:
-            return extractive(text, qvec, hits, self.settings.max_sentences, exclude_doses=guarded,
-                              pool=index.pool, idf=index.idf)
+            return compose([(c.passage, c.p) for c in match.answer], exclude_doses=guarded)
 
+        hits = match.hits(len(match.answer))
         if guarded or self.chat_model is None or not hits:
             return extract(), ""
         from bot.answering.grounding import Grounder, split_generated
@@ -279,6 +326,35 @@ def assistant_for(settings: Settings) -> Assistant:
         if key not in _ASSISTANTS:
             _ASSISTANTS[key] = Assistant(settings)
         return _ASSISTANTS[key]
+
+
+_WARM: dict[int, threading.Thread] = {}
+
+
+def warm(settings: Settings, wait: bool = False) -> threading.Thread:
+    """Load the encoder, the index and the screen's model for these settings in a background
+    thread, once per process, so that no question waits for them. Failures are left for
+    respond() to report (the screen's rule layer works without any of them)."""
+    assistant = assistant_for(settings)
+
+    def load() -> None:
+        from bot.safety.screen import semantic_model
+
+        for step in (lambda: assistant._embed("warm-up"), assistant.retriever.index,
+                     lambda: semantic_model(settings)):
+            try:
+                step()
+            except Exception:  # noqa: BLE001, S112 - see the docstring
+                continue
+
+    with _ASSISTANTS_LOCK:
+        thread = _WARM.get(id(assistant))
+        if thread is None:
+            thread = _WARM[id(assistant)] = threading.Thread(target=load, name="bot-warm", daemon=True)
+            thread.start()
+    if wait:
+        thread.join()
+    return thread
 
 
 def respond(history: Sequence[Any] | None, message: Any, settings: Settings,

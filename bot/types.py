@@ -40,17 +40,33 @@ class Document:
     def source_type(self) -> str:
         return str(self.meta["source_type"])
 
+    @property
+    def lang(self) -> str:
+        return str(self.meta.get("lang") or "en")
+
 
 @dataclass(frozen=True)
 class Passage:
-    """A retrievable chunk: a run of whole sentences inside one section of one document."""
+    """One `##` section of one document, shown whole: its heading is the question it answers."""
 
     id: str
     source_id: str
-    section: str
+    section: str  # the heading: the patient question the passage answers
     text: str
     sentences: tuple[str, ...]
     meta: dict[str, Any]  # flat, Chroma-safe source metadata (title, url, source_type, year, ...)
+    also: tuple[str, ...] = ()  # other phrasings of the heading's question
+    refs: tuple[dict[str, str], ...] = ()  # the references this passage states: {key, cite, url}
+    lang: str = "en"
+
+    @property
+    def heading(self) -> str:
+        return self.section
+
+    @property
+    def key(self) -> str:
+        """'doc-id#English heading': how eval sets and the claims table name a passage."""
+        return f"{self.source_id}#{self.meta.get('en_heading') or self.section}"
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,8 @@ class Citation:
     authors: str = ""
     year: str = ""
     reviewed_on: str = ""
+    refs: tuple[dict[str, str], ...] = ()  # the references the passage states: {key, cite, url}
+    key: str = ""  # "doc-id#heading" of the cited passage
 
 
 @dataclass(frozen=True)

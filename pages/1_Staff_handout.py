@@ -1,4 +1,5 @@
-"""Staff page: ask, keep or drop cited passages, pick a reading level, add a note, export.
+"""Staff page: ask, keep or drop whole cited passages, pick a reading level, add a note, export;
+and the popular article's claims table as a whole.
 
 The handout is built by bot.front.handout from the same Replies patients get; nothing is rewritten.
 """
@@ -6,6 +7,7 @@ The handout is built by bot.front.handout from the same Replies patients get; no
 import streamlit as st
 
 from bot import prompts
+from bot.answering.claims import evidence_passages, load_claims
 from bot.config import Settings, offline_environment
 from bot.errors import BotError
 from bot.front import handout, ui
@@ -27,8 +29,8 @@ st.session_state.setdefault("staff_items", [])
 st.title("Prepare a patient handout", anchor=False)
 st.markdown(
     "Ask one or more questions, keep the cited passages you want, choose a reading level and "
-    "export a handout. Sentences are quoted word for word from reviewed sources and keep their "
-    "numbered references; the reading level chooses sentences, it never rewrites them."
+    "export a handout. Passages are quoted whole, word for word, from reviewed sources and keep "
+    "their numbered references; the reading level chooses passages, it never rewrites them."
 )
 st.page_link("app.py", label="Back to the patient chat", icon=":material/arrow_back:")
 
@@ -60,14 +62,16 @@ if items:
             st.info(f"No cited passage for this question (route: {reply.route}). "
                     "It will appear in the handout without an answer.")
             continue
-        by_n = {}
-        for s in handout.sentences(reply):
-            by_n.setdefault(s.n, []).append(s)
+        by_n = {s.n: s for s in handout.passages(reply)}
         for c in reply.citations:
+            if c.n not in by_n:
+                continue  # the popular article is kept only as a claim sentence
+            s = by_n[c.n]
             st.checkbox(ui.citation_label(c), value=True, key=f"keep_{i}_{c.n}")
-            for s in by_n.get(c.n, []):
-                grade = handout.reading_grade(s.text, settings.data_dir)
-                st.caption(f"{ui.plain(s.text)} (grade {grade if grade is not None else 'n/a'})")
+            grade = handout.reading_grade(s.text, settings.data_dir)
+            lead = f"{s.lead} " if s.lead else ""
+            st.markdown(f"> {lead}{ui.plain(s.text)}".replace("\n", "\n> "))
+            st.caption(f"Grade {grade if grade is not None else 'n/a'}")
 
     st.header("Draft", anchor=False)
     st.radio("Reading level", list(handout.LEVELS), format_func=handout.LEVELS.__getitem__,
@@ -118,3 +122,21 @@ if items:
                        "sentences with the highest grade; quoted sentences are never reworded.")
     with preview, st.container(border=True, key="staff_preview"):
         st.markdown(handout.demote(markdown))
+
+claims = load_claims(settings.corpus_dir)
+if claims:
+    st.header("The popular article's claims, checked", anchor=False)
+    st.markdown("Every claim sentence of the popular article, with our verdict, the reason and the "
+                "passage that holds the evidence. The chat quotes the article only this way.")
+    try:
+        by_key = evidence_passages(ui.assistant(settings).retriever.index().passages, "en")
+    except BotError:
+        by_key = {}
+    rows = []
+    for c in claims:
+        evidence = by_key.get(c.evidence)
+        url = handout.safe_url(evidence.meta.get("url", "")) if evidence else ""
+        rows.append({"Claim": c.claim, "Verdict": c.verdict, "Why": c.why,
+                     "Evidence": c.evidence.replace("#", ": ", 1), "Evidence link": url or None})
+    st.dataframe(rows, hide_index=True, use_container_width=True, key="staff_claims",
+                 column_config={"Evidence link": st.column_config.LinkColumn("Evidence link")})

@@ -1,97 +1,265 @@
-"""End to end over the real corpus: the right sources, and no sentence without its citation."""
+"""Answers are whole vetted passages: the right one, verbatim, cited to the sources it states;
+declines come with suggestions; follow-ups, Spanish and the popular article's claim cards."""
 
 from __future__ import annotations
 
 import json
-import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.chat import Assistant
 from bot.front.cli import reply_json
+from bot.retrieval.ingest import ingest
+from bot.retrieval.match import about_article, condense, language
+from bot.types import Turn
+from evals.score_real import padded, verbatim
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "corpus"
 GOLD = [json.loads(x) for x in (ROOT / "evals/sets/retrieval_gold.jsonl").read_text().splitlines() if x.strip()]
-ANSWERABLE = [g for g in GOLD if g["expect"] == "answer"]
-UNANSWERABLE = [g for g in GOLD if g["expect"] == "no_answer"]
-MARK = re.compile(r"\[(\d+)\]")
-
-
-def sentences_with_marks(text: str) -> list[tuple[str, list[int]]]:
-    """(sentence, [n...]) pairs of a reply's Markdown text; labels in *...* are not sentences."""
-    text = re.sub(r"\*[^*]+\*", "", text).replace("\\", "")
-    out = []
-    for part in re.split(r"(?<=\])\s+", text.strip()):
-        marks = [int(n) for n in MARK.findall(part)]
-        out.append((MARK.sub("", part).strip(), marks))
-    return [(s, m) for s, m in out if s]
+FEDER_FIND = "feder-2021-mini#What did the 2021 ketamine trial find?"
+BLADDER = "bladder-mini#Can ketamine damage the bladder?"
+VETERANS = "abdallah-2022-mini#Did ketamine help veterans with PTSD?"
 
 
 @pytest.fixture(scope="module")
-def bot(corpus_settings):
-    return Assistant(corpus_settings)
+def bot(fixture_settings):
+    return Assistant(fixture_settings)
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("What was ketamine compared against in the 2021 trial?", "feder-2021-mini#How was the 2021 ketamine trial set up?"),
+        ("how many ppl responded to ketamine in the 2021 study", FEDER_FIND),
+        ("will ketamine wreck my bladder", BLADDER),
+        ("did ketamine help the veterans with ptsd", VETERANS),
+    ],
+)
+def test_the_answer_is_the_right_passage_whole_and_cited(bot, question, key):
+    reply = bot.respond([], question)
+    assert reply.route == "answer", reply.audit
+    first = reply.citations[0]
+    assert first.key == key and first.n == 1
+    assert f"{first.passage} [1]" in reply.text  # the whole passage, verbatim, then its marker
+    assert verbatim(reply) and not padded(reply)
+    assert first.section == key.split("#", 1)[1] and first.title and first.year
+
+
+def test_a_citation_links_the_references_its_passage_states(bot):
+    reply = bot.respond([], "did ketamine help the veterans with ptsd")
+    c = reply.citations[0]
+    assert [r["cite"].split(".")[0] for r in c.refs] == ["Abdallah CG, et al", "Test fixture second source, for per-passage references"]
+    assert c.url == "https://doi.org/10.1038/s41386-022-01266-9"
+    assert all(r["url"].startswith("https://") for r in c.refs)
+
+
+def test_a_question_no_passage_answers_is_declined_with_suggestions(bot):
+    reply = bot.respond([], "How much does a ketamine infusion cost in Denver?")
+    assert reply.route == "no_answer" and not reply.citations
+    suggestions = reply.extras["suggestions"]
+    assert 1 <= len(suggestions) <= 3 and all(s.endswith("?") for s in suggestions)
+    assert reply.text.startswith("I don't have a vetted source on that")
+    assert all(s in reply.text for s in suggestions)
+    assert reply.audit["no_answer_reason"] == "no_passage_answers"
+
+
+def test_clinic_logistics_are_declined(bot):
+    reply = bot.respond([], "Is there parking near the clinic?")
+    assert not reply.citations
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("¿La ketamina puede dañar la vejiga?", "es"),
+        ("la ketamina me hace daño a la vejiga", "es"),
+        ("¿Cuánto dura el efecto?", "es"),
+        ("Can ketamine damage the bladder?", "en"),
+        ("is ketamine safe for me", "en"),
+        ("que es la ketamina", "es"),
+    ],
+)
+def test_language_is_detected_with_a_cheap_rule(text, lang):
+    assert language(text) == lang
+
+
+def test_spanish_question_is_answered_in_spanish_with_the_same_citation(bot):
+    english = bot.respond([], "Can ketamine damage the bladder?")
+    reply = bot.respond([], "¿La ketamina puede dañar la vejiga?", locale="en-US")
+    assert reply.route == "answer" and reply.audit["lang"] == "es"
+    c = reply.citations[0]
+    assert c.passage.startswith("La cistitis por ketamina") and f"{c.passage} [1]" in reply.text
+    assert c.key == english.citations[0].key == BLADDER  # pairs with the English section
+    assert c.refs == english.citations[0].refs and c.url == english.citations[0].url
+
+
+def test_spanish_decline_is_in_spanish(bot):
+    reply = bot.respond([], "¿Cuánto cuesta la ketamina en Madrid?", locale="en-US")
+    assert reply.route == "no_answer"
+    assert reply.text.startswith("No tengo una fuente revisada")
+    assert "Preguntas que sí puedo responder" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("history", "message", "condensed"),
+    [
+        (["how long does it last"], "and for PTSD specifically?", True),
+        (["is spravato safe"], "what about the spray", True),
+        (["what is ketamine cystitis"], "how long does that last", True),
+        (["what is ketamine cystitis"], "What did the 2021 ketamine trial find about midazolam?", False),
+        ([], "and for PTSD specifically?", False),
+    ],
+)
+def test_a_short_follow_up_is_read_with_the_previous_question(history, message, condensed):
+    query, was = condense([Turn("user", h) for h in history], message)
+    assert was is condensed
+    assert query == (f"{history[0]} {message}" if condensed else message)
+
+
+def test_follow_up_is_audited_and_matched_with_its_thread(bot):
+    history = [Turn("user", "What did the 2021 ketamine trial find?"), Turn("assistant", "...", "answer")]
+    reply = bot.respond(history, "and how long did it last?")
+    assert reply.audit.get("condensed") is True
+    assert "how long did it last" not in json.dumps(reply.audit)
+    assert reply.route == "answer" and reply.citations[0].key == FEDER_FIND
+    alone = bot.respond([], "and how long did it last?")
+    assert not alone.audit.get("condensed")
+
+
+def test_a_follow_up_never_changes_the_crisis_decision(bot):
+    history = [Turn("user", "Can ketamine damage the bladder?"), Turn("assistant", "...", "answer")]
+    assert bot.respond(history, "and I want to kill myself").route == "crisis"
+    calm = bot.respond([Turn("user", "I want to kill myself"), Turn("assistant", "...", "crisis")],
+                       "what about the bladder")
+    assert calm.route == "crisis" or not calm.audit.get("condensed")  # a crisis turn is never the thread
+
+
+# --- the popular article: claim cards only ------------------------------------------------
+
+ARTICLE = """---
+id: popular-mini
+title: "A popular piece on ketamine"
+publisher: "Test fixture publisher"
+year: "unknown"
+url: "https://example.org/popular-piece"
+source_type: popular_article
+references:
+  - key: POP
+    cite: "A popular piece on ketamine. Test fixture."
+    url: "https://example.org/popular-piece"
+reviewed_by: "Test fixture"
+reviewed_on: 2026-11-26
+review_by: 2027-11-26
+licence: "Test fixture"
+summary: "Test fixture: a popular article with two claims."
+---
+# A popular piece on ketamine
+
+## Lasting relief
+
+Ketamine gives people with PTSD relief that lasts for many months after treatment. Many readers find this hopeful.
+
+## Bladder worries
+
+Bladder problems never happen with ketamine at any dose.
+"""
+CLAIMS = f"""- claim: "Ketamine gives people with PTSD relief that lasts for many months after treatment."
+  verdict: overstated
+  why: "In the 2021 trial the benefit usually faded within about a month."
+  evidence: "{FEDER_FIND}"
+- claim: "Bladder problems never happen with ketamine at any dose."
+  verdict: contradicted
+  why: "Bladder damage is seen mainly with frequent, long-term recreational use."
+  evidence: "{BLADDER}"
+"""
+
+
+@pytest.fixture(scope="module")
+def article_bot(tmp_path_factory, embedder, fixture_settings):
+    corpus = tmp_path_factory.mktemp("article") / "corpus"
+    shutil.copytree(FIXTURES, corpus)
+    (corpus / "popular-mini.md").write_text(ARTICLE)
+    (corpus / "claims").mkdir()
+    (corpus / "claims" / "popular-article-claims.yaml").write_text(CLAIMS)
+    settings = fixture_settings.with_(data_dir=corpus.parent / "data", corpus_dir=corpus)
+    ingest(settings)
+    return Assistant(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [("What does the popular article say about the bladder?", True), ("the article says it lasts months, true?", True),
+     ("is that blog post right", True), ("How long does the benefit last?", False)],
+)
+def test_questions_about_the_article_are_recognised(text, about):
+    assert about_article(text) is about
+
+
+def test_a_question_about_the_article_gets_a_claim_card(article_bot):
+    reply = article_bot.respond([], "The popular article says ketamine relief lasts for months. Is that true?")
+    assert reply.route == "answer"
+    card = reply.extras["claim_cards"][0]
+    assert card["verdict"] == "overstated" and card["evidence"] == FEDER_FIND
+    by_n = {c.n: c for c in reply.citations}
+    assert by_n[card["claim_n"]].source_type == "popular_article"
+    assert by_n[card["evidence_n"]].key == FEDER_FIND
+    assert "Ketamine gives people with PTSD relief that lasts for many months after treatment." in reply.text
+    assert "overstated" in reply.text and by_n[card["evidence_n"]].passage in reply.text
+    assert verbatim(reply) and not padded(reply)
+
+
+def test_the_article_never_pads_an_ordinary_answer(article_bot):
+    for q in ("How long does the benefit of ketamine last?", "can ketamine hurt my bladder",
+              "relief that lasts for many months after treatment?"):
+        reply = article_bot.respond([], q)
+        assert all(c.source_type != "popular_article" for c in reply.citations), q
+
+
+# --- the real corpus and the gold set -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real(corpus_settings):
+    bot = Assistant(corpus_settings)
+    keys = {p.key for p in bot.retriever.index().passages}
+    wanted = {k for g in GOLD for k in g.get("expect_passages", [])}
+    if len(wanted & keys) < 0.8 * len(wanted):
+        pytest.skip("the bundled corpus is not the v2 corpus the gold set is labelled for")
+    return bot
+
+
+@pytest.fixture(scope="module")
+def gold_replies(real):
+    return {g["id"]: real.respond([], g["text"]) for g in GOLD}
 
 
 def test_gold_set_is_big_enough():
-    assert len(ANSWERABLE) >= 30 and len(UNANSWERABLE) >= 5
+    assert sum(g["expect"] == "answer" for g in GOLD) >= 30 and sum(g["expect"] != "answer" for g in GOLD) >= 5
 
 
-@pytest.fixture(scope="module")
-def gold_replies(bot):
-    return {g["id"]: bot.respond([], g["text"]) for g in GOLD}
+def test_gold_answers_cite_a_right_passage(gold_replies):
+    """Answer quality over the whole set (tuned on half of it; see evals/calibrate_retrieval.py)."""
+    answerable = [g for g in GOLD if g["expect"] == "answer" and not about_article(g["text"])]
+    right = [g["id"] for g in answerable
+             if {c.key for c in gold_replies[g["id"]].citations} & set(g["expect_passages"])]
+    assert len(right) / len(answerable) >= 0.8, sorted({g["id"] for g in answerable} - set(right))
 
 
-@pytest.mark.parametrize("item", ANSWERABLE, ids=[g["id"] for g in ANSWERABLE])
-def test_gold_question_retrieves_the_right_source_and_cites_every_sentence(gold_replies, item):
-    reply = gold_replies[item["id"]]
-    assert reply.route == "answer", reply.audit
-    retrieved = {h["chunk_id"].split(":")[0] for h in reply.audit["hits"]}
-    assert item["source"] in retrieved, (item["source"], retrieved)
-    # no source, no sentence: every sentence carries [n] and is verbatim in passage n
-    by_n = {c.n: c.passage for c in reply.citations}
-    for sentence, marks in sentences_with_marks(reply.text):
-        assert marks, sentence
-        assert all(sentence in by_n[n] for n in marks), (sentence, marks)
-
-
-def test_gold_answers_contain_the_expected_terms(gold_replies):
-    """Answer quality over the whole set (per item this is the evals' expect_any metric)."""
-    hits = []
-    for item in ANSWERABLE:
-        reply = gold_replies[item["id"]]
-        hits.append(any(t.lower() in reply.text.lower() for t in item["expect_any"]))
-    rate = sum(hits) / len(hits)
-    assert rate >= 0.8, [i["id"] for i, ok in zip(ANSWERABLE, hits, strict=True) if not ok]
-
-
-def test_uncovered_questions_get_no_answer(gold_replies):
-    """Questions the corpus does not cover are declined, not stretched (most of them: the
-    few that slip through are listed in the failure message when the rate drops)."""
-    declined = {g["id"]: gold_replies[g["id"]].route in {"no_answer", "out_of_scope"} for g in UNANSWERABLE}
+def test_gold_declines_and_every_reply_is_verbatim_and_unpadded(gold_replies):
+    declined = {g["id"]: not gold_replies[g["id"]].citations for g in GOLD if g["expect"] != "answer"}
     assert sum(declined.values()) / len(declined) >= 0.8, [k for k, ok in declined.items() if not ok]
-    for g in UNANSWERABLE:
-        if declined[g["id"]]:
-            assert not gold_replies[g["id"]].citations
-
-
-def test_done_when_midazolam(bot):
-    reply = bot.respond([], "What was ketamine compared against in the 2021 trial?")
-    assert reply.route == "answer"
-    assert any("midazolam" in c.passage.lower() for c in reply.citations)
-
-
-def test_popular_article_is_labelled_and_qualified(bot):
-    reply = bot.respond([], "How long do the effects of ketamine infusions for PTSD last?")
-    types = [c.source_type for c in reply.citations]
-    if "popular_article" in types:
-        assert "popular article" in reply.text.lower()
-        assert any(t != "popular_article" for t in types)
+    for g in GOLD:
+        reply = gold_replies[g["id"]]
+        assert verbatim(reply), g["id"]
+        assert not padded(reply), g["id"]
 
 
 def test_reply_json_shape(bot):
-    data = reply_json(bot.respond([], "What is esketamine?"), item_id="q1")
+    data = reply_json(bot.respond([], "What did the 2021 ketamine trial find?"), item_id="q1")
     assert list(data)[:6] == ["id", "route", "text", "citations", "resources", "audit"]
     for c in data["citations"]:
-        assert set(c) >= {"n", "source_id", "title", "url", "source_type", "section", "passage"}
-    assert "corpus_hash" in data["audit"] and "What is esketamine" not in json.dumps(data["audit"])
+        assert set(c) >= {"n", "source_id", "title", "url", "source_type", "section", "passage", "refs", "key"}
+    assert "corpus_hash" in data["audit"] and "2021 ketamine trial" not in json.dumps(data["audit"])

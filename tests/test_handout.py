@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
-from bot.answering.extractive import escape_md
+from bot.answering.passages import passage_md
 from bot.config import Settings
 from bot.front import feedback, handout
 from bot.types import Citation, Reply, Resource
@@ -22,22 +23,22 @@ INJECTED = "<script>alert('x')</script>"
 
 
 def cite(n: int, source_id: str, title: str, url: str, source_type: str = "rct",
-         passage: str = "A passage.") -> Citation:
+         passage: str = "A passage.", refs: tuple = ()) -> Citation:
     return Citation(n=n, source_id=source_id, title=title, url=url, source_type=source_type,
                     section="Results", passage=passage, chunk_id=f"{source_id}#{n}",
-                    authors="Feder A, et al.", year="2021", reviewed_on="2026-11-26")
+                    authors="Feder A, et al.", year="2021", reviewed_on="2026-11-26", refs=refs)
 
 
 def answer(*parts: tuple[str, int], citations: list[Citation], popular: int | None = None) -> Reply:
-    """A Reply shaped like bot.answering.extractive.compose: escaped sentences, ' [n]' marks, one paragraph per n."""
-    paras: dict[int, list[str]] = {}
+    """A Reply shaped like bot.answering.passages.compose: each citation's passage whole, then
+    ' [n]'; the popular article only as a claim card's sentence."""
+    texts: dict[int, list[str]] = {}
     for text, n in parts:
-        paras.setdefault(n, []).append(f"{escape_md(text)} [{n}]")
-    lines = []
-    for n, sents in paras.items():
-        body = " ".join(sents)
-        lines.append(f"*A popular article (not a research source) says:* {body}" if n == popular else body)
-    return Reply("answer", "\n\n".join(lines), citations, audit={"corpus_hash": "abc123"})
+        texts.setdefault(n, []).append(text)
+    cites = [replace(c, passage=" ".join(texts.get(c.n, [c.passage]))) for c in citations]
+    lines = [f"{passage_md(c.passage)} [{c.n}]" for c in cites]
+    extras = {"claim_cards": [{"claim": cites[popular - 1].passage, "claim_n": popular}]} if popular else {}
+    return Reply("answer", "\n\n".join(lines), cites, audit={"corpus_hash": "abc123"}, extras=extras)
 
 
 @pytest.fixture
@@ -54,11 +55,12 @@ def reply() -> Reply:
     )
 
 
-def test_sentences_parse_the_reply_back_into_cited_sentences(reply):
-    got = handout.sentences(reply)
-    assert [s.n for s in got] == [1, 1, 2]
-    assert got[0].text == "In the 2021 Feder trial, 67% of people given ketamine responded."
-    assert INJECTED in got[2].text  # verbatim text back, escaping undone
+def test_passages_of_a_reply_are_its_cited_passages_whole(reply):
+    got = handout.passages(reply)
+    assert [s.n for s in got] == [1, 2]
+    assert got[0].text == ("In the 2021 Feder trial, 67% of people given ketamine responded. "
+                           "The benefit usually faded within about a month.")
+    assert INJECTED in got[1].text  # verbatim passage text
 
 
 def test_sentences_keep_the_popular_article_label():
@@ -77,7 +79,7 @@ def test_markdown_has_numbered_references_with_titles_and_links(reply):
     assert "1. Repeated ketamine infusions (Feder et al., 2021)." in md
     assert "<https://doi.org/10.1176/appi.ajp.2020.20050596>" in md
     assert "randomised trial" in md and "2021" in md
-    assert "67% of people given ketamine responded. [1]" in md
+    assert "67% of people given ketamine responded. The benefit usually faded within about a month. [1]" in md
     assert "<javascript" not in md and not re.search(r"(?<!\\)\]\(javascript", md)  # no link made
     assert "<script>" not in md  # escaped in sentences and titles
 
@@ -123,31 +125,44 @@ def test_footer_carries_the_disclaimer_and_crisis_lines(reply):
     assert '<a href="sms:741741?&amp;body=HOME">Text 741741</a>' in page
 
 
-def test_plain_level_keeps_at_most_three_simplest_sentences_in_order():
+def test_plain_level_keeps_the_two_simplest_passages_whole():
     texts = [
-        "Ketamine is a medicine.",
         "Participants in the multisite randomised controlled investigation demonstrated "
         "statistically significant improvements in standardised psychometric instruments.",
-        "It can help some people.",
-        "The effect often fades.",
+        "Ketamine is a medicine. It can help some people. The effect often fades.",
         "Response was defined as a reduction of at least thirty percent in clinician-administered "
         "scale severity scores relative to the pre-infusion baseline assessment.",
     ]
-    r = answer(*[(t, 1) for t in texts], citations=[cite(1, "s", "Source", "https://doi.org/z")])
-    plain = handout.build([("Q", r, [1])], level="plain")
-    standard = handout.build([("Q", r, [1])], level="standard")
-    assert [line.text for line in plain.items[0].lines] == [texts[0], texts[2], texts[3]]
-    assert len(standard.items[0].lines) == 5
+    r = answer(*[(t, n) for n, t in enumerate(texts, start=1)],
+               citations=[cite(n, f"s{n}", "Source", "https://doi.org/z") for n in (1, 2, 3)])
+    plain = handout.build([("Q", r, [1, 2, 3])], level="plain")
+    standard = handout.build([("Q", r, [1, 2, 3])], level="standard")
+    texts.append("It is a drug. Ask your team.")
+    r = answer(*[(t, n) for n, t in enumerate(texts, start=1)],
+               citations=[cite(n, f"s{n}", "Source", "https://doi.org/z") for n in (1, 2, 3, 4)])
+    plain = handout.build([("Q", r, [1, 2, 3, 4])], level="plain")
+    standard = handout.build([("Q", r, [1, 2, 3, 4])], level="standard")
+    assert [line.text for line in plain.items[0].lines] == [texts[1], texts[3]]  # document order
+    assert len(standard.items[0].lines) == 4
     assert handout.reading_grade(plain.body_text) < handout.reading_grade(standard.body_text)
 
 
+def test_references_name_the_works_the_passage_states():
+    refs = ({"key": "S3", "cite": "Abdallah CG, et al. Neuropsychopharmacology. 2022.", "url": "https://doi.org/a"},)
+    r = answer(("No dose beat placebo.", 1), citations=[cite(1, "va", "VA trial", "https://doi.org/a", refs=refs)])
+    md = handout.to_markdown(handout.build([("Q", r, [1])]), DISCLAIMER, LINES, today=TODAY)
+    assert "1. VA trial. Abdallah CG, et al. Neuropsychopharmacology. 2022. randomised trial" in md
+
+
 def test_plain_level_prefers_stronger_sources_to_popular_claims():
-    r = answer(("It works.", 1), ("Response meant a drop in scores.", 2),
-               ("The benefit faded.", 2), ("Some had side effects.", 2),
+    r = answer(("It works.", 1), ("Response meant a drop in scores. The benefit faded.", 2),
+               ("Some had side effects.", 3),
                citations=[cite(1, "pop", "Pop", "https://e.org", "popular_article"),
-                          cite(2, "trial", "Trial", "https://doi.org/t")], popular=1)
-    plain = handout.build([("Q", r, [1, 2])], level="plain")
-    assert all(line.lead == "" for line in plain.items[0].lines)
+                          cite(2, "trial", "Trial", "https://doi.org/t"),
+                          cite(3, "label", "Label", "https://doi.org/l", "regulatory_label")], popular=1)
+    assert handout.passages(r)[0].lead == handout.POPULAR_LEAD
+    plain = handout.build([("Q", r, [1, 2, 3])], level="plain")
+    assert [line.lead for line in plain.items[0].lines] == ["", ""]
 
 
 def test_reading_grade_is_measured_offline():

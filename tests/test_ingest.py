@@ -56,8 +56,8 @@ def search_ids(settings: Settings, query: str) -> list[str]:
 
 def test_first_ingest_then_unchanged_embeds_nothing(settings):
     first = ingest(settings)
-    assert (first.documents, first.added, first.kept, first.removed) == (3, first.chunks, 0, 0)
-    assert first.chunks >= 5
+    assert (first.documents, first.added, first.kept, first.removed) == (4, first.chunks, 0, 0)
+    assert first.chunks == 6  # one passage per ## section (five English, one Spanish)
     before = settings.embedder.texts
     again = ingest(settings)
     assert again.unchanged and again.added == 0 and again.kept == first.chunks and again.removed == 0
@@ -73,10 +73,10 @@ def test_edit_reembeds_only_that_file_and_delete_removes(settings, corpus):
     before = settings.embedder.texts
     edited = ingest(settings)
     assert edited.added == 1 and edited.removed == 1 and edited.kept == first.chunks - 1
-    assert settings.embedder.texts - before == 1 + 3  # one passage and its three sentences
+    assert settings.embedder.texts - before == 1 + 4  # one passage, its heading and three `also`
     (corpus / "abdallah-2022-mini.md").unlink()
     deleted = ingest(settings)
-    assert deleted.documents == 2 and deleted.added == 0 and deleted.removed == 2
+    assert deleted.documents == 3 and deleted.added == 0 and deleted.removed == 2
     assert "abdallah-2022-mini" not in search_ids(settings, "veterans placebo trial")
     # old generations go once past the grace period; the active one and its predecessor stay
     store = Store(settings)
@@ -101,7 +101,7 @@ def test_malformed_file_refused_and_index_intact(settings, corpus):
 def test_crash_mid_ingest_leaves_previous_index_answering(settings, corpus, tmp_path):
     ingest(settings)
     manifest = Store(settings).manifest()
-    for f in corpus.glob("*.md"):
+    for f in corpus.rglob("*.md"):
         f.write_text(f.read_text().replace("summary: \"Test fixture", "summary: \"Edited test fixture"))
     crashing = settings.with_(embedder=CountingEmbedder(fail_after=0))
     with pytest.raises(RuntimeError):
@@ -143,16 +143,19 @@ def test_rebuild_reembeds_everything(settings):
     assert rebuilt.added == first.chunks and rebuilt.kept == 0
 
 
-def test_chunks_store_source_metadata(settings):
+def test_passages_store_metadata_and_question_vectors(settings):
     ingest(settings)
     index = Retriever(settings).index()
-    for passage in index.passages.values():
-        for key in ("source_id", "title", "url", "source_type", "section", "year", "reviewed_on"):
+    for row, passage in enumerate(index.passages):
+        for key in ("source_id", "title", "url", "source_type", "section", "year", "reviewed_on", "lang"):
             assert passage.meta.get(key), (passage.id, key)
         assert passage.id.startswith(passage.source_id + ":")
-        vecs = index.sentence_vectors[passage.id]
-        assert vecs.shape == (len(passage.sentences), 384)
-        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+        assert passage.refs and all(r["url"].startswith("https://") for r in passage.refs)
+        questions = [q for q, o in zip(index.q_text, index.q_owner, strict=True) if o == row]
+        assert questions == [passage.section, *passage.also]
+    assert index.P.shape == (len(index.passages), 384) and index.Q.shape == (len(index.q_text), 384)
+    assert np.allclose(np.linalg.norm(index.Q, axis=1), 1.0, atol=1e-4)
+    assert {p.lang for p in index.passages} == {"en", "es"}
 
 
 def test_ingest_cli_refuses_with_clear_message(tmp_path, corpus):

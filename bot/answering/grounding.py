@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answering.extractive import citation, content_words, escape_md
+from bot.answering.passages import citation, escape_md
 from bot.retrieval.chunk import split_sentences
+from bot.retrieval.match import content_words
 from bot.types import Citation, Hit
 
 CITE_RE = re.compile(r"\[(\d{1,2})\]")

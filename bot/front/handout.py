@@ -1,8 +1,10 @@
-"""Staff handouts built from Replies: the kept cited sentences, numbered references, a clinic
+"""Staff handouts built from Replies: the kept cited passages, numbered references, a clinic
 note and the crisis-line footer, as Markdown and as printable HTML.
 
-Sentences are the verbatim, already-cited text of the Replies. A "reading level" only chooses
-which kept sentences go in (never rewrites one); the grade shown is measured with textstat.
+A passage is the unit a clinician reviewed, so a handout holds whole passages, verbatim, each
+with its reference number; a popular-article claim appears as its sentence with a label. A
+"reading level" only chooses which kept passages go in (never rewrites one); the grade shown
+is measured with textstat.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.answering.extractive import escape_md
+from bot.answering.passages import escape_md, passage_md
 from bot.types import Citation, Reply, Resource
 
 SOURCE_LABELS = {
@@ -31,15 +33,14 @@ SOURCE_LABELS = {
     "crisis_resource": "crisis resource",
 }
 LEVELS = {
-    "plain": "Plain language: the simplest kept sentences, at most 3 per question",
-    "standard": "Standard: every kept sentence",
+    "plain": "Plain language: the two simplest kept passages for each question",
+    "standard": "Standard: every kept passage",
 }
-PLAIN_MAX = 3
+PLAIN_MAX = 2
+POPULAR_LEAD = "A popular article (not a research source) says:"
 TARGET_GRADE = (6.0, 8.0)
 DEFAULT_TITLE = "Ketamine-assisted treatment for PTSD: what the evidence says"
 
-_MARK = re.compile(r"(.*?)\s\[(\d+)\](?=\s|$)", re.S)  # an unescaped " [n]" closes a cited sentence
-_LEAD = re.compile(r"^\*([^*]+)\*\s*")  # "*A popular article (not a research source) says:*"
 _UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
@@ -65,36 +66,38 @@ def md_link_target(url: str) -> str:
 
 
 def unescape_md(text: str) -> str:
-    """Plain text from a sentence that bot.answering.extractive escaped for Markdown."""
+    """Plain text from a sentence that bot.answering.passages escaped for Markdown."""
     return _UNESCAPE.sub(r"\1", text)
 
 
 @dataclass(frozen=True)
 class Sentence:
-    """One cited sentence of a Reply: Markdown as shown, the citation number, a lead label."""
+    """One cited passage of a Reply (or a popular-article claim): its text, number and label."""
 
-    md: str
+    text: str  # plain text, verbatim from the source
     n: int
     lead: str = ""  # e.g. "A popular article (not a research source) says:"
 
     @property
-    def text(self) -> str:
-        return unescape_md(self.md).strip()
+    def md(self) -> str:
+        return passage_md(self.text)
 
 
 def sentences(reply: Reply) -> list[Sentence]:
-    """The cited sentences of a Reply in order. Uncited fixed text (leads, notices) is left out."""
-    known = {c.n for c in reply.citations}
+    """What a Reply quotes, one item per citation in order: the whole passage, or for the
+    popular article the claim sentence its claim card quotes (with the label)."""
+    claims = {c.get("claim_n"): c.get("claim", "") for c in reply.extras.get("claim_cards") or []}
     out: list[Sentence] = []
-    for para in reply.text.split("\n\n"):
-        lead_match = _LEAD.match(para)
-        lead = lead_match.group(1).strip() if lead_match else ""
-        body = para[lead_match.end():] if lead_match else para
-        for m in _MARK.finditer(body):
-            n = int(m.group(2))
-            if n in known and m.group(1).strip():
-                out.append(Sentence(m.group(1).strip(), n, lead))
+    for c in sorted(reply.citations, key=lambda c: c.n):
+        if c.source_type == "popular_article":
+            if claims.get(c.n):
+                out.append(Sentence(claims[c.n], c.n, POPULAR_LEAD))
+            continue  # the article is quoted only as a claim
+        out.append(Sentence(c.passage, c.n))
     return out
+
+
+passages = sentences
 
 
 # --- readability -------------------------------------------------------------------------
@@ -189,7 +192,7 @@ class Draft:
 def build(questions: Sequence[tuple[str, Reply, Iterable[int]]], level: str = "standard",
           note: str = "", cache_dir: Path | None = None) -> Draft:
     """A draft from (question, reply, kept citation numbers). References are numbered by source
-    in order of first use; "plain" keeps the simplest sentences (stronger sources first)."""
+    in order of first use; "plain" keeps the simplest passages (stronger sources first), in order."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {list(LEVELS)}")
     refs: dict[str, Reference] = {}
@@ -209,7 +212,7 @@ def build(questions: Sequence[tuple[str, Reply, Iterable[int]]], level: str = "s
         item = Item(question)
         for s, grade in graded:
             cit = by_n[s.n]
-            key = cit.source_id or cit.title
+            key = "|".join(r.get("url") or r.get("cite", "") for r in cit.refs) or cit.source_id or cit.title
             if key not in refs:
                 refs[key] = Reference(len(refs) + 1, cit)
             item.lines.append(Line(s.text, s.md, refs[key].n, s.lead, grade))
@@ -218,10 +221,11 @@ def build(questions: Sequence[tuple[str, Reply, Iterable[int]]], level: str = "s
 
 
 def _ref_parts(ref: Reference, with_type: bool = True) -> list[str]:
-    """Authors or publisher, year, source type, review date: a reference names a source, so the
-    section of one passage is left out."""
+    """The works the passage states (else authors or publisher and year), source type, review
+    date: a reference names a source, so the section of one passage is left out."""
     c = ref.citation
-    parts = [c.authors, c.year, source_label(c.source_type) if with_type else "",
+    stated = "; ".join(r.get("cite", "").rstrip(".") for r in c.refs if r.get("cite"))
+    parts = [stated or c.authors, "" if stated else c.year, source_label(c.source_type) if with_type else "",
              f"reviewed {c.reviewed_on}" if c.reviewed_on else ""]
     return [p.strip().rstrip(".") for p in parts if p and p.strip()]
 
@@ -231,14 +235,8 @@ def _resource_parts(r: Resource) -> list[str]:
 
 
 def _group(lines: list[Line]) -> list[tuple[str, list[Line]]]:
-    """Consecutive sentences sharing a lead (e.g. a popular-article label) form one paragraph."""
-    out: list[tuple[str, list[Line]]] = []
-    for line in lines:
-        if out and out[-1][0] == line.lead:
-            out[-1][1].append(line)
-        else:
-            out.append((line.lead, [line]))
-    return out
+    """Each passage is a paragraph of its own, with its lead (e.g. a popular-article label)."""
+    return [(line.lead, [line]) for line in lines]
 
 
 def to_markdown(draft: Draft, disclaimer: str, resources: Sequence[Resource],
@@ -346,7 +344,8 @@ def to_html(draft: Draft, disclaimer: str, resources: Sequence[Resource],
         if not item.lines:
             out.append("<p><em>No reviewed source passage was kept for this question.</em></p>")
         for lead, group in _group(item.lines):
-            body = " ".join(f'{e(line.text)} <a href="#ref-{line.ref}">[{line.ref}]</a>' for line in group)
+            body = " ".join(f'{e(line.text).replace(chr(10), "<br>")} <a href="#ref-{line.ref}">[{line.ref}]</a>'
+                            for line in group)
             lead_html = f'<span class="lead">{e(lead)}</span> ' if lead else ""
             out.append(f"<p>{lead_html}{body}</p>")
         out.append("</section>")

@@ -20,7 +20,9 @@ import yaml
 from bot.errors import CorpusError
 from bot.types import SOURCE_TYPES, Document
 
-SUFFIXES = (".md", ".markdown", ".txt")
+SUFFIXES = (".md",)  # corpus/claims/*.yaml and other data files are not documents
+LANGS = ("en", "es")
+TRANSLATIONS = "es"  # corpus/es/<same id>.md: Spanish versions of the English documents
 REQUIRED = ("id", "title", "year", "source_type", "references", "reviewed_by", "reviewed_on",
             "review_by", "licence", "summary")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,80}$")
@@ -69,8 +71,14 @@ def validate(path: str, meta: Any) -> dict[str, Any]:
     year = meta["year"]
     if not (year == "unknown" or (isinstance(year, int) and 1800 <= year <= 2100)):
         raise CorpusError(path, "year", f"must be a four-digit year or 'unknown': {year!r}")
-    if not isinstance(meta["references"], list) or not all(isinstance(r, str) and r for r in meta["references"]):
-        raise CorpusError(path, "references", "must be a list of reference strings")
+    meta["references"] = _references(path, meta["references"])
+    lang = meta.get("lang", "en")
+    if lang not in LANGS:
+        raise CorpusError(path, "lang", f"must be one of {', '.join(LANGS)}: {lang!r}")
+    if lang != "en":
+        for field in ("translation_of", "translation_status"):
+            if not meta.get(field):
+                raise CorpusError(path, field, "missing or empty (required for a translation)")
     url = str(meta.get("url") or "")
     if url and not re.match(r"^(https?://\S+|urn:\S+)$", url):
         raise CorpusError(path, "url", f"must be an http(s) URL or a urn: {url!r}")
@@ -81,6 +89,36 @@ def validate(path: str, meta: Any) -> dict[str, Any]:
     out["reviewed_on"], out["review_by"] = reviewed_on.isoformat(), review_by.isoformat()
     if out.get("doi") and not url:
         out["url"] = f"https://doi.org/{out['doi']}"
+    return out
+
+
+KEY_RE = re.compile(r"\[([A-Za-z]+\d+[a-z]?)\]\s*$")
+
+
+def _references(path: str, refs: Any) -> list[dict[str, str]]:
+    """References as rows {key, cite, url}. The v1 shape, a list of strings ending in "[S1]",
+    is still accepted (key from the tag, no URL of its own)."""
+    if not isinstance(refs, list) or not refs:
+        raise CorpusError(path, "references", "must be a list of {key, cite, url} rows")
+    out: list[dict[str, str]] = []
+    for i, ref in enumerate(refs, start=1):
+        if isinstance(ref, str) and ref.strip():
+            m = KEY_RE.search(ref)
+            key = m.group(1) if m and m.group(1) not in {r["key"] for r in out} else f"R{i}"
+            out.append({"key": key, "cite": ref.strip(), "url": ""})
+            continue
+        if not isinstance(ref, dict):
+            raise CorpusError(path, "references", f"row {i} must be a mapping with key, cite and url")
+        for field in ("key", "cite", "url"):
+            if not isinstance(ref.get(field), str | int) or not str(ref.get(field)).strip():
+                raise CorpusError(path, "references", f"row {i} lacks {field!r}")
+        url = str(ref["url"]).strip()
+        if not re.match(r"^(https?://\S+|urn:\S+)$", url):
+            raise CorpusError(path, "references", f"row {i} url must be an http(s) URL or a urn: {url!r}")
+        out.append({"key": str(ref["key"]).strip(), "cite": str(ref["cite"]).strip(), "url": url})
+    keys = [r["key"] for r in out]
+    if len(set(keys)) != len(keys):
+        raise CorpusError(path, "references", "duplicate reference key")
     return out
 
 
@@ -116,21 +154,34 @@ def load_file(path: Path) -> Document:
     return Document(id=meta["id"], path=name, meta=meta, body=body, content_hash=digest)
 
 
+def _files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return [p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in SUFFIXES
+            and not p.name.startswith((".", "_")) and p.name.lower() != "readme.md"]
+
+
 def load_corpus(corpus_dir: Path) -> list[Document]:
-    """Every document in corpus_dir, validated; raises CorpusError on the first bad file."""
+    """Every document in corpus_dir (English) and corpus_dir/es (Spanish versions), validated;
+    raises CorpusError on the first bad file."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(str(corpus_dir), "corpus", "directory not found")
     docs: list[Document] = []
-    seen: dict[str, str] = {}
-    for path in sorted(corpus_dir.iterdir()):
-        if path.suffix.lower() not in SUFFIXES or path.name.startswith((".", "_")) or path.name.lower() == "readme.md":
-            continue
-        doc = load_file(path)
-        if doc.id in seen:
-            raise CorpusError(doc.path, "id", f"duplicate of {seen[doc.id]}")
-        seen[doc.id] = doc.path
-        docs.append(doc)
+    for lang, folder in (("en", corpus_dir), (TRANSLATIONS, corpus_dir / TRANSLATIONS)):
+        seen: dict[str, str] = {}
+        for path in _files(folder):
+            doc = load_file(path)
+            if doc.lang != lang:
+                raise CorpusError(doc.path, "lang", f"a file in {folder.name}/ must say lang: {lang}")
+            if doc.id in seen:
+                raise CorpusError(doc.path, "id", f"duplicate of {seen[doc.id]}")
+            seen[doc.id] = doc.path
+            docs.append(doc)
     if not docs:
-        raise CorpusError(str(corpus_dir), "corpus", "no documents (.md or .txt) found")
+        raise CorpusError(str(corpus_dir), "corpus", "no documents (.md) found")
+    english = {d.id for d in docs if d.lang == "en"}
+    for doc in docs:
+        if doc.lang != "en" and doc.meta["translation_of"] not in english:
+            raise CorpusError(doc.path, "translation_of", f"no English document {doc.meta['translation_of']!r}")
     return docs

@@ -1,5 +1,8 @@
 """Ingest: corpus files -> validated documents -> passages -> embeddings -> a new index generation.
 
+The second collection of a generation holds one vector per question a passage answers
+(its heading and `also` phrasings), each pointing at its passage by chunk_id.
+
 Incremental: a passage's id is its source id plus a hash of its content and source
 metadata, so unchanged passages are copied from the active generation with their
 stored vectors and only new or edited ones are embedded. Atomic: the manifest flips
@@ -17,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
-from bot.retrieval.chunk import chunk_document, embed_text
+from bot.retrieval.chunk import chunk_document, embed_text, question_texts
 from bot.retrieval.corpus import load_corpus
 from bot.retrieval.store import Store, fetch_all
 from bot.types import Passage
@@ -79,7 +82,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, rebuild: bool = F
         return IngestSummary(len(docs), len(passages), 0, len(passages), 0,
                              time.perf_counter() - t0, digest, manifest["generation"], unchanged=True)
 
-    old_pas = old_sen = None
+    old_pas = old_sen = None  # the second collection holds the question vectors
     old_ids: set[str] = set()
     if manifest:
         _, old_pas, old_sen = store.active()
@@ -118,47 +121,28 @@ def _copy(store: Store, src, dst, chunk_ids: list[str], key: str) -> None:
                         documents=got["documents"], metadatas=got["metadatas"])
 
 
-def sentence_spans(p: Passage) -> tuple[str, list[tuple[int, int]]]:
-    """The passage's embedded text and the character span of each sentence inside it."""
-    text = embed_text(p)
-    pos = len(text) - len(p.text)  # embed_text ends with the passage text
-    spans = []
-    for sentence in p.sentences:
-        start = text.index(sentence, pos)
-        spans.append((start, start + len(sentence)))
-        pos = start + len(sentence)
-    return text, spans
-
-
-def _embed_into(settings: Settings, store: Store, fresh: list[Passage], pas_col, sen_col,
+def _embed_into(settings: Settings, store: Store, fresh: list[Passage], pas_col, q_col,
                 progress: bool) -> None:
-    """Embed new passages and their sentences. With the bundled model one forward pass per
-    passage yields both (sentence vectors pooled from the passage's token embeddings);
-    an embedder without that ability embeds the sentences separately."""
+    """Embed new passages (heading + text) and, in the second collection, each question the
+    passage answers (heading and `also` phrasings): question-to-question matching is the
+    strongest signal that a passage answers what was asked."""
     embedder = settings.get_embedder()
-    pooled = hasattr(embedder, "encode_with_spans")
-    n_sent = sum(len(p.sentences) for p in fresh)
-    bar = _progress(len(fresh) if pooled else len(fresh) + n_sent, "embedding", progress)
-    step = 256 if pooled else BATCH
+    n_q = sum(len(question_texts(p)) for p in fresh)
+    bar = _progress(len(fresh) + n_q, "embedding", progress)
+    step = 256
     for i in range(0, len(fresh), step):
         part = fresh[i:i + step]
-        if pooled:
-            texts, spans = zip(*(sentence_spans(p) for p in part), strict=True)
-            vecs, sent_vecs = embedder.encode_with_spans(list(texts), list(spans))
-        else:
-            vecs = embedder.encode([embed_text(p) for p in part])
-            flat = embedder.encode([s for p in part for s in p.sentences])
-            cuts = np.cumsum([0] + [len(p.sentences) for p in part])
-            sent_vecs = [flat[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-        store.call(pas_col.add, ids=[p.id for p in part], embeddings=vecs,
-                    documents=[p.text for p in part],
-                    metadatas=[dict(p.meta, n_sentences=len(p.sentences)) for p in part])
-        rows = [(p, j, s, sv[j]) for p, sv in zip(part, sent_vecs, strict=True) for j, s in enumerate(p.sentences)]
+        vecs = embedder.encode([embed_text(p) for p in part])
+        store.call(pas_col.add, ids=[p.id for p in part], embeddings=np.asarray(vecs, dtype=np.float32),
+                    documents=[p.text for p in part], metadatas=[p.meta for p in part])
+        rows = [(p, j, q) for p in part for j, q in enumerate(question_texts(p))]
+        qvecs = embedder.encode([q for *_, q in rows])
         for k in range(0, len(rows), BATCH):
             chunk = rows[k:k + BATCH]
-            store.call(sen_col.add, ids=[f"{p.id}#{j}" for p, j, _, _ in chunk],
-                        embeddings=np.asarray([v for *_, v in chunk], dtype=np.float32),
-                        documents=[s for _, _, s, _ in chunk],
-                        metadatas=[{"chunk_id": p.id, "idx": j, "source_id": p.source_id} for p, j, _, _ in chunk])
-        bar.update(len(part) if pooled else len(part) + sum(len(p.sentences) for p in part))
+            store.call(q_col.add, ids=[f"{p.id}#q{j}" for p, j, _ in chunk],
+                        embeddings=np.asarray(qvecs[k:k + BATCH], dtype=np.float32),
+                        documents=[q for *_, q in chunk],
+                        metadatas=[{"chunk_id": p.id, "idx": j, "source_id": p.source_id, "lang": p.lang}
+                                   for p, j, _ in chunk])
+        bar.update(len(part) + len(rows))
     bar.close()

@@ -1,99 +1,341 @@
-"""Hybrid retrieval: dense (Chroma) + lexical (BM25), fused by reciprocal rank, diversified.
+"""Match a question to the passages that answer it: dense + lexical features, then the
+calibrated decision (bot.retrieval.decide).
 
-The in-memory part (BM25 index, stored sentence vectors) is loaded once per index
-generation and refreshed when ingest flips the manifest.
+Each passage is matched through its own questions (heading and `also` phrasings, one vector
+each) and through its text. The in-memory part (vectors, term matrix, character n-grams) is
+loaded once per index generation and refreshed when ingest flips the manifest. MiniLM is an
+English model, so Spanish relies more on the lexical and character n-gram features.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import threading
 import time
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
-from pathlib import Path
+from functools import cached_property
 
 import numpy as np
 
-from bot.answering.extractive import content_words
 from bot.config import Settings
 from bot.errors import StoreUnavailable
-from bot.retrieval.chunk import embed_text
+from bot.retrieval.chunk import embed_text, from_record
+from bot.retrieval.decide import FEATURES, Decision, calibrated
 from bot.retrieval.store import Store, fetch_all
-from bot.types import Hit, Passage
+from bot.types import Hit, Passage, Turn
 
-RRF_K = 60
-THRESHOLDS = Path(__file__).parent / "data" / "retrieval_thresholds.json"
-CANDIDATES = 20
-MAX_PER_SOURCE = 2
+NEAR_DUPLICATE = 0.9  # passage cosine above which a second passage repeats the first
+N_SUGGESTIONS = 3  # issue 11: "up to three questions I can answer"
+NOT_ANSWERS = ("popular_article",)  # quoted only as claim cards, never as an answer
+
+STOP_EN = set("""a an the and or of to in on for with by at from as is are was were be been being it its this that
+these those what which who whom how why when where do does did can could should would will may might
+i me my you your we our they them their he she his her about into than then there here not no yes if
+so such also any all some more most much many very just get got tell know im ive id dont doesnt didnt
+cant wont isnt arent whats hows u ur r pls plz ppl thx ok okay hi hello hey really thing things""".split())
+STOP_ES = set("""el la los las lo un una unos unas de del al y o u que qué en es son por para con sin se su sus
+mi mis me te tu tus le les nos como cómo cuál cual cuáles cuándo cuando cuánto cuanto dónde donde
+quién quien si sí no pero más muy ya también hay ser estar está están esto eso esta este ese esa
+puedo puede pueden tengo tiene debo hace hacer sobre entre porque qu""".split())
+STOP = STOP_EN | STOP_ES
+ES_MARKERS = set("""el la los las del que qué es son por para con se su mi me como cómo cuál cuándo cuánto
+dónde quién pero más muy también hay está puedo puede tengo debo hace sobre porque una unos y
+ketamina esketamina tratamiento efectos dura funciona""".split())
+EN_MARKERS = set("""the an is are what how can i my of to and for with does do it in on about will should
+long after when who why that this you your""".split())
+
+ARTICLE_RE = re.compile(
+    r"\b(?:popular|news|online|magazine|web|that|this|the|an?)\s+(?:\w+\s+)?(?:article|blog|post|piece|story)\b"
+    r"|\barticles?\b|\bart[ií]culo\b|\b(?:article|it|blog)\s+(?:says?|claims?|said)\b", re.I)
+# A particular clinic's logistics (hours, parking, where, booking, prices of one place) are
+# never in a psychoeducation corpus; the care team answers those.
+LOGISTICS_RE = re.compile(
+    r"\b(?:opening hours|open(?:ing)? (?:on|at|until)|hours on|parking|park (?:at|near)|near me|nearest|"
+    r"address|directions to|how do i get to|book(?:ing)? an? (?:appointment|session)|make an appointment|"
+    r"wait(?:ing)? list|clinics? (?:are there )?in [a-z]+|clinics? near|where is the clinic)\b", re.I)
+# A follow-up leans on the previous question: a connective start, or a short message that
+# points back ("that", "it") without naming its own topic.
+FOLLOW_START_RE = re.compile(
+    r"^\s*(?:and|also|or|but|so|what about|how about|what if|same for|even|y|¿?y|¿?qué tal|¿?y si|"
+    r"tambi[eé]n|pero|entonces)\b", re.I)
+POINTER_RE = re.compile(r"\b(?:it|that|this|those|these|they|them|one|eso|esto|ese|esa|lo|la)\b", re.I)
+FOLLOW_MAX_WORDS = 8  # longer messages carry their own topic (issue 12: "short or elliptical")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents (so "cuánto" and "cuanto" meet)."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def stem(word: str) -> str:
+    """A crude prefix stem, enough to meet "addicted"/"addiction", "dissociate"/"dissociation"."""
+    if len(word) > 6:
+        return word[:6]
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def terms(text: str) -> list[str]:
+    """Content-word stems of a text (English and Spanish stop words removed)."""
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    stops = {fold(w) for w in STOP}
+    return [stem(w) for w in words if len(w) > 2 and w not in stops]
+
+
+def content_words(text: str) -> set[str]:
+    """Content words of a text, unstemmed (grounding's term check)."""
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2 and w not in STOP_EN
+            and w != "ketamine"}
+
+
+def language(text: str, default: str = "en") -> str:
+    """'es' when the text reads as Spanish (function words, accents, ¿ ¡), 'en' when it reads
+    as English, else `default` (the page's language)."""
+    words = re.findall(r"[a-záéíóúüñ¿¡]+", text.lower())
+    es = sum(w.strip("¿¡") in ES_MARKERS for w in words) + 2 * bool(re.search(r"[¿¡ñ]|ción\b", text.lower()))
+    es += sum(1 for w in words if re.search(r"[áéíóú]", w))
+    en = sum(w in EN_MARKERS for w in words)
+    if es >= 2 and es > en:
+        return "es"
+    if en >= 1 and en > es:
+        return "en"
+    return default
+
+
+def about_article(query: str) -> bool:
+    """Is the question about the popular article (or one of its claims)?"""
+    return bool(ARTICLE_RE.search(query))
+
+
+def clinic_logistics(query: str) -> bool:
+    return bool(LOGISTICS_RE.search(query))
+
+
+def condense(history: Sequence[Turn], message: str) -> tuple[str, bool]:
+    """The query to match: a short or elliptical follow-up is read with the previous user
+    question ("how long does it last" + "and for PTSD specifically?"). Returns (query, condensed)."""
+    previous = next((t.text for t in reversed(list(history)) if t.role == "user" and t.text.strip()
+                     and t.route != "crisis"), "")
+    words = message.split()
+    if not previous or len(words) > FOLLOW_MAX_WORDS:
+        return message, False
+    own = terms(message)
+    elliptical = bool(FOLLOW_START_RE.match(message)) or (bool(POINTER_RE.search(message)) and len(own) <= 2)
+    if not elliptical:
+        return message, False
+    return f"{previous.strip()} {message.strip()}", True
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    x: np.ndarray  # features, in decide.FEATURES order
+    p: float  # P(this passage answers the question)
+    row: int  # row in the index's passage matrix
+
+    def features(self) -> dict[str, float]:
+        return {name: round(float(v), 4) for name, v in zip(FEATURES, self.x, strict=True)}
+
+
+@dataclass
+class Match:
+    """What matching found for one question: every eligible passage ranked, the ones that answer."""
+
+    candidates: list[Candidate]
+    answer: list[Candidate]
+    lang: str
+    decision: Decision
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    def hits(self, k: int) -> list[Hit]:
+        return [Hit(c.passage, c.p, float(c.x[1]), float(c.x[2])) for c in self.candidates[:k]]
 
 
 @dataclass
 class Index:
-    """The active generation as the retriever needs it in memory."""
+    """The active generation as matching needs it in memory."""
 
     manifest: dict
-    passages: dict[str, Passage]
-    order: list[str]  # passage ids, BM25 row order
-    bm25: object
-    tokenizer: object
-    sentence_vectors: dict[str, np.ndarray] = field(default_factory=dict)
-    collection: object = None  # the generation's Chroma passages collection, for dense search
-    idf: dict[str, float] = field(default_factory=dict)  # content-word rarity, for sentence overlap
-    vocab: frozenset[str] = frozenset()
-
-    @cached_property
-    def pool(self) -> list[Hit]:
-        """Every passage as a Hit: where qualifiers for popular-article claims are looked for."""
-        return [Hit(p, 0.0, None, None, self.sentence_vectors.get(pid)) for pid, p in self.passages.items()]
+    passages: list[Passage]
+    P: np.ndarray  # passage vectors (n, dim), unit length
+    Q: np.ndarray  # question vectors (m, dim), unit length
+    q_owner: np.ndarray  # passage row of each question
+    q_text: list[str]
+    B: np.ndarray  # passage x vocabulary term presence (heading, also and text)
+    BQ: np.ndarray  # passage x vocabulary term presence (heading and also only)
+    vocab: dict[str, int]
+    idf: np.ndarray
+    chars: object  # fitted character n-gram vectorizer
+    CQ: object  # character n-gram vectors of the questions (sparse, unit length)
+    collection: object = None
 
     @property
     def corpus_hash(self) -> str:
         return str(self.manifest.get("corpus_hash", ""))
 
+    @cached_property
+    def unknown_weight(self) -> float:
+        """Weight of a query word the corpus never uses: the median rarity. Informal words
+        and typos are common in real questions; as the rarest word they would sink every
+        passage."""
+        return float(np.median(self.idf)) if len(self.idf) else 1.0
 
-def _passage(pid: str, text: str, meta: dict, sentences: list[str]) -> Passage:
-    return Passage(id=pid, source_id=str(meta.get("source_id", "")), section=str(meta.get("section", "")),
-                   text=text, sentences=tuple(sentences), meta=dict(meta))
+    @property
+    def by_key(self) -> dict[str, Passage]:
+        """English passages by "doc-id#heading" (a Spanish version shares its English key)."""
+        return {p.key: p for p in self.passages if p.lang == "en"}
+
+    def langs(self) -> set[str]:
+        return {p.lang for p in self.passages}
+
+    def _rowmax(self, sims: np.ndarray) -> np.ndarray:
+        out = np.full(len(self.passages), -1.0)
+        np.maximum.at(out, self.q_owner, sims)
+        return out
+
+    def features(self, query: str, qvec: np.ndarray, exclude_questions: set[int] | None = None) -> np.ndarray:
+        """The feature matrix (n_passages, len(FEATURES)) of one question against every passage.
+        `exclude_questions` hides question rows (leave-one-out calibration on `also` phrasings)."""
+        qvec = np.asarray(qvec, dtype=np.float32)
+        qvec = qvec / (np.linalg.norm(qvec) or 1.0)
+        qs = self.Q @ qvec
+        cs = np.asarray((self.CQ @ self.chars.transform([query]).T).todense()).ravel()
+        if exclude_questions:
+            idx = list(exclude_questions)
+            qs[idx] = -1.0
+            cs[idx] = 0.0
+        qsim, chars = self._rowmax(qs), np.maximum(self._rowmax(cs), 0.0)
+        psim = self.P @ qvec
+        w = np.zeros(len(self.vocab), dtype=np.float32)
+        total = 0.0
+        for t in set(terms(query)):
+            if t in self.vocab:
+                w[self.vocab[t]] = self.idf[self.vocab[t]]
+                total += float(self.idf[self.vocab[t]])
+            else:  # a word the corpus never uses counts against every passage, as a typical word
+                total += self.unknown_weight
+        lex = (self.B @ w) / total if total else np.zeros(len(self.passages))
+        lexq = (self.BQ @ w) / total if total else np.zeros(len(self.passages))
+        return np.column_stack([qsim, psim, lex, lexq, chars]).astype(np.float64)
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    if m.ndim != 2 or not len(m):
+        return m.reshape(0, 0) if not len(m) else m
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+
+
+def build_index(manifest: dict, passages: list[Passage], P: np.ndarray, Q: np.ndarray, q_owner: list[int],
+                q_text: list[str], collection=None) -> Index:
+    """The in-memory index from passages and their stored vectors."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vocab: dict[str, int] = {}
+    rows, qrows = [], []
+    questions: dict[int, list[str]] = {}
+    for owner, text in zip(q_owner, q_text, strict=True):
+        questions.setdefault(owner, []).append(text)
+    for i, p in enumerate(passages):
+        qt = set(terms(" ".join(questions.get(i, [p.section]))))
+        rows.append(set(terms(embed_text(p))) | qt)
+        qrows.append(qt)
+        for t in rows[-1]:
+            vocab.setdefault(t, len(vocab))
+    B = np.zeros((len(passages), len(vocab)), dtype=np.float32)
+    BQ = np.zeros_like(B)
+    for i, (r, qr) in enumerate(zip(rows, qrows, strict=True)):
+        B[i, [vocab[t] for t in r]] = 1.0
+        BQ[i, [vocab[t] for t in qr]] = 1.0
+    df = B.sum(axis=0)
+    idf = np.log(1.0 + len(passages) / np.maximum(df, 1.0)).astype(np.float32)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode",
+                            lowercase=True)
+    CQ = chars.fit_transform(q_text or [""])
+    return Index(manifest, passages, _unit(P), _unit(Q), np.asarray(q_owner, dtype=np.int64), list(q_text),
+                 B, BQ, vocab, idf, chars, CQ, collection)
 
 
 def load_index(store: Store) -> Index:
-    import bm25s
-    from bm25s.tokenization import Tokenizer
+    manifest, pas_col, q_col = store.active()
+    pas = store.call(fetch_all, pas_col, ["documents", "metadatas", "embeddings"])
+    qs = store.call(fetch_all, q_col, ["documents", "metadatas", "embeddings"])
+    passages = [from_record(pid, text, meta) for pid, text, meta in
+                zip(pas["ids"], pas["documents"], pas["metadatas"], strict=True)]
+    row = {p.id: i for i, p in enumerate(passages)}
+    keep = [i for i, meta in enumerate(qs["metadatas"]) if meta.get("chunk_id") in row]
+    dim = len(pas["embeddings"][0]) if passages else 0
+    Q = np.asarray([qs["embeddings"][i] for i in keep], dtype=np.float32).reshape(len(keep), dim)
+    return build_index(manifest, passages, np.asarray(pas["embeddings"], dtype=np.float32).reshape(len(passages), dim),
+                       Q, [row[qs["metadatas"][i]["chunk_id"]] for i in keep], [qs["documents"][i] for i in keep],
+                       pas_col)
 
-    manifest, pas_col, sen_col = store.active()
-    pas = store.call(fetch_all, pas_col, ["documents", "metadatas"])
-    sen = store.call(fetch_all, sen_col, ["documents", "metadatas", "embeddings"])
-    by_chunk: dict[str, list[tuple[int, str, np.ndarray]]] = {}
-    for doc, meta, emb in zip(sen["documents"], sen["metadatas"], sen["embeddings"], strict=True):
-        by_chunk.setdefault(meta["chunk_id"], []).append((int(meta["idx"]), doc, emb))
-    passages: dict[str, Passage] = {}
-    vectors: dict[str, np.ndarray] = {}
-    for pid, text, meta in zip(pas["ids"], pas["documents"], pas["metadatas"], strict=True):
-        rows = sorted(by_chunk.get(pid, []), key=lambda r: r[0])
-        passages[pid] = _passage(pid, text, meta, [r[1] for r in rows])
-        if rows:
-            vectors[pid] = np.asarray([r[2] for r in rows], dtype=np.float32)
-    order = list(passages)
-    tokenizer = Tokenizer(stopwords="en", stemmer=None)
-    bm25 = bm25s.BM25()
-    if order:
-        tokens = tokenizer.tokenize([embed_text(passages[p]) for p in order], return_as="ids",
-                                    show_progress=False)
-        bm25.index(tokens, show_progress=False)
-    df: dict[str, int] = {}
-    for p in passages.values():
-        for w in content_words(f"{p.meta.get('title', '')} {p.section} {p.text}"):
-            df[w] = df.get(w, 0) + 1
-    n = max(1, len(passages))
-    idf = {w: math.log(1 + n / c) for w, c in df.items()}
-    return Index(manifest, passages, order, bm25, tokenizer, vectors, pas_col, idf, frozenset(df))
+
+def feature_matrix(index: Index, query: str, qvec: np.ndarray, eligible: list[int],
+                   exclude_questions: set[int] | None = None) -> np.ndarray:
+    """decide.FEATURES for the eligible passages: the per-passage features, then `gap`, how far
+    a passage's question similarity stands above the best passage of any other document (a
+    question the corpus does not cover tends to match several documents about equally)."""
+    X = index.features(query, qvec, exclude_questions)[eligible]
+    docs = np.array([index.passages[i].source_id for i in eligible])
+    gap = np.zeros(len(eligible))
+    order = np.argsort(-X[:, 0])
+    for i in range(len(eligible)):
+        other = next((X[j, 0] for j in order if docs[j] != docs[i]), 0.0)
+        gap[i] = X[i, 0] - other
+    return np.column_stack([X, np.clip(gap, -GAP_CLIP, GAP_CLIP)])
+
+
+GAP_CLIP = 0.3  # beyond this a question-similarity gap says nothing more
+
+
+def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang: str | None = None,
+           exclude_questions: set[int] | None = None) -> Match:
+    """Rank the eligible passages by P(answers); keep the best if it passes the threshold and
+    a second from another document only when it passes too and does not repeat the first.
+    For a follow-up, `query` is the condensed query (previous question + follow-up)."""
+    lang = lang or language(query)
+    if lang not in index.langs():
+        lang = "en"
+    eligible = [i for i, p in enumerate(index.passages)
+                if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
+    if not eligible:
+        return Match([], [], lang, decision)
+    X = feature_matrix(index, query, qvec, eligible, exclude_questions)
+    probs = decision.prob(X)
+    order = np.argsort(-probs, kind="stable")
+    cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
+    answer: list[Candidate] = []
+    if cands[0].p >= decision.threshold:
+        answer.append(cands[0])
+        first = cands[0]
+        for c in cands[1:]:
+            if c.p < decision.second:
+                break
+            if c.passage.source_id == first.passage.source_id:
+                continue
+            if float(index.P[c.row] @ index.P[first.row]) >= NEAR_DUPLICATE:
+                continue
+            answer.append(c)
+            break
+    suggestions: list[str] = []
+    for c in sorted(cands, key=lambda c: -(c.x[0] + 0.5 * c.x[4])):
+        if c.passage.section not in suggestions and c.passage.section.rstrip().endswith("?"):
+            suggestions.append(c.passage.section)
+        if len(suggestions) >= N_SUGGESTIONS:
+            break
+    return Match(cands, answer, lang, decision, suggestions)
 
 
 class Retriever:
-    """Searches the active index generation. Thread-safe; one per process."""
+    """Matches questions against the active index generation. Thread-safe; one per process."""
 
     def __init__(self, settings: Settings, store: Store | None = None, refresh_seconds: float = 10.0):
         self.settings = settings
@@ -102,6 +344,14 @@ class Retriever:
         self._index: Index | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+
+    @property
+    def decision(self) -> Decision:
+        d = calibrated()
+        if self.settings.min_relevance is not None:  # an operator's override of the threshold
+            d = Decision(d.coef, d.intercept, self.settings.min_relevance, max(d.second, self.settings.min_relevance),
+                         "BOT_MIN_RELEVANCE")
+        return d
 
     def index(self) -> Index:
         now = time.monotonic()
@@ -116,99 +366,30 @@ class Retriever:
                 self._checked = now
             return self._index
 
-    def _dense(self, index: Index, qvec: np.ndarray, n: int) -> dict[str, float]:
-        got = self.store.call(index.collection.query, query_embeddings=[np.asarray(qvec, dtype=np.float32)],
-                               n_results=min(n, len(index.order)), include=["distances"])
-        return {pid: 1.0 - float(d) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)}
-
-    def _lexical(self, index: Index, query: str, n: int) -> dict[str, float]:
-        q = index.tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
-        if not q or not any(q[0]):
-            return {}
-        docs, scores = index.bm25.retrieve(q, k=min(n, len(index.order)), show_progress=False)
-        return {index.order[int(d)]: float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
-
-    def search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
-        """Top passages for the query and the best dense similarity (the relevance signal)."""
+    def match(self, query: str, qvec: np.ndarray, lang: str | None = None) -> Match:
+        """Every eligible passage ranked for the question, and the ones that answer it."""
         try:
-            return self._search(query, qvec, k)
+            index = self.index()
         except StoreUnavailable:
             # The generation may have been replaced under us by an ingest elsewhere: follow the
             # manifest once before saying answers are unavailable.
             with self._lock:
                 self._index = None
-            return self._search(query, qvec, k)
+            index = self.index()
+        return decide(index, query, qvec, self.decision, lang)
 
-    def _search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
-        index = self.index()
-        if not index.order:
-            return [], 0.0
-        k = k or self.settings.top_k
-        dense = self._dense(index, qvec, CANDIDATES)
-        lexical = self._lexical(index, query, CANDIDATES)
-        fused: dict[str, float] = {}
-        for ranking in (dense, lexical):
-            for rank, pid in enumerate(sorted(ranking, key=ranking.get, reverse=True)):
-                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        hits: list[Hit] = []
-        per_source: dict[str, int] = {}
-        for pid in sorted(fused, key=fused.get, reverse=True):
-            passage = index.passages.get(pid)
-            if passage is None:
-                continue
-            if per_source.get(passage.source_id, 0) >= MAX_PER_SOURCE:
-                continue  # diversity: no single source crowds out the others
-            per_source[passage.source_id] = per_source.get(passage.source_id, 0) + 1
-            hits.append(Hit(passage, fused[pid], dense.get(pid), lexical.get(pid),
-                            index.sentence_vectors.get(pid)))
-            if len(hits) >= k:
-                break
-        best = max(dense.values(), default=0.0)
-        return hits, best
+    def search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
+        """Top passages as Hits (score = P(answers)) and the best probability."""
+        m = self.match(query, qvec)
+        return m.hits(k or self.settings.top_k), (m.best.p if m.best else 0.0)
 
 
-# Chat shorthand that is not a topic word, so never counts as an uncovered term.
-SHORTHAND = frozenset("ppl pls plz thx u ur r im ive id dont doesnt didnt cant wont isnt arent whats hows "
-                      "wanna gonna gotta ok okay hi hello hey".split())
+def calibrated_min_relevance() -> float:
+    """The calibrated decision threshold (Settings.relevance_floor)."""
+    return calibrated().threshold
 
 
-# A particular clinic's logistics (hours, parking, where, booking, prices of one place) are
-# never in a psychoeducation corpus; the care team answers those.
-LOGISTICS_RE = re.compile(
-    r"\b(?:opening hours|open(?:ing)? (?:on|at|until)|hours on|parking|park (?:at|near)|near me|nearest|"
-    r"address|directions to|how do i get to|book(?:ing)? an? (?:appointment|session)|make an appointment|"
-    r"wait(?:ing)? list|clinics? (?:are there )?in [a-z]+|clinics? near|where is the clinic)\b", re.I)
-
-
-def clinic_logistics(query: str) -> bool:
-    return bool(LOGISTICS_RE.search(query))
-
-
-def uncovered_terms(query: str, index: Index, max_zipf: float = 3.8) -> list[str]:
-    """Specific words of the query that the corpus never uses (a drug, a condition, a place
-    the sources do not cover). Common English words and near-misspellings of corpus words
-    do not count, so only a question about something the corpus lacks is flagged."""
-    import difflib
-
-    from wordfreq import zipf_frequency
-
-    out = []
-    for word in content_words(query):
-        if word in index.vocab or word in SHORTHAND or word.isdigit() or len(word) < 4:
-            continue
-        if any(v.startswith(word[:6]) for v in index.vocab if len(word) >= 6):
-            continue  # inflections: dissociate / dissociation
-        if zipf_frequency(word, "en") >= max_zipf:
-            continue
-        if difflib.get_close_matches(word, index.vocab, n=1, cutoff=0.84):
-            continue  # a typo of a word the corpus uses
-        out.append(word)
-    return out
-
-
-@lru_cache(maxsize=1)
-def calibrated_min_relevance(default: float = 0.3) -> float:
-    """The dense-similarity floor chosen by evals/calibrate_retrieval.py."""
-    if THRESHOLDS.is_file():
-        return float(json.loads(THRESHOLDS.read_text())["min_relevance"])
-    return default
+def idf_of(index: Index, word: str) -> float:
+    """Rarity of a word in the corpus (for tests and diagnostics)."""
+    i = index.vocab.get(stem(fold(word)))
+    return float(index.idf[i]) if i is not None else math.inf
