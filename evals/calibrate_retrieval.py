@@ -21,20 +21,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bot.config import Settings
-from bot.retrieval.decide import (
-    ACCEPT_FEATURES,
-    DECISION,
-    FEATURES,
-    Decision,
-    accept_features,
-    calibrated,
-)
+from bot.retrieval.decide import DECISION, FEATURES, Decision, calibrated
 from bot.retrieval.match import (
     NOT_ANSWERS,
     Index,
@@ -50,7 +43,6 @@ GOLD = Path(__file__).parent / "sets" / "retrieval_gold.jsonl"
 CANDIDATES = 8
 MIN_DECLINE = 0.95  # issue 11: at least 95% of questions the corpus cannot answer are declined
 SECOND_PRECISION = 0.8  # a second passage must be a right one at least this often on the tune data
-FOLDS = 5  # cross-validation folds for the threshold
 C = 1.0  # logistic regression's inverse regularisation (sklearn default)
 
 
@@ -117,9 +109,10 @@ def rows_for(index: Index, queries: list[Query], vecs: np.ndarray, decision: Dec
 def evaluate(rows, decision: Decision) -> dict:
     """Answered right / wrong / declined, for the answerable and the questions to decline."""
     n_ans = right = wrong = n_no = declined = 0
-    for q, X, y, docs in rows:
-        top = int(np.argmax(decision.prob(X)))
-        answers = decision.confidence(X, docs) >= decision.threshold
+    for q, X, y, _ in rows:
+        p = decision.prob(X)
+        top = int(np.argmax(p))
+        answers = p[top] >= decision.threshold
         if q.right or q.docs:
             n_ans += 1
             right += bool(answers and y[top])
@@ -162,46 +155,20 @@ def fit(rows) -> tuple[np.ndarray, float]:
     return theta[:-1], float(theta[-1])
 
 
-def acceptance_rows(rows, d: Decision):
-    """Per question: ACCEPT_FEATURES of its best candidate and whether that candidate answers
-    (always 0 for a question to decline), in the (query, X, y, docs) shape `fit` takes."""
-    out = []
-    for q, X, y, docs in rows:
-        z = d.logit(X)
-        top = int(np.argmax(z))
-        xa = accept_features(X, z, docs).reshape(1, -1)
-        out.append((q, xa, np.array([bool(q.right or q.docs) and bool(y[top])]), docs[top:top + 1]))
-    return out
-
-
-def cross_validated_threshold(rows, folds: int = FOLDS) -> tuple[float, dict]:
-    """The threshold chosen on out-of-fold probabilities: the questions are split into
-    `folds` parts; each part's best-candidate probability and correctness come from a model
-    fitted on the other parts. The threshold is the lowest that declines MIN_DECLINE of the
-    questions to decline (pooled over every tune set), so it is not set on the very items the
-    model was fitted to. Returns it and the out-of-fold figures at it."""
-    oof = []
-    for k in range(folds):
-        train = [r for i, r in enumerate(rows) if i % folds != k]
-        held = [r for i, r in enumerate(rows) if i % folds == k]
-        coef, intercept = fit(train)
-        base = Decision(tuple(coef), intercept, 0.5, 0.5)
-        for q, X, y, _ in held:
-            p = base.prob(X)
-            top = int(np.argmax(p))
-            oof.append((q.origin, bool(q.right or q.docs), float(p[top]), bool(y[top])))
-    no = sorted(p for _, a, p, _ in oof if not a)
-    k = int(np.ceil(MIN_DECLINE * len(no)))
-    t = float(min(max(no[k - 1] + 1e-4 if no and k <= len(no) else 0.5, 0.05), 0.99))
-    report = {}
-    for origin in sorted({o for o, *_ in oof}):
-        mine = [r for r in oof if r[0] == origin]
-        ans = [r for r in mine if r[1]]
-        dec = [r for r in mine if not r[1]]
-        report[origin] = {"answered_right_rate": round(sum(p >= t and ok for _, _, p, ok in ans) / len(ans), 4)
-                          if ans else None,
-                          "declined_rate": round(sum(p < t for _, _, p, _ in dec) / len(dec), 4) if dec else None}
-    return t, report
+def choose_threshold(rows, coef, intercept) -> float:
+    """The lowest threshold declining MIN_DECLINE of the questions to decline; without such
+    questions, the one that maximises right minus wrong answers."""
+    base = Decision(tuple(coef), intercept, 0.5, 0.5)
+    tops = [(bool(q.right or q.docs), float(base.prob(X).max()), bool(y[int(np.argmax(base.prob(X)))]))
+            for q, X, y, _ in rows]
+    no = sorted(p for a, p, _ in tops if not a)
+    if no:
+        k = int(np.ceil(MIN_DECLINE * len(no)))  # this many must fall below the threshold
+        t = no[k - 1] + 1e-4 if k <= len(no) else 0.5
+        return float(min(max(t, 0.05), 0.99))
+    grid = np.linspace(0.05, 0.95, 91)
+    score = [sum((p >= t) * (1 if r else -1) for a, p, r in tops if a) for t in grid]
+    return float(grid[int(np.argmax(score))])
 
 
 def choose_second(rows, d: Decision) -> float:
@@ -219,7 +186,7 @@ def choose_second(rows, d: Decision) -> float:
             if docs[j] != docs[order[0]]:
                 seconds.append((float(p[j]), bool(y[j])))
                 break
-    for t in np.linspace(0.5, 0.999, 200):
+    for t in np.linspace(d.threshold, 0.999, 200):
         shown = [ok for p, ok in seconds if p >= t]
         if shown and sum(shown) / len(shown) >= SECOND_PRECISION:
             return float(t)
@@ -256,37 +223,22 @@ def main(argv: list[str] | None = None) -> int:
     if stale:
         print(f"warning: {len(stale)} items name passages the index lacks (first: {stale[0]!r})")
     vec_of = lambda qs: np.asarray(embedder.encode([q.text for q in qs]), dtype=np.float32)  # noqa: E731
-    try:
-        start = calibrated()
-    except ValueError:  # a decision.json written for other features: start from the defaults
-        start = Decision()
-    tune_vecs = vec_of(tune)
-    tune_rows = rows_for(index, tune, tune_vecs, start)
+    start = calibrated()
+    tune_rows = rows_for(index, tune, vec_of(tune), start)
     coef, intercept = fit(tune_rows)
-    d = Decision(tuple(float(c) for c in coef), intercept, 0.5, 0.5)
-    # Re-rank with the fitted model (candidates came from the starting one), refit, then
-    # choose the threshold by cross-validation and the second passage's bar.
-    tune_rows = rows_for(index, tune, tune_vecs, d)
-    coef, intercept = fit(tune_rows)
-    d = Decision(tuple(float(c) for c in coef), intercept, 0.5, 0.5)
-    # The acceptance model: one row per question, its best candidate (right or not).
-    accept_rows = acceptance_rows(tune_rows, d)
-    accept_coef, accept_intercept = fit(accept_rows)
-    threshold, cv = cross_validated_threshold(accept_rows)
-    d = Decision(d.coef, d.intercept, threshold, threshold, accept_coef=tuple(float(c) for c in accept_coef),
-                 accept_intercept=accept_intercept)
-    d = replace(d, second=max(d.threshold, choose_second(tune_rows, d)))
+    threshold = choose_threshold(tune_rows, coef, intercept)
+    d = Decision(tuple(float(c) for c in coef), intercept, threshold, threshold)
+    # Re-rank with the fitted model (candidates came from the starting one), then pick the second.
+    tune_rows = rows_for(index, tune, vec_of(tune), d)
+    d = Decision(d.coef, d.intercept, d.threshold, max(d.threshold, choose_second(tune_rows, d)))
     check_rows = rows_for(index, check, vec_of(check), d) if check else []
     report = {
         "tune": evaluate(tune_rows, d),
         "tune_by_origin": {o: evaluate([r for r in tune_rows if r[0].origin == o], d)
                            for o in sorted({q.origin for q in tune})},
         "check_gold_half": evaluate(check_rows, d) if check_rows else None,
-        "cross_validated": {"folds": FOLDS, "by_origin": cv},
     }
     print("coef", dict(zip(FEATURES, np.round(d.coef, 3), strict=True)), "intercept", round(d.intercept, 3))
-    print("accept", dict(zip(ACCEPT_FEATURES, np.round(d.accept_coef, 3), strict=True)),
-          "intercept", round(d.accept_intercept, 3))
     print("threshold", round(d.threshold, 4), "second", round(d.second, 4))
     print(json.dumps(report, indent=2))
     if args.write:
@@ -294,9 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                 "set": " + ".join(["corpus questions (leave-one-out)", f"{GOLD.name} (even lines)",
                                    *[str(p) for p in args.dev]]),
                 "corpus_hash": index.corpus_hash, "date": dt.date.today().isoformat(),
-        "candidates": CANDIDATES, "min_decline": MIN_DECLINE,
-                "threshold_rule": f"lowest declining {MIN_DECLINE:.0%} of the pooled questions to decline, "
-                                  f"on {FOLDS}-fold out-of-fold probabilities", **report}
+                "candidates": CANDIDATES, "min_decline": MIN_DECLINE, **report}
         DECISION.parent.mkdir(parents=True, exist_ok=True)
         DECISION.write_text(json.dumps(d.to_json(**info), indent=2) + "\n")
         print(f"wrote {DECISION}")

@@ -105,14 +105,6 @@ def language(text: str, default: str = "en") -> str:
     return default
 
 
-SEGMENT_RE = re.compile(r"[?.!;\n]+|,\s+(?=(?:and|but|so|or|is|does|do|can|will|what|how|why)\b)", re.I)
-
-
-def segments(text: str) -> list[str]:
-    """The clauses of a message of several sentences (at least three words each)."""
-    return [p.strip() for p in SEGMENT_RE.split(text) if len(p.split()) >= 3]
-
-
 def about_article(query: str) -> bool:
     """Is the question about the popular article (or one of its claims)?"""
     return bool(ARTICLE_RE.search(query))
@@ -157,7 +149,6 @@ class Match:
     lang: str
     decision: Decision
     suggestions: list[str] = field(default_factory=list)
-    confidence: float = 0.0  # P(the best candidate answers), compared with the threshold
 
     @property
     def best(self) -> Candidate | None:
@@ -184,7 +175,6 @@ class Index:
     chars: object  # fitted character n-gram vectorizer
     CQ: object  # character n-gram vectors of the questions (sparse, unit length)
     collection: object = None
-    QB: np.ndarray | None = None  # question x vocabulary term presence (for `hrec`)
 
     @property
     def corpus_hash(self) -> str:
@@ -221,11 +211,6 @@ class Index:
             idx = list(exclude_questions)
             qs[idx] = -1.0
             cs[idx] = 0.0
-        parts = segments(query)
-        if len(parts) > 1:  # a run-on message: its best clause may be the question
-            cs = np.maximum(cs, np.asarray((self.CQ @ self.chars.transform(parts).T).todense()).max(axis=1).ravel())
-            if exclude_questions:
-                cs[list(exclude_questions)] = 0.0
         qsim, chars = self._rowmax(qs), np.maximum(self._rowmax(cs), 0.0)
         psim = self.P @ qvec
         w = np.zeros(len(self.vocab), dtype=np.float32)
@@ -238,17 +223,7 @@ class Index:
                 total += self.unknown_weight
         lex = (self.B @ w) / total if total else np.zeros(len(self.passages))
         lexq = (self.BQ @ w) / total if total else np.zeros(len(self.passages))
-        known = np.full(len(self.passages), float(w.sum()) / total if total else 0.0)
-        hrec = np.zeros(len(self.passages))
-        if self.QB is not None and len(self.QB):
-            # how much of a passage question's own (rarity-weighted) words the message contains:
-            # a long message that includes the question scores high though most of its words do not
-            present = (w > 0).astype(np.float32)
-            rec = (self.QB @ (present * self.idf)) / np.maximum(self.QB @ self.idf, 1e-9)
-            if exclude_questions:
-                rec[list(exclude_questions)] = 0.0
-            hrec = np.maximum(self._rowmax(rec), 0.0)
-        return np.column_stack([qsim, psim, lex, lexq, chars, known, hrec]).astype(np.float64)
+        return np.column_stack([qsim, psim, lex, lexq, chars]).astype(np.float64)
 
 
 def _unit(m: np.ndarray) -> np.ndarray:
@@ -284,11 +259,8 @@ def build_index(manifest: dict, passages: list[Passage], P: np.ndarray, Q: np.nd
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode",
                             lowercase=True)
     CQ = chars.fit_transform(q_text or [""])
-    QB = np.zeros((len(q_text), len(vocab)), dtype=np.float32)
-    for j, text in enumerate(q_text):
-        QB[j, [vocab[t] for t in set(terms(text)) if t in vocab]] = 1.0
     return Index(manifest, passages, _unit(P), _unit(Q), np.asarray(q_owner, dtype=np.int64), list(q_text),
-                 B, BQ, vocab, idf, chars, CQ, collection, QB)
+                 B, BQ, vocab, idf, chars, CQ, collection)
 
 
 def load_index(store: Store) -> Index:
@@ -308,26 +280,17 @@ def load_index(store: Store) -> Index:
 
 def feature_matrix(index: Index, query: str, qvec: np.ndarray, eligible: list[int],
                    exclude_questions: set[int] | None = None) -> np.ndarray:
-    """decide.FEATURES for the eligible passages: the per-passage features, then how far a
-    passage stands above the best passage of any other document (`gap` by question
-    similarity, `pgap` by passage similarity: a question the corpus does not cover tends to
-    match several documents about equally), and `agree`, whether the passage's document is
-    also the top document by question similarity and by passage similarity."""
-    F = index.features(query, qvec, exclude_questions)[eligible]
-    X, known, hrec = F[:, :5], F[:, 5], F[:, 6]
+    """decide.FEATURES for the eligible passages: the per-passage features, then `gap`, how far
+    a passage's question similarity stands above the best passage of any other document (a
+    question the corpus does not cover tends to match several documents about equally)."""
+    X = index.features(query, qvec, exclude_questions)[eligible]
     docs = np.array([index.passages[i].source_id for i in eligible])
-
-    def margin(col: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(eligible))
-        order = np.argsort(-col)
-        for i in range(len(eligible)):
-            other = next((col[j] for j in order if docs[j] != docs[i]), 0.0)
-            out[i] = col[i] - other
-        return np.clip(out, -GAP_CLIP, GAP_CLIP)
-
-    gap, pgap = margin(X[:, 0]), margin(X[:, 1])
-    agree = 0.5 * (docs == docs[int(np.argmax(X[:, 0]))]) + 0.5 * (docs == docs[int(np.argmax(X[:, 1]))])
-    return np.column_stack([X, gap, pgap, agree.astype(np.float64), known, hrec])
+    gap = np.zeros(len(eligible))
+    order = np.argsort(-X[:, 0])
+    for i in range(len(eligible)):
+        other = next((X[j, 0] for j in order if docs[j] != docs[i]), 0.0)
+        gap[i] = X[i, 0] - other
+    return np.column_stack([X, np.clip(gap, -GAP_CLIP, GAP_CLIP)])
 
 
 GAP_CLIP = 0.3  # beyond this a question-similarity gap says nothing more
@@ -349,9 +312,8 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
-    confidence = decision.confidence(X[order], [index.passages[eligible[j]].source_id for j in order])
     answer: list[Candidate] = []
-    if confidence >= decision.threshold:
+    if cands[0].p >= decision.threshold:
         answer.append(cands[0])
         first = cands[0]
         for c in cands[1:]:
@@ -369,7 +331,7 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
             suggestions.append(c.passage.section)
         if len(suggestions) >= N_SUGGESTIONS:
             break
-    return Match(cands, answer, lang, decision, suggestions, confidence)
+    return Match(cands, answer, lang, decision, suggestions)
 
 
 class Retriever:
@@ -388,7 +350,7 @@ class Retriever:
         d = calibrated()
         if self.settings.min_relevance is not None:  # an operator's override of the threshold
             d = Decision(d.coef, d.intercept, self.settings.min_relevance, max(d.second, self.settings.min_relevance),
-                         "BOT_MIN_RELEVANCE", d.accept_coef, d.accept_intercept)
+                         "BOT_MIN_RELEVANCE")
         return d
 
     def index(self) -> Index:
