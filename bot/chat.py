@@ -200,6 +200,8 @@ class Assistant:
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash
+            if self.retriever.stale:
+                audit["store_error"] = "StoreUnavailable (answered from the loaded index)"
         except StoreUnavailable as exc:
             audit["store_error"] = type(exc).__name__
             body = self._text("unavailable", text_loc)

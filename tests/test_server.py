@@ -13,7 +13,7 @@ import pytest
 
 from bench.chroma_server import ChromaServer, chroma_executable
 from bot import prompts
-from bot.chat import respond
+from bot.chat import Assistant, assistant_for, respond
 from bot.config import Settings
 from bot.retrieval.ingest import ingest
 
@@ -78,11 +78,19 @@ def test_ingest_answer_and_outage_through_a_chroma_server(chroma_server, embedde
     # The CLI reaches the same server with one environment variable.
     cli_answers_from_the_server(chroma_server.url, app_data)
 
-    # The server goes away mid-session.
+    # The server goes away mid-session. This instance already holds the active generation
+    # (vetted and complete) in memory, so it keeps answering from it and says so in the audit.
     chroma_server.stop()
     assert not chroma_server.heartbeat()
+    running = assistant_for(settings)
+    running.retriever.refresh_seconds = 0.0  # look at the store on the next turn
+    kept = running.respond([], QUESTION)
+    assert kept.route == "answer" and kept.citations
+    assert kept.audit.get("store_error", "").startswith("StoreUnavailable")
 
-    down = respond([], "How long did the benefit of ketamine last in the 2021 trial?", settings)
+    # A new instance that never loaded an index gets the clear "unavailable" reply.
+    fresh = Assistant(settings)
+    down = fresh.respond([], "How long did the benefit of ketamine last in the 2021 trial?")
     assert down.route == "unavailable"
     assert down.text == prompts.text(settings.prompts_dir, "unavailable", settings.locale)
     assert down.text.strip()
@@ -90,10 +98,7 @@ def test_ingest_answer_and_outage_through_a_chroma_server(chroma_server, embedde
     assert not down.citations
     assert down.audit.get("store_error") == "StoreUnavailable"
 
-    again = respond([], QUESTION, settings)  # the question answered before the outage
-    assert again.route == "unavailable"
-
-    crisis = respond([], "I want to end my life", settings)
+    crisis = fresh.respond([], "I want to end my life")
     assert crisis.route == "crisis"
     assert crisis.text == prompts.text(settings.prompts_dir, "crisis", settings.locale)
     assert crisis.resources

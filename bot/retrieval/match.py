@@ -344,6 +344,7 @@ class Retriever:
         self._index: Index | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self.stale = False  # the last look at the store failed; answers come from the loaded index
 
     @property
     def decision(self) -> Decision:
@@ -360,10 +361,18 @@ class Retriever:
                 self._index = load_index(self.store)
                 self._checked = now
             elif now - self._checked > self.refresh_seconds:
-                manifest = self.store.require_manifest()
-                if manifest.get("generation") != self._index.manifest.get("generation"):
-                    self._index = load_index(self.store)
                 self._checked = now
+                try:
+                    manifest = self.store.require_manifest()
+                    if manifest.get("generation") != self._index.manifest.get("generation"):
+                        self._index = load_index(self.store)
+                except StoreUnavailable:
+                    # The loaded generation is vetted and complete in memory: keep answering from
+                    # it while the store is unreachable (or mid-flip), and look again next time.
+                    # Only an instance that never loaded an index says answers are unavailable.
+                    self.stale = True
+                else:
+                    self.stale = False
             return self._index
 
     def match(self, query: str, qvec: np.ndarray, lang: str | None = None) -> Match:
