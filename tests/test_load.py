@@ -1,0 +1,44 @@
+"""The served app under a small crowd: 5 browser contexts at once (Debian chromium through
+Playwright) against `python -m bot.front.serve` on loopback, three turns each, one of them a
+crisis message. The full 20-context run with its latency targets is `make load` / `make bench`."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.load import CHROMIUM, App, conversation, crowd
+from bench.util import child_env
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(420),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium "
+                       "(`make browser` or `apt-get install chromium`)"),
+]
+
+
+@pytest.mark.parametrize("i", range(6))
+def test_each_conversation_holds_one_crisis_message(i):
+    turns = conversation(i)
+    assert len(turns) == 3 and sum(crisis for _, crisis in turns) == 1
+
+
+def test_five_patients_at_once_all_answered_and_every_crisis_routed(fixture_settings, tmp_path):
+    data = tmp_path / "data"  # a private copy: the session's index stays read-only
+    shutil.copytree(fixture_settings.data_dir, data)
+    env = child_env(BOT_DATA_DIR=str(data), BOT_CORPUS_DIR=str(fixture_settings.corpus_dir),
+                    BOT_AUDIT_LOG="0", STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    app = App(env, Path(tmp_path) / "app.log")
+    try:
+        result = asyncio.run(crowd([app.url], contexts=5, first=[app]))
+    finally:
+        served = app.stop()
+    assert result["first_answer"][0]["answered"]
+    assert result["replies_arrived"] == result["replies_expected"] == 15, result
+    assert result["crisis_routed"] == 5, result
+    assert result["page_errors"] == 0, result["page_error_samples"]
+    assert served["log_errors"] == 0, served["log_error_lines"]
