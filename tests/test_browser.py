@@ -234,6 +234,27 @@ def axe(page) -> list[dict]:
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
+class HeldReplies:
+    """The app's websocket through Playwright, with the server's messages held back on demand:
+    a reply can be made to arrive after the person has scrolled away, every time."""
+
+    def __init__(self, page):
+        self.on, self.queue, self.ws = False, [], None
+        page.route_web_socket(re.compile(r".*/_stcore/stream"), self.route)
+
+    def route(self, ws) -> None:
+        self.ws = ws
+        server = ws.connect_to_server()
+        server.on_message(lambda m: self.queue.append(m) if self.on else ws.send(m))
+        ws.on_message(server.send)
+
+    def release(self) -> None:
+        for m in self.queue:
+            self.ws.send(m)
+        self.queue.clear()
+        self.on = False
+
+
 def overflow(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
@@ -318,6 +339,7 @@ def test_desk_answer_scrolls_links_its_sources_and_cues_new_replies(open_page):
 
     p = open_page(DESK)
     page = p.page
+    held = HeldReplies(page)
     page.goto(p.server)
     starter = page.get_by_role("button", name="What did the research find about ketamine for PTSD?")
     expect(starter).to_be_visible()
@@ -356,8 +378,11 @@ def test_desk_answer_scrolls_links_its_sources_and_cues_new_replies(open_page):
 
     # Scrolled away while the next reply arrives: a cue, which brings it into view.
     page.mouse.move(640, 400)
+    held.on = True
     send(page, QUESTION)
     page.mouse.wheel(0, -5000)
+    page.wait_for_function("() => window.__bot.state.lastScroll > window.__bot.state.lastSend")
+    held.release()
     cue = page.locator("#bot-cue")
     expect(cue).to_be_visible()
     expect(cue).to_have_text("New reply below")

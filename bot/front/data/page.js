@@ -49,6 +49,7 @@
   function userScrolled(e) {
     if (e && !e.isTrusted) return;
     state.lastScroll = now();
+    unstick();  // the person moved the view: the chat must not pull it back to the bottom
     release();
   }
   function sent() {
@@ -72,8 +73,13 @@
     return target;
   }
 
+  // The newest reply, read out once it is drawn: a crisis reply's call / text buttons first.
+  let announced = "";
   function announce(target) {
-    const text = (target.innerText || "").replace(/\s+/g, " ").trim().slice(0, 600);
+    const buttons = $$('[class*="st-key-act_"] a', target).map((a) => a.innerText.trim());
+    const text = [...buttons, target.innerText || ""].join(". ").replace(/\s+/g, " ").trim().slice(0, 600);
+    if (!text || text === announced) return;
+    announced = text;
     live.textContent = "";
     setTimeout(() => { live.textContent = text; }, 50);
   }
@@ -86,6 +92,7 @@
       if (!target) continue;
       const box = target.closest('[data-testid="stChatMessage"]') || target;
       state.announce = target;
+      state.announceUntil = now() + 5000;  // read again only while it is still being drawn
       if (state.lastScroll > state.lastSend) showCue(box);
       else { state.target = target; state.top = false; }
     }
@@ -149,7 +156,7 @@
     keepInView();
     if (doc.body.dataset.botScroll !== "settling") return;
     if (now() - state.lastChange > SETTLE_MS && !running() && !$('[data-testid="stSpinner"]')) {
-      if (state.announce) { announce(state.announce); state.announce = null; }
+      if (state.announce && state.announce.isConnected && now() < state.announceUntil) announce(state.announce);
       doc.body.dataset.botScroll = "done";
     }
   }, 100);
