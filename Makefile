@@ -30,12 +30,18 @@ ingest: install
 run: ingest
 	$(PY) -m bot.front.serve --server.address $(HOST) --server.port $(PORT) --server.headless true
 
-# Debian's chromium for the real-browser test (playwright cannot download browsers here).
+# Debian's chromium for the real-browser test (playwright cannot download browsers here), found
+# on PATH as tests/test_browser.py finds it, and axe-core from npm for its accessibility check.
+# Under CI=true a missing browser or axe-core fails here (and the test fails rather than skip).
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "Installing Debian chromium for the browser test"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "WARNING: could not install chromium; the browser test will be skipped"; }
+	  || { echo "could not install chromium"; [ "$$CI" != "true" ] || exit 1; \
+	       echo "WARNING: the browser test will be skipped"; }; }
+	@test -f $(AXE) || npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null \
+	  || { echo "could not install axe-core"; [ "$$CI" != "true" ] || exit 1; }
 
 lint: install
 	$(PY) -m ruff check .

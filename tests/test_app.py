@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -16,7 +16,7 @@ from bot.chat import assistant_for, respond
 from bot.config import Settings
 from bot.front import ui
 from bot.front.handout import unescape_md
-from bot.types import Resource
+from bot.types import Citation, Reply, Resource
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -68,54 +68,194 @@ def no_html(at: AppTest) -> None:
     assert not any(m.proto.allow_html for m in at.markdown)
 
 
-def test_first_visit_shows_disclaimer_starters_and_locales(app, settings):
+STARTERS_EN = [
+    "What is ketamine-assisted treatment for PTSD?",
+    "What did the research find about ketamine for PTSD?",
+    "How long does the benefit of ketamine last?",
+    "What side effects and risks does ketamine have?",
+]
+STARTERS_ES = [
+    "¿Qué es el tratamiento asistido con ketamina para el TEPT?",
+    "¿Qué encontraron las investigaciones sobre la ketamina para el TEPT?",
+    "¿Cuánto dura el beneficio de la ketamina?",
+    "¿Qué efectos secundarios y riesgos tiene la ketamina?",
+]
+PLAN_EN = ["My warning signs", "Things I can do to cope", "People I can contact", "Making my surroundings safer"]
+PLAN_ES = ["Mis señales de alerta", "Cosas que puedo hacer para sobrellevarlo", "Personas a quienes puedo acudir",
+           "Hacer mi entorno más seguro"]
+
+
+def html_bodies(at: AppTest) -> str:
+    return " ".join(e.proto.body for e in at.get("html"))
+
+
+def link_urls(at: AppTest, prefix: str = "") -> list[str]:
+    return [b.proto.url for b in at.get("link_button") if not prefix or b.key.startswith(prefix)]
+
+
+def test_first_visit_shows_disclaimer_starters_and_locales(app):
     pinned = " ".join(m.value for m in app.markdown)
-    assert prompts.text(settings.prompts_dir, "disclaimer", "en-US") in pinned
-    assert "tel:988" in pinned
-    assert [b.label for b in app.button if b.key and b.key.startswith("starter_")] == list(ui.STARTERS)
-    assert app.selectbox(key="locale").options == [ui.LOCALE_NAMES[x] for x in prompts.LOCALES]
-    assert app.title[0].value and not app.chat_message
+    assert "Not medical advice" in pinned and "tel:988" in pinned
+    assert [b.label for b in app.button if b.key and b.key.startswith("starter_")] == STARTERS_EN
+    assert app.selectbox(key="locale").options == [
+        "English · United States", "English · United Kingdom", "English · Canada", "English · Australia",
+        "Español · Estados Unidos"]
+    assert app.title[0].value == "Ketamine treatment for PTSD: your questions answered"
+    assert app.chat_input(key="question").placeholder == "Type your question"
+    assert 'data-lang="en"' in html_bodies(app) and not app.chat_message
+
+
+def test_spanish_locale_translates_the_whole_page(app):
+    app.selectbox(key="locale").set_value("es-US").run()
+    app.run()  # and it stays Spanish on the next run (the picker's label changed with it)
+    assert app.session_state["locale"] == "es-US"
+    assert app.title[0].value == "Tratamiento con ketamina para el TEPT: respuestas a sus preguntas"
+    assert [b.label for b in app.button if b.key.startswith("starter_")] == STARTERS_ES
+    assert app.chat_input(key="question").placeholder == "Escriba su pregunta"
+    assert app.selectbox(key="locale").label == "Su país e idioma"
+    assert app.button(key="start_over").label == "Empezar de nuevo"
+    assert app.header[0].value == "Preguntas que la gente suele hacer primero"
+    assert 'data-lang="es"' in html_bodies(app) and 'data-skip="Ir al cuadro de preguntas"' in html_bodies(app)
+    assert "No es consejo médico" in " ".join(m.value for m in app.markdown)
+
+
+def test_page_words_have_the_same_keys_in_every_language():
+    def shape(d):
+        return {k: shape(v) if isinstance(v, dict) else type(v).__name__ for k, v in d.items()}
+
+    en, es = ui.words("en-US"), ui.words("es-US")
+    assert shape(en) == shape(es) and len(en["starters"]) == len(es["starters"]) == 4
 
 
 def test_an_answer_shows_numbered_citations_with_the_passage(app):
     ask(app, QUESTION)
     reply = last_reply(app)
+    mid = app.session_state["messages"][-1]["id"]
     assert reply.route == "answer" and reply.citations
     user, bot = app.chat_message
     assert user.name == "user" and bot.name == "assistant"
-    assert bot.markdown[0].value == reply.text  # streamed text is exactly the Reply's text
+    shown = bot.markdown[0].value
+    # exactly the Reply's text, with each [n] marker a same-page link to its source panel
+    assert f'[\\[1\\]](#src-{mid}-1 "Source 1")' in shown
+    assert re.sub(r'\[\\\[(\d+)\\\]\]\(#src-[0-9a-f]+-\d+ "Source \d+"\)', r"[\1]", shown) == reply.text
     labels = [e.label for e in app.expander]
     for c in reply.citations:
         label = next(x for x in labels if x.startswith(f"[{c.n}] "))
-        assert unescape_md(ui.plain(c.title)) in unescape_md(label)
+        assert unescape_md(label).startswith(f"[{c.n}] {c.title}: {c.section} (")
     first = app.expander[0]
-    shown = unescape_md(" ".join(m.value for m in first.markdown))
-    assert reply.citations[0].passage.splitlines()[0] in shown
-    assert "randomised trial" in " ".join(m.value for m in first.markdown)
+    text = unescape_md(" ".join(m.value for m in first.markdown))
+    assert reply.citations[0].passage.splitlines()[0] in text
+    assert "randomised trial" in first.label
     assert any(m.value.startswith("[Open the source on doi") for m in first.markdown)
+    assert any(m.value.startswith("The references this passage gives:\n\n- ") for m in first.markdown)
     no_html(app)
 
 
 def test_a_starter_question_is_answered(app):
     app.button(key="starter_1").click().run()
     assert not app.exception
-    assert app.session_state["messages"][0]["text"] == ui.STARTERS[1]
+    assert app.session_state["messages"][0]["text"] == "What did the research find about ketamine for PTSD?"
     assert len(app.chat_message) == 2
+    assert not [b for b in app.button if b.key.startswith("starter_")]
 
 
-def test_crisis_shows_resources_safety_plan_and_no_cited_answer(app):
+def test_crisis_puts_the_call_buttons_first_then_the_words_and_the_plan(app):
     ask(app, CRISIS)
     reply = last_reply(app)
+    mid = app.session_state["messages"][-1]["id"]
     assert reply.route == "crisis" and not reply.citations
+    assert link_urls(app, "act_") == ["tel:988", "sms:988", "tel:911"]
+    assert [b.label for b in app.get("link_button") if b.key.startswith("act_")] == [
+        "Call 988", "Text 988", "Emergency: call 911"]
     assert [h.value for h in app.header] == ["You deserve support right now"]
     assert shows(app, reply.extras["safety_plan"]) and shows(app, reply.extras["grounding"])
-    urls = [b.proto.url for b in app.get("link_button")]
-    assert "tel:988" in urls and any(u.startswith("sms:") for u in urls)
+    assert "tel:988" in link_urls(app) and any(u.startswith("sms:") for u in link_urls(app))
     assert not any(e.label.startswith("[1]") for e in app.expander)
-    plan = [t.label for t in app.text_area]
-    assert plan == list(ui.CRISIS_WORDS["en"]["fields"].values())
-    assert [d.label for d in app.get("download_button")] == ["Download my safety plan"]
+    assert [t.label for t in app.text_area] == PLAN_EN
+    bodies = html_bodies(app)
+    assert f'class="bot-plan-download" data-mid="{mid}"' in bodies and "Print my safety plan" in bodies
+    assert not app.get("download_button")  # no separate "update" step: page.js builds the file
     assert not app.get("feedback")  # nobody in crisis is asked to rate a reply
+
+
+def test_the_turn_after_a_crisis_says_why_the_lines_stay_and_does_not_repeat_the_plan(app):
+    ask(app, CRISIS)
+    ask(app, "never mind, tell me about side effects")
+    follow = last_reply(app)
+    assert follow.route == "crisis"  # the screen's decision, rendered as it came
+    assert ui.after_crisis(follow) in ("followup", "deflection")
+    assert shows(app, "Because of what you told me earlier, the crisis lines stay here for you.") or (
+        ui.after_crisis(follow) == "deflection" and shows(app, follow.text))
+    assert [h.value for h in app.header] == ["You deserve support right now"]  # one full box only
+    assert len(app.text_area) == 4  # one safety plan
+    assert link_urls(app, "act_").count("tel:988") == 2  # buttons kept on both
+
+
+CLEARED = "Here is an answer to your question. The crisis lines stay here in case you need them."
+MISREAD = ("I may have misread your earlier message; I'm sorry. Here is an answer. "
+           "The lines stay here in case you ever need them.")
+FOLLOWUP = "Because of what you told me earlier, the crisis lines stay here for you."
+
+
+def render(settings, reply: Reply) -> AppTest:
+    """The app with one earlier exchange in the session, ending in `reply`."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["messages"] = [{"role": "user", "text": "x"},
+                                    {"role": "assistant", "id": "m1", "reply": reply, "locale": "en-US"}]
+    at.run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("route, extras, flags, why", [
+    ("answer", {"after_crisis": True}, ["after_crisis"], CLEARED),
+    ("answer", {"after_crisis": True}, ["after_crisis_misread"], MISREAD),
+    ("crisis", {"crisis_kind": "self"}, ["history_crisis"], FOLLOWUP),
+    ("crisis", {"crisis_kind": "self"}, ["history_crisis", "after_crisis"], None),  # its text says why
+])
+def test_after_crisis_turns_render_what_the_reply_says(settings, route, extras, flags, why):
+    lines = prompts.resources(settings.prompts_dir, "en-US")
+    at = render(settings, Reply(route, "Spoken to the person.", resources=lines, extras=extras,
+                                audit={"locale": "en-US", "flags": flags}))
+    assert shows(at, "Spoken to the person.")
+    assert why is None or shows(at, why)
+    assert not any(shows(at, x) for x in (CLEARED, MISREAD, FOLLOWUP) if x != why)
+    prefix = "act_" if route == "crisis" else "keep_"  # an answer keeps smaller buttons
+    assert link_urls(at, prefix) == ["tel:988", "sms:988", "tel:911"]
+    assert not at.header and not at.text_area  # no full crisis box, no second plan
+
+
+def test_harm_to_others_shows_the_emergency_number_first_and_no_plan(settings):
+    lines = prompts.resources(settings.prompts_dir, "en-US")
+    at = render(settings, Reply("crisis", "Call now.", resources=lines, extras={"crisis_kind": "others"},
+                                audit={"locale": "en-US"}))
+    assert link_urls(at, "act_") == ["tel:911", "tel:988", "sms:988"]
+    assert [h.value for h in at.header] == ["Get help right now"]
+    assert not at.text_area and 'class="bot-plan-download"' not in html_bodies(at)
+
+
+def test_support_shows_its_lines_and_asks_no_rating(settings):
+    lines = [r for r in prompts.resources(settings.prompts_dir, "en-US") if not r.name.startswith("Emergency")]
+    at = render(settings, Reply("support", "You are not alone.", resources=lines, audit={"locale": "en-US"}))
+    assert shows(at, "You are not alone.") and "tel:988" in link_urls(at)
+    assert not at.get("feedback") and not at.header
+
+
+@pytest.mark.parametrize("locale, kind, labels", [
+    ("en-US", "", ["Call 988", "Text 988", "Emergency: call 911"]),
+    ("en-US", "self", ["Call 988", "Text 988", "Emergency: call 911"]),
+    ("en-US", "others", ["Emergency: call 911", "Call 988", "Text 988"]),
+    ("es-US", "", ["Llamar al 988", "Enviar texto al 988", "Emergencias: llamar al 911"]),
+    ("es-US", "others", ["Emergencias: llamar al 911", "Llamar al 988", "Enviar texto al 988"]),
+    ("en-GB", "", ["Call 116123", "Emergency: call 999"]),
+    ("en-GB", "others", ["Emergency: call 999", "Call 116123"]),
+    ("en-AU", "", ["Call 131114", "Text 0477131114", "Emergency: call 000"]),
+    ("en-CA", "others", ["Emergency: call 911", "Call 988", "Text 988"]),
+])
+def test_primary_actions_per_locale_and_kind(settings, locale, kind, labels):
+    lines = prompts.resources(settings.prompts_dir, locale)
+    got = ui.primary_actions(settings, lines, locale, ui.words(locale), kind)
+    assert [label for label, _, _ in got] == labels
 
 
 def test_user_text_is_never_rendered_as_html(app):
@@ -125,26 +265,30 @@ def test_user_text_is_never_rendered_as_html(app):
     no_html(app)
 
 
-def test_start_over_clears_the_conversation(app):
+def test_start_over_asks_first(app):
     ask(app, QUESTION)
-    assert app.chat_message
     app.button(key="start_over").click().run()
+    assert app.session_state["messages"] and shows(app, "**Erase this conversation? This cannot be undone.**")
+    app.button(key="start_over_no").click().run()
+    assert app.session_state["messages"] and not shows(app, "**Erase this conversation? This cannot be undone.**")
+    app.button(key="start_over").click().run()
+    app.button(key="start_over_yes").click().run()
     assert not app.exception
     assert app.session_state["messages"] == [] and not app.chat_message
     assert app.button(key="starter_0")
 
 
-def test_spanish_locale_gives_spanish_crisis_text(app, settings):
+def test_spanish_locale_gives_spanish_crisis_text(app):
     app.selectbox(key="locale").set_value("es-US").run()
     ask(app, CRISIS)
     reply = last_reply(app)
     assert reply.route == "crisis"
-    assert reply.text == prompts.text(settings.prompts_dir, "crisis", "es-US")
-    assert reply.text != prompts.text(settings.prompts_dir, "crisis", "en-US")
+    assert reply.text.startswith("**Me alegra mucho que me lo haya contado.")
     assert app.header[0].value == "Usted merece apoyo ahora mismo"
-    assert [t.label for t in app.text_area] == list(ui.CRISIS_WORDS["es"]["fields"].values())
-    pinned = " ".join(m.value for m in app.markdown)
-    assert prompts.text(settings.prompts_dir, "disclaimer", "es-US") in pinned
+    assert [t.label for t in app.text_area] == PLAN_ES
+    assert [b.label for b in app.get("link_button") if b.key.startswith("act_")][0] == "Llamar al 988"
+    assert "Descargar mi plan de seguridad" in html_bodies(app)
+    assert "No es consejo médico" in " ".join(m.value for m in app.markdown)
 
 
 def test_feedback_is_stored_without_the_message(app, settings):
@@ -232,14 +376,33 @@ def test_call_and_text_links_are_built_from_digits_only():
     assert ui.tel_href(Resource(name="x", contact="y")) == ""
 
 
-def test_safety_plan_file_holds_only_what_the_person_wrote_and_the_lines():
-    lines = [Resource(name="988 Lifeline", contact="Call or text 988", hours="24/7")]
-    text = ui.safety_plan_text({"warning_signs": "I stop sleeping", "coping": ""}, "en-US", lines,
-                               today=dt.date(2026, 11, 26))
-    assert text.startswith("My safety plan\n2026-11-26\n")
-    assert "1. My warning signs\nI stop sleeping\n" in text and "2. Things I can do to cope\n-\n" in text
-    assert "- 988 Lifeline: Call or text 988 (24/7)" in text
-    assert ui.safety_plan_text({}, "es-US", lines).startswith("Mi plan de seguridad")
+@pytest.mark.parametrize("text, expected", [
+    ("A sentence [1]. Another [2]", 'A sentence [\\[1\\]](#src-m1-1 "Source 1"). Another [\\[2\\]](#src-m1-2 "Source 2")'),
+    ("Escaped \\[3\\] stays text [4]", 'Escaped \\[3\\] stays text [\\[4\\]](#src-m1-4 "Source 4")'),
+    ("A link [5](https://x) is left alone", "A link [5](https://x) is left alone"),
+    ("No markers at all", "No markers at all"),
+])
+def test_citation_markers_become_links_to_their_source(text, expected):
+    assert ui.linked(text, "m1", ui.words("en-US")) == expected
+
+
+@pytest.mark.parametrize("source_type, year, locale, label", [
+    ("popular_article", "unknown", "en-US", "[2] A title: Why (popular article, date not given)"),
+    ("popular_article", "", "en-US", "[2] A title: Why (popular article, date not given)"),
+    ("rct", "2021", "en-US", "[2] A title: Why (randomised trial, 2021)"),
+    ("popular_article", "unknown", "es-US", "[2] A title: Why (artículo de divulgación, sin fecha indicada)"),
+])
+def test_citation_labels_name_title_section_type_and_year(source_type, year, locale, label):
+    c = Citation(n=2, source_id="s", title="A title", url="", source_type=source_type, section="Why",
+                 passage="p", year=year)
+    assert unescape_md(ui.citation_label(c, ui.words(locale))) == label
+
+
+def test_the_cache_key_never_holds_a_secret():
+    plain_settings = Settings()
+    secret = plain_settings.with_(llm_api_key="sk-very-secret-123", chroma_token="tok-456")
+    assert ui._key(secret) == ui._key(plain_settings)  # the secret is not part of what is hashed
+    assert ui._key(plain_settings.with_(top_k=3)) != ui._key(plain_settings)
 
 
 def test_generated_answers_stream_only_grounded_sentences(settings, tmp_path, monkeypatch):
@@ -252,7 +415,7 @@ def test_generated_answers_stream_only_grounded_sentences(settings, tmp_path, mo
     fake.write_text(json.dumps({"text": " ".join(f"{supported} [{n}]." for n in range(1, 7)) + f" {invented} [1]"}) + "\n")
     monkeypatch.setenv("BOT_LLM", f"fake:{fake}")
     at = AppTest.from_file(APP, default_timeout=60).run()
-    ask(at, QUESTION)
+    ask(at, "How many people responded to ketamine in the 2021 trial?")  # the passage with the 67%
     reply = last_reply(at)
     assert reply.route == "answer" and reply.citations
     assert "Stanford" not in reply.text and "fallback" not in reply.audit["llm"]

@@ -3,26 +3,41 @@
 app.py and pages/ stay thin scripts; everything they show is decided by bot.chat and drawn
 here. Nothing a person typed or a passage says is rendered as HTML: user and passage text go
 through `plain()` (every Markdown punctuation mark escaped) and reply text is Markdown that
-bot.answering.extractive already escaped. Only http(s) links from the corpus are made clickable.
+bot.answering already escaped. Only http(s) links from the corpus are made clickable.
+
+Every word of page chrome comes from prompts/ui.<lang>.yaml. The constant CSS and script are
+bot/front/data/page.css and page.js (skip link, live region, scrolling, [n] links, the safety
+plan's download and print). What is read from a Reply, never decided here:
+route; text; citations (n, title, section, source_type, year, refs, url, passage);
+resources; notice; extras["crisis_kind"] ("others": emergency number first), extras
+["safety_plan"] and ["grounding"] (drawn when present), extras["after_crisis"]; audit["locale"]
+(the reply's language) and audit["flags"] ("after_crisis", "after_crisis_misread",
+"history_crisis": the turn after a crisis reply).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import hashlib
+import html
+import json
 import logging
 import re
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import streamlit as st
+import yaml
 
 from bot import prompts
 from bot.chat import Assistant, assistant_for
 from bot.config import Settings
+from bot.errors import PromptMissing
 from bot.front import feedback
 from bot.front.handout import md_link_target, safe_url, source_label
 from bot.types import Citation, Reply, Resource
@@ -34,63 +49,41 @@ LOCALE_NAMES = {
     "en-AU": "English · Australia",
     "es-US": "Español · Estados Unidos",
 }
-STARTERS = (
-    "What is ketamine-assisted treatment for PTSD?",
-    "What did the research find about ketamine for PTSD?",
-    "How long does the benefit of ketamine last?",
-    "What side effects and risks does ketamine have?",
-)
 BADGE_COLORS = {
     "rct": "green", "meta_analysis": "green", "guideline": "blue", "regulatory_label": "blue",
     "review": "violet", "patient_education": "gray", "popular_article": "orange",
     "crisis_resource": "red",
 }
-# The few words of chrome around a crisis reply, in the reply's language (the reply itself
-# comes from prompts/). Field ids are the four parts of a Stanley-Brown style safety plan.
-CRISIS_WORDS = {
-    "en": {
-        "heading": "You deserve support right now",
-        "reach": "Reach someone now",
-        "call": "Call", "text": "Text", "web": "Website",
-        "plan_help": "Write a few words in each box, press **Update my plan**, then download it. "
-                     "What you write stays in this browser tab: it is not saved or sent anywhere.",
-        "update": "Update my plan",
-        "ready": "Your plan is ready to download.",
-        "download": "Download my safety plan",
-        "checked": "details checked",
-        "fields": {  # the four parts named in prompts/safety_plan.md
-            "warning_signs": "My warning signs",
-            "coping": "Things I can do to cope",
-            "people": "People I can contact",
-            "safer": "Making my surroundings safer",
-        },
-        "file_title": "My safety plan",
-        "file_lines": "Crisis lines",
-    },
-    "es": {  # usted, as in prompts/*.es.md
-        "heading": "Usted merece apoyo ahora mismo",
-        "reach": "Comuníquese con alguien ahora",
-        "call": "Llamar al", "text": "Texto al", "web": "Sitio web",
-        "plan_help": "Escriba unas palabras en cada cuadro, pulse **Actualizar mi plan** y luego "
-                     "descárguelo. Lo que escriba se queda en esta pestaña: no se guarda ni se envía.",
-        "update": "Actualizar mi plan",
-        "ready": "Su plan está listo para descargar.",
-        "download": "Descargar mi plan de seguridad",
-        "checked": "datos verificados",
-        "fields": {  # as in prompts/safety_plan.es.md
-            "warning_signs": "Mis señales de alerta",
-            "coping": "Cosas que puedo hacer para sobrellevarlo",
-            "people": "Personas a quienes puedo acudir",
-            "safer": "Hacer mi entorno más seguro",
-        },
-        "file_title": "Mi plan de seguridad",
-        "file_lines": "Líneas de crisis",
-    },
-}
+# Settings fields never folded into the cache key (issue 14): a key is no place for a secret.
+_SECRET_FIELD = re.compile(r"key|token|secret|password", re.I)
+_DATA = Path(__file__).with_name("data")
 log = logging.getLogger(__name__)
 STREAM_DELAY = 0.04  # seconds between streamed sentences: readable, not theatrical
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 _SENTENCE = re.compile(r".+?(?:[.!?\]](?=\s)|$)\s*", re.S)
+# A citation marker as bot.answering writes it: "[n]" not escaped and not already a link.
+_MARKER = re.compile(r"(?<![\\\w\]])\[(\d{1,3})\](?!\()")
+
+
+# --- words of the page, from prompts/ui.<lang>.yaml ------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _words(path: Path) -> dict:
+    if not path.is_file():
+        raise PromptMissing(f"missing page words: {path}")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def words(locale: str, prompts_dir: Path | None = None) -> dict:
+    """The page's labels, buttons and status lines in the locale's language."""
+    folder = Path(prompts_dir) if prompts_dir else Path(__file__).resolve().parents[2] / "prompts"
+    return _words(folder / f"ui.{prompts.language(locale)}.yaml")
+
+
+def reply_locale(msg: dict) -> str:
+    """The language a reply is in (a Spanish question on an English page gets Spanish)."""
+    return prompts.normalize_locale(msg["reply"].audit.get("locale") or msg.get("locale"))
 
 
 # --- text helpers --------------------------------------------------------------------------
@@ -100,6 +93,13 @@ def plain(text: str) -> str:
     """Text shown literally inside Markdown: every ASCII punctuation mark backslash-escaped,
     so no HTML, link, emphasis, list, heading or LaTeX can form from it."""
     return _PUNCT.sub(r"\\\1", str(text or ""))
+
+
+def linked(text: str, mid: str, w: dict) -> str:
+    """Reply Markdown with each [n] marker made a same-page link that page.js turns into
+    "open source n" (the reply's own words are untouched)."""
+    label = w["source_link"]
+    return _MARKER.sub(lambda m: f'[\\[{m[1]}\\]](#src-{mid}-{m[1]} "{label.format(n=m[1])}")', text)
 
 
 def sentence_chunks(text: str) -> Iterator[str]:
@@ -128,8 +128,9 @@ def sms_href(r: Resource) -> str:
     return f"sms:{number}" + (f"?&body={quote(r.sms_body)}" if r.sms_body else "")
 
 
-def words(locale: str) -> dict:
-    return CRISIS_WORDS[prompts.language(locale)]
+def year_label(c: Citation, w: dict) -> str:
+    year = str(c.year or "").strip()
+    return w["date_not_given"] if not year or year.lower() in ("unknown", "n.d.", "none") else year
 
 
 # --- heavy objects ---------------------------------------------------------------------------
@@ -158,13 +159,23 @@ def _guard(assistant: Assistant) -> None:
 
 @st.cache_resource(show_spinner=False)
 def _warm_up(key: str, _assistant: Assistant) -> threading.Thread:
+    """The thread loading the model and index: bot.chat.warm's (started when the server starts,
+    issue 13) where bot.chat has it, so the page never starts a second one; else our own."""
+    from bot import chat
+
+    if hasattr(chat, "warm"):
+        return chat.warm(_assistant.settings)
     thread = threading.Thread(target=_load, args=(_assistant,), name="bot-warm-up", daemon=True)
     thread.start()
     return thread
 
 
 def _key(settings: Settings) -> str:
-    return hashlib.sha256(repr(settings).encode()).hexdigest()  # no API key kept in a cache key
+    """The cache key of a Settings: its shown fields, never a secret (an API key or a token
+    changes nothing here and is neither hashed nor kept in the key)."""
+    parts = [(f.name, repr(getattr(settings, f.name))) for f in dataclasses.fields(settings)
+             if f.repr and not _SECRET_FIELD.search(f.name)]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def assistant(settings: Settings) -> Assistant:
@@ -188,17 +199,19 @@ _STILL_LOADING = _StillLoading()
 
 def reply_for(settings: Settings, a: Assistant, warm: threading.Thread, turns: list[dict],
               message: str, locale: str) -> Reply:
-    """respond(), crisis first: while the model is still loading, a turn the rule layer already
-    routes to crisis gets the crisis reply at once; any other turn waits for the model."""
+    """respond(), crisis first, under one status line: while the model is still loading, a turn
+    the rule layer already routes to crisis gets the crisis reply at once; any other turn waits
+    for the model."""
+    w = words(locale, settings.prompts_dir)
     if warm.is_alive():
         early = assistant_for(settings.with_(embedder=_STILL_LOADING)).respond(turns, message, locale=locale)
         if early.route == "crisis":
             return early
-        with st.spinner("Opening the reviewed sources (only the first question waits for this)…"):
-            warm.join()
-    if a.chat_model is not None:
-        return live(a, turns, message, locale)
-    return a.respond(turns, message, locale=locale)
+    with st.spinner(w["loading"] if warm.is_alive() else w["thinking"]):
+        warm.join()
+        if a.chat_model is not None:
+            return live(a, turns, message, locale)
+        return a.respond(turns, message, locale=locale)
 
 
 def live(a: Assistant, turns: list[dict], message: str, locale: str) -> Reply:
@@ -242,6 +255,10 @@ def start_over() -> None:
     st.session_state["messages"] = []
 
 
+def _confirming(value: bool) -> None:
+    st.session_state["confirm_start_over"] = value
+
+
 def queue(question: str) -> None:
     st.session_state["pending"] = question
 
@@ -260,6 +277,24 @@ def history(messages: list[dict]) -> list[dict]:
 # --- page pieces -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def page_icon():
+    """The tab icon, drawn here so the page asks no font or emoji CDN for it (works offline)."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    d = ImageDraw.Draw(img)
+    d.rounded_rectangle((2, 2, 62, 62), radius=14, fill="#1f5f8b")
+    d.rounded_rectangle((12, 14, 52, 42), radius=8, fill="#ffffff")
+    d.polygon([(20, 40), (30, 40), (18, 52)], fill="#ffffff")
+    return img
+
+
+def page_config(settings: Settings, locale: str) -> None:
+    st.set_page_config(page_title=words(locale, settings.prompts_dir)["page_title"], page_icon=page_icon(),
+                       layout="centered", initial_sidebar_state="collapsed")
+
+
 def disclaimer(settings: Settings, locale: str) -> str:
     return prompts.text(settings.prompts_dir, "disclaimer", locale)
 
@@ -267,41 +302,56 @@ def disclaimer(settings: Settings, locale: str) -> str:
 def resource_line(settings: Settings, locale: str) -> str:
     """One short Markdown line of the locale's crisis lines with tap-to-call/text links."""
     parts, seen = [], set()
-    w = words(locale)
+    w = words(locale, settings.prompts_dir)
     for r in prompts.resources(settings.prompts_dir, locale):
         links = []
         for href, verb, number in ((tel_href(r), w["call"], r.call), (sms_href(r), w["text"], r.sms)):
             if href and href not in seen:
                 seen.add(href)
-                links.append(f"[{verb} {plain(number)}]({href})")
+                links.append(f"[{verb.format(number=plain(number))}]({href})")
         if links:
             parts.append(f"{plain(r.name)}: {' · '.join(links)}")
     return " | ".join(parts)
 
 
+def short_line(settings: Settings, locale: str) -> str:
+    """The locale's first actions as one line of tap-to-call/text links (the pinned line on a phone)."""
+    w = words(locale, settings.prompts_dir)
+    items = prompts.resources(settings.prompts_dir, locale)
+    return " · ".join(f"[{label}]({href})" for label, href, _ in primary_actions(settings, items, locale, w))
+
+
 def always_visible(settings: Settings, locale: str) -> None:
-    """The disclaimer and the locale's crisis lines, pinned above the chat box."""
-    with st.bottom, st.container(key="pinned"):
-        st.markdown(f"{disclaimer(settings, locale)}  \n{resource_line(settings, locale)}",
-                    width="stretch")
+    """The disclaimer and the locale's crisis lines, pinned above the chat box: every line on a
+    wide screen, the first actions only on a phone (so the pinned area leaves room to read)."""
+    with st.bottom, st.container(key="pinned", gap="xxsmall"):
+        st.markdown(disclaimer(settings, locale), width="stretch")
+        with st.container(key="pinned_full"):
+            st.markdown(resource_line(settings, locale), width="stretch")
+        with st.container(key="pinned_short"):
+            st.markdown(short_line(settings, locale), width="stretch")
 
 
-# Constant CSS only (never anything a person or a passage wrote): a warm, distinct crisis box,
-# 44 px tap targets for the call/text buttons, and a title and pinned line that fit 320 px.
-STYLE = """<style>
-[class*="st-key-crisis_"] { background: #fff6f2; border: 2px solid #a63d2a !important; }
-[class*="st-key-call_"] a, [class*="st-key-sms_"] a, [class*="st-key-web_"] a { min-height: 44px; }
-.st-key-pinned p { font-size: 0.9rem; line-height: 1.4; margin-bottom: 0.25rem; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #454c52; }
-@media (max-width: 640px) {
-  h1 { font-size: 1.7rem !important; line-height: 1.25 !important; }
-  .st-key-pinned p { font-size: 0.8rem; line-height: 1.3; }
-}
-</style>"""
+def _asset(name: str) -> str:
+    return (_DATA / name).read_text(encoding="utf-8")
 
 
 def style() -> None:
-    st.html(STYLE)
+    """The page's constant CSS (contrast, the crisis box, big buttons; bot/front/data/page.css)."""
+    st.html(f"<style>{_asset('page.css')}</style>")
+
+
+def page_script(settings: Settings, locale: str) -> None:
+    """page.js (skip link, live region, scrolling, [n] links, the safety plan's download and
+    print) and the one marker it reads: the page language and two labels from prompts/."""
+    w = words(locale, settings.prompts_dir)
+    attrs = _data_attrs(lang=w["lang"], skip=w["skip_link"], new_reply=w["new_reply"])
+    st.html(f'<div id="bot-page" {attrs}></div><script>{_asset("page.js")}</script>',
+            unsafe_allow_javascript=True)
+
+
+def _data_attrs(**values: str) -> str:
+    return " ".join(f'data-{k.replace("_", "-")}="{html.escape(str(v), quote=True)}"' for k, v in values.items())
 
 
 def not_ready() -> None:
@@ -314,74 +364,90 @@ def not_ready() -> None:
                "see the server log.")
 
 
-def header(settings: Settings) -> None:
-    st.title("Ketamine treatment for PTSD: your questions answered", anchor=False)
-    st.markdown(
-        "Ask about ketamine-assisted treatment for post-traumatic stress disorder (PTSD). "
-        "Every answer is quoted from reviewed sources, and each sentence has a number you can "
-        "open to read the source. Your care team is the right place for decisions about your "
-        "own treatment."
-    )
+def header(settings: Settings, locale: str) -> None:
+    w = words(locale, settings.prompts_dir)
+    st.title(w["title"], anchor=False)
+    st.markdown(w["intro"])
 
 
-def controls(settings: Settings) -> None:
+def controls(settings: Settings, locale: str) -> None:
+    """The locale picker and "Start over", which asks before it erases anything."""
+    w = words(locale, settings.prompts_dir)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     with left:
-        st.selectbox("Your country and language (for crisis lines)", list(LOCALE_NAMES),
-                     format_func=LOCALE_NAMES.__getitem__, key="locale")
+        st.selectbox(w["locale_label"], list(LOCALE_NAMES), format_func=LOCALE_NAMES.__getitem__,
+                     key="locale")
     with right:
-        st.button("Start over", key="start_over", on_click=start_over, icon=":material/restart_alt:",
-                  help="Erase this conversation from this browser session", width="stretch")
+        st.button(w["start_over"], key="start_over", on_click=_confirming, args=(True,),
+                  icon=":material/restart_alt:", help=w["start_over_help"], width="stretch")
+    if st.session_state.get("confirm_start_over") and st.session_state["messages"]:
+        with st.container(key="confirm", border=True):
+            st.markdown(f"**{w['start_over_confirm']}**")
+            with st.container(horizontal=True):
+                st.button(w["start_over_yes"], key="start_over_yes", on_click=start_over, type="primary")
+                st.button(w["start_over_no"], key="start_over_no", on_click=_confirming, args=(False,))
 
 
-def starters() -> None:
-    st.header("Questions people often ask first", anchor=False)
-    for i, q in enumerate(STARTERS):
-        st.button(q, key=f"starter_{i}", on_click=queue, args=(q,), width="stretch")
+def starters(settings: Settings, locale: str) -> None:
+    """The starter questions, in one container so the next run replaces them at once (no faded
+    buttons left on screen while the first answer is prepared)."""
+    w = words(locale, settings.prompts_dir)
+    with st.container(key="starters"):
+        st.header(w["starters_heading"], anchor=False)
+        for i, q in enumerate(w["starters"]):
+            st.button(q, key=f"starter_{i}", on_click=queue, args=(q,), width="stretch")
 
 
 # --- replies ---------------------------------------------------------------------------------
 
 
-def citation_label(c: Citation) -> str:
-    bits = [source_label(c.source_type)] + ([c.year] if c.year else [])
-    return f"[{c.n}] {plain(c.title)} ({plain(', '.join(bits))})"
+def citation_label(c: Citation, w: dict | None = None) -> str:
+    """"[n] Title: Section (type, year)": two passages of one document stay distinguishable."""
+    w = w or words("en-US")
+    kind = w["source_types"].get(c.source_type) or source_label(c.source_type)
+    title = plain(c.title) + (f": {plain(c.section)}" if c.section else "")
+    return f"[{c.n}] {title} ({plain(kind)}, {plain(year_label(c, w))})"
 
 
-def citations(reply: Reply, mid: str) -> None:
-    st.markdown("**Sources**")
+def citations(reply: Reply, mid: str, w: dict) -> None:
+    st.markdown(f"**{w['sources']}**")
     for c in reply.citations:
-        with st.expander(citation_label(c), key=f"cite_{mid}_{c.n}"):
-            st.badge(source_label(c.source_type), color=BADGE_COLORS.get(c.source_type, "gray"))
+        with st.expander(citation_label(c, w), key=f"cite_{mid}_{c.n}"):
+            kind = w["source_types"].get(c.source_type) or source_label(c.source_type)
+            st.badge(kind, color=BADGE_COLORS.get(c.source_type, "gray"))
             st.markdown(f"**{plain(c.title)}**")
-            meta = [x for x in (c.authors, c.year) if x]
-            if meta:
-                st.markdown(plain(", ".join(meta)))
+            meta = [x for x in (c.authors, year_label(c, w)) if x]
+            st.markdown(plain(", ".join(meta)))
             if c.section:
-                st.markdown(f"Section: {plain(c.section)}")
-            st.markdown("The passage this answer quotes:")
+                st.markdown(f"{w['section']}: {plain(c.section)}")
+            st.markdown(w["passage_intro"])
             st.markdown("\n".join(f"> {plain(line)}" if line.strip() else ">" for line in c.passage.splitlines()))
+            refs = [r for r in (getattr(c, "refs", ()) or ()) if r.get("cite")]
+            if refs:  # what the passage itself cites, each with its own link
+                st.markdown(f"{w['refs_heading']}\n\n" + "\n".join(
+                    f"- {plain(r['cite'])}" + (f" [{plain(urlsplit(safe_url(r.get('url', ''))).netloc)}]"
+                                               f"({md_link_target(safe_url(r['url']))})"
+                                               if safe_url(r.get("url", "")) else "") for r in refs))
             if c.reviewed_on:
-                st.caption(f"Source reviewed on {plain(c.reviewed_on)}")
+                st.caption(w["reviewed_on"].format(date=plain(c.reviewed_on)))
             url = safe_url(c.url)
             if url:
                 host = urlsplit(url).netloc
-                st.markdown(f"[Open the source on {plain(host)}]({md_link_target(url)})")
+                st.markdown(f"[{w['open_source'].format(host=plain(host))}]({md_link_target(url)})")
 
 
-def resources(items: list[Resource], locale: str, mid: str) -> None:
-    w = words(locale)
+def resources(items: list[Resource], w: dict, mid: str) -> None:
     for j, r in enumerate(items):
         with st.container(border=True, key=f"res_{mid}_{j}"):
             st.markdown(f"**{plain(r.name)}**  \n{plain(r.contact)}"
                         + (f"  \n{plain(r.hours)}" if r.hours else ""))
             with st.container(horizontal=True, gap="small"):
                 if tel_href(r):
-                    st.link_button(f"{w['call']} {plain(r.call)}", tel_href(r), icon=":material/call:",
-                                   type="primary", key=f"call_{mid}_{j}")
+                    st.link_button(w["call"].format(number=plain(r.call)), tel_href(r),
+                                   icon=":material/call:", key=f"call_{mid}_{j}")
                 if sms_href(r):
-                    st.link_button(f"{w['text']} {plain(r.sms)}", sms_href(r), icon=":material/sms:",
-                                   key=f"sms_{mid}_{j}")
+                    st.link_button(w["text"].format(number=plain(r.sms)), sms_href(r),
+                                   icon=":material/sms:", key=f"sms_{mid}_{j}")
                 if safe_url(r.web):
                     st.link_button(w["web"], safe_url(r.web), icon=":material/open_in_new:",
                                    key=f"web_{mid}_{j}")
@@ -392,67 +458,118 @@ def resources(items: list[Resource], locale: str, mid: str) -> None:
                 st.caption(" · ".join(notes))
 
 
-def safety_plan_text(values: dict[str, str], locale: str, lines: list[Resource],
-                     today: dt.date | None = None) -> str:
-    """The person's own safety plan as a plain text file (built only for their download)."""
-    w = words(locale)
-    out = [w["file_title"], f"{(today or dt.date.today()).isoformat()}", ""]
-    for i, (fid, label) in enumerate(w["fields"].items(), start=1):
-        out += [f"{i}. {label}", (values.get(fid) or "").strip() or "-", ""]
-    out.append(w["file_lines"])
-    for r in lines:
-        out.append(f"- {r.name}: {r.contact}" + (f" ({r.hours})" if r.hours else ""))
-    return "\n".join(out) + "\n"
+@lru_cache(maxsize=32)
+def _emergency_number(path: Path) -> str:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return str((data or {}).get("emergency_number") or "")
 
 
-# Constant script (no user or passage text): the chat sticks to the bottom as content
-# arrives, which would leave a person in crisis looking at the end of the grounding exercise;
-# bring the top of the newest crisis box, with the call buttons, into view instead.
-SHOW_CRISIS = """<script>
-(() => {
-  const doc = window.parent.document;
-  let moved = false;  // stop as soon as the person scrolls or types themselves
-  ["wheel", "touchstart", "keydown"].forEach((e) => doc.addEventListener(e, () => { moved = true; },
-                                                                        {once: true, capture: true}));
-  const show = () => {
-    const boxes = doc.querySelectorAll('[class*="st-key-crisis_"]');
-    if (!moved && boxes.length) boxes[boxes.length - 1].scrollIntoView({block: "start"});
-  };
-  [50, 300, 700, 1200, 2000, 3000].forEach((ms) => setTimeout(show, ms));
-})();
-</script>"""
+def primary_actions(settings: Settings, items: list[Resource], locale: str, w: dict,
+                    kind: str = "") -> list[tuple[str, str, str]]:
+    """The locale's first actions as (label, href, icon): call and text the crisis line, and the
+    emergency number; the emergency number first when someone else is at risk."""
+    number = _emergency_number(Path(settings.prompts_dir) / "resources" / f"{prompts.normalize_locale(locale)}.yaml")
+    emergency = next((r for r in items if tel_href(r) and number and r.call == number), None)
+    line = next((r for r in items if r is not emergency and (tel_href(r) or sms_href(r))), None)
+    out = []
+    if line and tel_href(line):
+        out.append((w["call"].format(number=plain(line.call)), tel_href(line), ":material/call:"))
+    if line and sms_href(line):
+        out.append((w["text"].format(number=plain(line.sms)), sms_href(line), ":material/sms:"))
+    if emergency:
+        first = kind == "others"
+        action = (w["emergency"].format(number=plain(emergency.call)), tel_href(emergency), ":material/emergency:")
+        out = [action, *out] if first else [*out, action]
+    return out
 
 
-def crisis(reply: Reply, mid: str, locale: str, new: bool = False) -> None:
-    """A crisis reply: a distinct box with help first (shown at once, never streamed), then a
-    safety plan the person can fill in and download, and one grounding exercise."""
-    w = words(locale)
+def actions(settings: Settings, items: list[Resource], locale: str, mid: str, kind: str = "",
+            compact: bool = False) -> None:
+    """Big call / text / emergency buttons (columns stack on a phone, side by side on a desk);
+    `compact`: one row of ordinary-sized ones, for lines kept beside an answer."""
+    w = words(locale, settings.prompts_dir)
+    buttons = primary_actions(settings, items, locale, w, kind)
+    if not buttons:
+        return
+    if compact:
+        with st.container(horizontal=True, gap="small"):
+            for i, (label, href, icon) in enumerate(buttons):
+                st.link_button(label, href, icon=icon, key=f"keep_{mid}_{i}")
+        return
+    for i, (col, (label, href, icon)) in enumerate(zip(st.columns(len(buttons)), buttons, strict=True)):
+        with col:
+            st.link_button(label, href, icon=icon, type="primary" if i == 0 else "secondary",
+                           width="stretch", key=f"act_{mid}_{i}")
+
+
+def plan_buttons(settings: Settings, reply: Reply, locale: str, mid: str) -> None:
+    """Download and Print, done by page.js from the boxes as they are at that moment."""
+    w = words(locale, settings.prompts_dir)
+    lines = [f"{r.name}: {r.contact}" + (f" ({r.hours})" if r.hours else "") for r in reply.resources]
+    attrs = _data_attrs(mid=mid, title=w["plan_file_title"], fields=json.dumps(list(w["plan_fields"].items())),
+                        lines=json.dumps(lines), lines_title=w["plan_file_lines"],
+                        filename="my-safety-plan.txt")
+    st.html(f'<div class="bot-plan-buttons">'
+            f'<button type="button" class="bot-plan-download" {attrs}>{html.escape(w["plan_download"])}</button>'
+            f'<button type="button" class="bot-plan-print" {attrs}>{html.escape(w["plan_print"])}</button></div>')
+
+
+def after_crisis(reply: Reply) -> str:
+    """What kind of turn after a crisis reply this is, as bot.chat and the screen said (never
+    decided here): "deflection" (a crisis reply again, with its own text saying why), "followup"
+    (a crisis reply kept for the conversation), "cleared" or "misread" (an answer, lines kept)."""
+    flags = set(reply.audit.get("flags") or ())
+    marked = reply.extras.get("after_crisis")
+    if isinstance(marked, str) and marked:
+        return marked
+    if reply.route == "crisis":
+        return "deflection" if "after_crisis" in flags else "followup" if "history_crisis" in flags else ""
+    if "after_crisis_misread" in flags:
+        return "misread"
+    return "cleared" if marked or "after_crisis" in flags else ""
+
+
+def why_lines(settings: Settings, locale: str, mid: str, kind: str) -> None:
+    notes = words(locale, settings.prompts_dir)["after_crisis"]
+    with st.container(key=f"why_{mid}"):
+        st.markdown(notes.get(kind) or notes["followup"])
+
+
+def crisis(settings: Settings, reply: Reply, mid: str, locale: str) -> None:
+    """A crisis reply: a distinct box whose first thing is the call / text / emergency buttons
+    (the emergency number first when someone else is at risk), then the kind words and every
+    line; then a safety plan and one grounding exercise when the reply carries them. A crisis
+    reply given again after a crisis says why and keeps the buttons, without a second plan."""
+    w = words(locale, settings.prompts_dir)
+    kind = str(reply.extras.get("crisis_kind") or "")
+    again = after_crisis(reply)
     with st.container(border=True, key=f"crisis_{mid}"):
-        st.header(w["heading"], anchor=False)
-        st.markdown(reply.text)
-        st.subheader(w["reach"], anchor=False)
-        resources(reply.resources, locale, mid)
+        if again == "deflection":  # its text says why the lines are back; the buttons follow
+            st.markdown(reply.text)
+            actions(settings, reply.resources, locale, mid, kind)
+        else:
+            if again:
+                why_lines(settings, locale, mid, again)
+            actions(settings, reply.resources, locale, mid, kind)
+            if not again:
+                st.header(w["crisis_heading_others" if kind == "others" else "crisis_heading"], anchor=False)
+            st.markdown(reply.text)
+        with st.expander(w["more_lines"], expanded=not again, key=f"lines_{mid}"):
+            resources(reply.resources, w, mid)
+    if again:
+        return
     plan = reply.extras.get("safety_plan", "")
-    with st.container(border=True, key=f"plan_{mid}"):
-        st.markdown(plan)  # reviewed text from prompts/, with its own heading
-        st.markdown(w["plan_help"])
-        with st.form(key=f"planform_{mid}", border=False, enter_to_submit=False):
-            for fid, label in w["fields"].items():
+    if plan:
+        with st.container(border=True, key=f"plan_{mid}"):
+            st.markdown(plan)  # reviewed text from prompts/, with its own heading
+            st.markdown(w["plan_help"])
+            for fid, label in w["plan_fields"].items():
                 st.text_area(label, key=f"plan_{mid}_{fid}", height=90)
-            st.form_submit_button(w["update"], icon=":material/check:", key=f"planupdate_{mid}",
-                                  on_click=st.session_state.__setitem__, args=(f"plansaved_{mid}", True))
-        values = {fid: st.session_state.get(f"plan_{mid}_{fid}", "") for fid in w["fields"]}
-        st.download_button(w["download"], safety_plan_text(values, locale, reply.resources),
-                           file_name="my-safety-plan.txt", mime="text/plain", key=f"plandl_{mid}",
-                           icon=":material/download:", on_click="ignore")
-        if st.session_state.get(f"plansaved_{mid}"):  # drawn after the button it vouches for
-            st.caption(w["ready"])
+            plan_buttons(settings, reply, locale, mid)
     grounding = reply.extras.get("grounding", "")
     if grounding:
         with st.container(border=True, key=f"ground_{mid}"):
             st.markdown(grounding)
-    if new:
-        st.html(SHOW_CRISIS, unsafe_allow_javascript=True)
 
 
 def _rate(settings: Settings, mid: str) -> None:
@@ -479,38 +596,48 @@ def _find(mid: str) -> dict | None:
     return next((m for m in st.session_state.get("messages", []) if m.get("id") == mid), None)
 
 
-def rating(settings: Settings, mid: str) -> None:
-    st.caption("Was this answer helpful?")
+def rating(settings: Settings, mid: str, w: dict) -> None:
+    st.caption(w["helpful"])
     st.feedback("thumbs", key=f"fb_{mid}", on_change=_rate, args=(settings, mid))
     if st.session_state.get(f"fb_{mid}") is None:
         return
     if st.session_state.get(f"fbsent_{mid}"):
-        st.caption("Thank you. Your comment was saved without your question or the answer.")
+        st.caption(w["comment_thanks"])
         return
     with st.form(key=f"fbform_{mid}", border=False, clear_on_submit=True, enter_to_submit=True):
-        st.text_input("Comment (optional; please leave out personal details)", key=f"fbtext_{mid}",
-                      max_chars=1000)
-        st.form_submit_button("Send comment", on_click=_comment, args=(settings, mid), key=f"fbsend_{mid}")
+        st.text_input(w["comment_label"], key=f"fbtext_{mid}", max_chars=1000)
+        st.form_submit_button(w["send_comment"], on_click=_comment, args=(settings, mid), key=f"fbsend_{mid}")
 
 
 def reply_body(settings: Settings, msg: dict, streamed: bool = False) -> None:
     reply: Reply = msg["reply"]
-    mid, locale = msg["id"], msg.get("locale", "en-US")
+    mid, locale = msg["id"], reply_locale(msg)
+    w = words(locale, settings.prompts_dir)
     if reply.route == "crisis":
-        crisis(reply, mid, locale, new=streamed)
-        return
-    if streamed:
-        st.write_stream(stream(reply.text))
+        crisis(settings, reply, mid, locale)
     else:
-        st.markdown(reply.text)
-    if reply.notice:
-        st.caption(plain(reply.notice))
-    if reply.citations:
-        citations(reply, mid)
-    if reply.resources:
-        resources(reply.resources, locale, mid)
-    if reply.route not in ("invalid",):
-        rating(settings, mid)
+        again = after_crisis(reply)
+        with st.container(key=f"reply_{mid}"):
+            if again:  # one line on why the lines are back, and their buttons, then the answer
+                with st.container(border=True, key=f"kept_{mid}"):
+                    why_lines(settings, locale, mid, again)
+                    actions(settings, reply.resources or prompts.resources(settings.prompts_dir, locale),
+                            locale, mid, compact=True)
+            text = linked(reply.text, mid, w)
+            if streamed:
+                st.write_stream(stream(text))
+            else:
+                st.markdown(text)
+            if reply.notice:
+                st.caption(plain(reply.notice))
+            if reply.citations:
+                citations(reply, mid, w)
+            if reply.resources and not again:
+                resources(reply.resources, w, mid)
+            if reply.route not in ("invalid", "support"):  # nobody in distress is asked to rate
+                rating(settings, mid, w)
+    if streamed:  # page.js brings the new reply's start into view (or shows a cue) and announces it
+        st.html(f'<div class="bot-new-reply" data-mid="{mid}"></div>')
 
 
 def replay(settings: Settings) -> None:
@@ -531,13 +658,12 @@ def converse(settings: Settings, message: str) -> None:
         st.markdown(plain(message))
     with st.chat_message("assistant"):
         a = assistant(settings)
-        with st.spinner("Looking through the reviewed sources…"):
-            try:
-                reply = reply_for(settings, a, _warm_up(_key(settings), a), history(messages), message, locale)
-            except Exception:  # noqa: BLE001 - a person must never be left with a stack trace
-                log.exception("respond() failed")  # the traceback, never the message
-                reply = Reply("unavailable", prompts.text(settings.prompts_dir, "unavailable", locale),
-                              resources=prompts.resources(settings.prompts_dir, locale))
+        try:
+            reply = reply_for(settings, a, _warm_up(_key(settings), a), history(messages), message, locale)
+        except Exception:  # noqa: BLE001 - a person must never be left with a stack trace
+            log.exception("respond() failed")  # the traceback, never the message
+            reply = Reply("unavailable", prompts.text(settings.prompts_dir, "unavailable", locale),
+                          resources=prompts.resources(settings.prompts_dir, locale))
         msg = {"role": "assistant", "id": uuid.uuid4().hex[:12], "reply": reply, "locale": locale,
                "question": message if settings.log_messages else ""}
         messages.extend([{"role": "user", "text": message}, msg])
