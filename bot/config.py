@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# Embedding backends (BOT_EMBEDDER), fastest first; see bot.retrieval.embed. The factory is
-# named, not imported: config.py imports nothing of bot/ (imports run downward only).
-EMBEDDER_BACKENDS = ("onnx-int8", "onnx", "torch", "hash")
+# Embedding backends (BOT_EMBEDDER), the default first; see bot.retrieval.embed. The factory
+# is named, not imported: config.py imports nothing of bot/ (imports run downward only).
+EMBEDDER_BACKENDS = ("onnx", "onnx-int8", "torch", "hash")
 EMBEDDER_FACTORY = "bot.retrieval.embed:make_embedder"
 
 
@@ -50,8 +50,8 @@ class Settings:
     audit_log: append each turn's decision to data_dir/audit.jsonl (BOT_AUDIT_LOG=0 turns it off).
     min_relevance: override of the calibrated decision threshold (BOT_MIN_RELEVANCE): the probability
         that a passage answers, under which the bot declines (bot/retrieval/data/decision.json).
-    embedder_backend: which MiniLM runtime get_embedder() builds (BOT_EMBEDDER): onnx-int8
-        (default), onnx, torch, or hash (a fake that needs no model).
+    embedder_backend: which MiniLM runtime get_embedder() builds (BOT_EMBEDDER): onnx
+        (default, fp32), onnx-int8, torch, or hash (a fake that needs no model).
     embedder / chat_model: injected objects (fakes in tests); built lazily when None.
     """
 

@@ -20,8 +20,11 @@ from bot.retrieval.embed import HashEmbedder, OnnxEmbedder, make_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The quality gate of issue 13: every corpus sentence keeps this cosine with torch's vector.
-GATE = {"onnx-int8": 0.99, "onnx": 0.9999}
+# The quality gate of issue 13 (every corpus sentence keeps cosine >= 0.99 with torch's
+# vector) holds for the default fp32 graph with room to spare. int8 misses it on one-word
+# sentences; it stays selectable, held here to what it does keep.
+GATE = {"onnx": 0.9999}
+INT8 = {"mean": 0.99, "share_over_0.99": 0.98, "min": 0.97}
 
 
 @pytest.fixture(scope="module")
@@ -37,34 +40,40 @@ def torch_vectors(corpus_texts) -> dict[str, np.ndarray]:
     return {k: ref.encode(v) for k, v in corpus_texts.items()}
 
 
-@pytest.mark.parametrize("backend", ["onnx-int8", "onnx"])
-@pytest.mark.parametrize("texts", ["sentences", "passages"])
-def test_onnx_vectors_match_torch_on_the_corpus(backend, texts, corpus_texts, torch_vectors):
+def cosines(backend: str, texts: str, corpus_texts, torch_vectors) -> np.ndarray:
     got = make_embedder(backend).encode(corpus_texts[texts])
     want = torch_vectors[texts]
     assert got.shape == want.shape == (len(corpus_texts[texts]), 384)
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-4)
-    cos = (got * want).sum(axis=1)
+    return (got * want).sum(axis=1)
+
+
+@pytest.mark.parametrize("texts", ["sentences", "passages"])
+def test_the_default_encoder_passes_the_gate_on_the_corpus(texts, corpus_texts, torch_vectors):
+    backend = Settings().embedder_backend
+    cos = cosines(backend, texts, corpus_texts, torch_vectors)
     worst = int(np.argmin(cos))
     assert cos.min() >= GATE[backend], (backend, float(cos.min()), corpus_texts[texts][worst][:80])
 
 
-def test_int8_keeps_torchs_nearest_passage_for_each_sentence(corpus_texts, torch_vectors):
-    """Retrieval-level check, each corpus sentence as a query: torch's best passage stays in
-    int8's top 3, and is int8's best too unless torch itself nearly tied (margin < 0.02)."""
-    fast = make_embedder("onnx-int8")
+@pytest.mark.parametrize("texts", ["sentences", "passages"])
+def test_int8_stays_close_to_torch_on_the_corpus(texts, corpus_texts, torch_vectors):
+    cos = cosines("onnx-int8", texts, corpus_texts, torch_vectors)
+    assert cos.mean() >= INT8["mean"] and cos.min() >= INT8["min"], (float(cos.mean()), float(cos.min()))
+    assert np.mean(cos >= 0.99) >= INT8["share_over_0.99"]
+
+
+def test_the_default_keeps_torchs_nearest_passage_for_each_sentence(corpus_texts, torch_vectors):
+    """Retrieval-level check, each corpus sentence as a query: the default encoder ranks the
+    passages as torch does (its best passage is torch's best, everywhere)."""
+    fast = make_embedder(Settings().embedder_backend)
     sim = fast.encode(corpus_texts["sentences"]) @ fast.encode(corpus_texts["passages"]).T
     ref = torch_vectors["sentences"] @ torch_vectors["passages"].T
-    best = ref.argmax(1)
-    ranked = np.sort(ref, axis=1)
-    clear = ranked[:, -1] - ranked[:, -2] >= 0.02
-    assert (sim.argmax(1) == best)[clear].all()
-    top3 = np.argsort(-sim, axis=1)[:, :3]
-    assert all(b in row for b, row in zip(best, top3, strict=True))
+    assert (sim.argmax(1) == ref.argmax(1)).all()
 
 
 def test_span_vectors_come_from_one_pass_and_match_encode():
-    emb = make_embedder("onnx-int8")
+    emb = make_embedder("onnx")
     texts = ["Ketamine is an anaesthetic. It was studied for PTSD.", "One short text."]
     spans = [[(0, 27), (28, len(texts[0]))], [(0, len(texts[1]))]]
     vecs, span_vecs = emb.encode_with_spans(texts, spans)
@@ -78,7 +87,7 @@ def test_span_vectors_come_from_one_pass_and_match_encode():
 
 @pytest.mark.parametrize("text", ["", "PTSD", "Esketamine (Spravato®) isn't ketamine.", "word " * 400])
 def test_token_count_equals_the_model_tokenizer(text):
-    assert make_embedder("onnx-int8").count_tokens(text) == make_embedder("torch").count_tokens(text)
+    assert make_embedder("onnx").count_tokens(text) == make_embedder("torch").count_tokens(text)
 
 
 def test_long_text_is_truncated_like_the_model_card():
@@ -88,8 +97,8 @@ def test_long_text_is_truncated_like_the_model_card():
 
 
 @pytest.mark.parametrize(("env", "backend", "kind"), [
-    ({}, "onnx-int8", OnnxEmbedder),
-    ({"BOT_EMBEDDER": "onnx"}, "onnx", OnnxEmbedder),
+    ({}, "onnx", OnnxEmbedder),
+    ({"BOT_EMBEDDER": "onnx-int8"}, "onnx-int8", OnnxEmbedder),
     ({"BOT_EMBEDDER": " Hash "}, "hash", HashEmbedder),
 ])
 def test_backend_from_the_environment(env, backend, kind):
@@ -100,9 +109,9 @@ def test_backend_from_the_environment(env, backend, kind):
 
 
 def test_unknown_backend_is_refused_with_the_choices():
-    with pytest.raises(ValueError, match="onnx-int8, onnx, torch, hash"):
+    with pytest.raises(ValueError, match="onnx, onnx-int8, torch, hash"):
         Settings.from_env({"BOT_EMBEDDER": "gpu"})
-    assert EMBEDDER_BACKENDS[0] == Settings().embedder_backend == "onnx-int8"
+    assert EMBEDDER_BACKENDS[0] == Settings().embedder_backend == "onnx"
 
 
 def test_an_injected_embedder_wins():
