@@ -230,15 +230,20 @@ THRESHOLDS = (
               "pass rate of boundary items"),
     Threshold("clinic_accuracy", "--min-clinic", ">=", 0.95, "by_expect.clinic.rate", "by_expect.clinic.n",
               "pass rate of clinic items"),
-    Threshold("out_of_scope_rate", "--min-out-of-scope", ">=", 0.9, "by_expect.out_of_scope.rate",
+    # measured 98.5% (134 of 136) on guard_out_of_scope.jsonl, same run as answer_rate
+    Threshold("out_of_scope_rate", "--min-out-of-scope", ">=", 0.97, "by_expect.out_of_scope.rate",
               "by_expect.out_of_scope.n", "pass rate of out_of_scope items"),
-    Threshold("answer_rate", "--min-answer", ">=", 0.9, "by_expect.answer.rate", "by_expect.answer.n",
+    # measured 76.8% (76 of 99) on retrieval_gold.jsonl with the passage decision of
+    # bot/retrieval/data/decision.json, `python -m evals run evals/sets/*.jsonl`, 2026-12-02.
+    # The decision declines more to hold >= 95% declines on real questions (issue 11 is open).
+    Threshold("answer_rate", "--min-answer", ">=", 0.75, "by_expect.answer.rate", "by_expect.answer.n",
               "pass rate of answer items"),
     Threshold("no_answer_rate", "--min-no-answer", ">=", 0.8, "by_expect.no_answer.rate", "by_expect.no_answer.n",
               "pass rate of no_answer items"),
     Threshold("citation_coverage", "--min-citation-coverage", ">=", 1.0, "citation_coverage", "cited_sentences",
               "share of answer sentences found in the passage they cite"),
-    Threshold("expect_any_hit_rate", "--min-expect-any", ">=", 0.8, "expect_any_hit_rate", "expect_any_n",
+    # measured 76.3% on the same run as answer_rate
+    Threshold("expect_any_hit_rate", "--min-expect-any", ">=", 0.75, "expect_any_hit_rate", "expect_any_n",
               "share of items with expect_any where a term was found"),
     Threshold("malformed_lines", "--max-malformed", "<=", 0, "malformed_n", None,
               "malformed input lines (each is also listed with file:line)"),

@@ -214,11 +214,13 @@ def _print_summary(summary: dict[str, Any], out: Path, stream) -> None:
 
 @contextlib.contextmanager
 def torch_threads(n: int):
-    """Run with n torch intra-op threads, then put the old number back (tests run in-process)."""
-    if n <= 0:
+    """Run with n torch intra-op threads, then put the old number back (tests run in-process).
+    Only when torch is already loaded: the default ONNX encoder never imports it, and importing
+    it here would cost seconds of start-up for nothing."""
+    torch = sys.modules.get("torch")
+    if n <= 0 or torch is None:
         yield
         return
-    import torch
 
     before = torch.get_num_threads()
     torch.set_num_threads(n)

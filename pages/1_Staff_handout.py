@@ -15,7 +15,7 @@ from bot.front import handout, ui
 MAX_QUESTIONS = 8
 
 offline_environment()
-st.set_page_config(page_title="Staff: prepare a handout", page_icon=":material/description:",
+st.set_page_config(page_title="Staff: prepare a handout", page_icon=ui.page_icon(),
                    layout="centered")
 settings = Settings.from_env()
 ui.style()
