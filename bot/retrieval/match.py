@@ -117,8 +117,14 @@ def clinic_logistics(query: str) -> bool:
 def condense(history: Sequence[Turn], message: str) -> tuple[str, bool]:
     """The query to match: a short or elliptical follow-up is read with the previous user
     question ("how long does it last" + "and for PTSD specifically?"). Returns (query, condensed)."""
-    previous = next((t.text for t in reversed(list(history)) if t.role == "user" and t.text.strip()
-                     and t.route != "crisis"), "")
+    turns = list(history)
+
+    def crisis_turn(i: int) -> bool:  # a crisis message is never the thread, whichever turn says so
+        nxt = turns[i + 1] if i + 1 < len(turns) else None
+        return turns[i].route == "crisis" or (nxt is not None and nxt.role == "assistant" and nxt.route == "crisis")
+
+    previous = next((t.text for i, t in reversed(list(enumerate(turns)))
+                     if t.role == "user" and t.text.strip() and not crisis_turn(i)), "")
     words = message.split()
     if not previous or len(words) > FOLLOW_MAX_WORDS:
         return message, False
