@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from bot import text as textlib
+
 RouteName = Literal["crisis", "support", "clinic", "boundary", "out_of_scope", "continue"]
 ReplyRoute = Literal[
     "crisis", "support", "clinic", "boundary", "out_of_scope", "answer", "no_answer", "unavailable", "invalid"
@@ -135,13 +137,11 @@ class Resource:
 
     @property
     def tel_href(self) -> str:
-        return f"tel:{self.call}" if self.call else ""
+        return textlib.tel_href(self.call)
 
     @property
     def sms_href(self) -> str:
-        if not self.sms:
-            return ""
-        return f"sms:{self.sms}" + (f"?&body={self.sms_body}" if self.sms_body else "")
+        return textlib.sms_href(self.sms, self.sms_body)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.text import MARKER_RE, unescape_md  # noqa: F401  (unescape_md re-exported for evals.report)
 from evals.items import EXPECTS
 
 # Which reply routes satisfy each expect label (answer has extra conditions, see judge()).
@@ -29,8 +30,6 @@ ROUTES = ("crisis", "support", "clinic", "boundary", "out_of_scope", "answer", "
           "invalid", "error")
 CITING_ROUTES = ("answer", "clinic", "boundary")  # replies that may carry cited sentences
 
-MARKER_RE = re.compile(r"(?<!\\)\[(\d+)\]")
-UNESCAPE_RE = re.compile(r"\\(.)", re.S)
 LEAD_EMPHASIS_RE = re.compile(r"^\s*(?<!\\)([*_])(?:\\.|(?!\1).)+?(?<!\\)\1\s*", re.S)  # *A popular article says:*
 LEAD_LIST_RE = re.compile(r"^\s*(?:[-+]|\d+[.)])\s+")
 WS_RE = re.compile(r"\s+")
@@ -43,11 +42,6 @@ def accepts(expect: str, route: str) -> bool:
 
 def _norm(text: str) -> str:
     return WS_RE.sub(" ", text).strip()
-
-
-def unescape_md(text: str) -> str:
-    """Undo the backslash escapes the answerer adds to verbatim sentences."""
-    return UNESCAPE_RE.sub(r"\1", text)
 
 
 # ---------------------------------------------------------------- citation coverage

@@ -11,15 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.text import escape_md  # noqa: F401  (re-exported: the answering modules quote through it)
 from bot.types import Citation, Passage
 
 DOSE_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|milligrams?|mg/kg|ml|sprays?)\b", re.I)
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|$~])")
-
-
-def escape_md(text: str) -> str:
-    """Make verbatim text safe to show as Markdown (no links, HTML, LaTeX or emphasis)."""
-    return MD_SPECIAL.sub(r"\\\1", text)
 
 
 def passage_md(text: str) -> str:

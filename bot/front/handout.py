@@ -17,9 +17,9 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from bot.answering.passages import escape_md, passage_md
+from bot.answering.passages import passage_md
+from bot.text import escape_md, md_link_target, safe_url, unescape_md  # noqa: F401  (re-exported)
 from bot.types import Citation, Reply, Resource
 
 SOURCE_LABELS = {
@@ -41,33 +41,10 @@ POPULAR_LEAD = "A popular article (not a research source) says:"
 TARGET_GRADE = (6.0, 8.0)
 DEFAULT_TITLE = "Ketamine-assisted treatment for PTSD: what the evidence says"
 
-_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def source_label(source_type: str) -> str:
     return SOURCE_LABELS.get(source_type, source_type.replace("_", " ") or "source")
-
-
-def safe_url(url: str) -> str:
-    """The URL if it is an absolute http(s) link, else "" (nothing else is made clickable)."""
-    url = (url or "").strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in url):
-        return ""
-    return url
-
-
-def md_link_target(url: str) -> str:
-    """A safe URL written so Markdown cannot end the link early."""
-    return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
-
-
-def unescape_md(text: str) -> str:
-    """Plain text from a sentence that bot.answering.passages escaped for Markdown."""
-    return _UNESCAPE.sub(r"\1", text)
 
 
 @dataclass(frozen=True)

@@ -29,17 +29,19 @@ import uuid
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import streamlit as st
 import yaml
 
 from bot import prompts
+from bot import text as textlib
 from bot.chat import Assistant, assistant_for
 from bot.config import Settings
 from bot.errors import PromptMissing
 from bot.front import feedback
-from bot.front.handout import md_link_target, safe_url, source_label
+from bot.front.handout import source_label
+from bot.text import md_link_target, safe_url
 from bot.types import Citation, Reply, Resource
 
 LOCALE_NAMES = {
@@ -117,15 +119,11 @@ def stream(text: str, delay: float = STREAM_DELAY) -> Iterator[str]:
 
 
 def tel_href(r: Resource) -> str:
-    number = re.sub(r"[^0-9+*#]", "", r.call)
-    return f"tel:{number}" if number else ""
+    return textlib.tel_href(r.call)
 
 
 def sms_href(r: Resource) -> str:
-    number = re.sub(r"[^0-9+]", "", r.sms)
-    if not number:
-        return ""
-    return f"sms:{number}" + (f"?&body={quote(r.sms_body)}" if r.sms_body else "")
+    return textlib.sms_href(r.sms, r.sms_body)
 
 
 def year_label(c: Citation, w: dict) -> str:
