@@ -353,7 +353,7 @@ def table(results: dict) -> str:
         ("  query embedding alone p50", _fmt(g('latency', 'parts', 'our_query_embedding', 'median')), "ms"),
         ("  our screen p50 (audit)", _fmt(g('latency', 'parts', 'our_screen_from_audit', 'median')), "ms"),
         ("  our retrieval p50 (audit)", _fmt(g('latency', 'parts', 'our_retrieval_from_audit', 'median')), "ms"),
-        ("  uncovered-terms check p50", _fmt(g('retrieval_breakdown', 'uncovered_terms', 'median')), "ms"),
+        ("  match features (dense + lexical) p50", _fmt(g('retrieval_breakdown', 'match_features', 'median')), "ms"),
         ("  peer search_by_vector p50", _fmt(g('latency', 'parts', 'peer_search_by_vector', 'median')), "ms"),
         ("ingest --rebuild p50", _fmt(g('ingest', 'ingest_rebuild', 'median')), "s"),
         ("ingest throughput", _fmt(g('ingest', 'ingest_chunks_per_s', 'value')), "chunks/s"),

@@ -306,15 +306,14 @@ def latency(settings, embedder, peer, questions: list[str], rounds: int, warmup:
 
 def retrieval_breakdown(settings, embedder, questions: list[str], rounds: int = 3) -> dict:
     """Where a turn's time goes: the stages of respond() timed one by one (same objects)."""
-    import bot.retrieval.match as retrieve
+    import bot.retrieval.match as match
     from bot.chat import as_turns, assistant_for, respond
     from bot.safety.screen import screen
 
     retriever = assistant_for(settings).retriever
     index = retriever.index()
-    uncovered = getattr(retrieve, "uncovered_terms", None)
-    parts: dict[str, list[float]] = {k: [] for k in ("query_embedding", "screen", "dense_chroma_query", "bm25",
-                                                     "search_total", "uncovered_terms", "respond_total")}
+    parts: dict[str, list[float]] = {k: [] for k in ("query_embedding", "screen", "match_features",
+                                                     "match_total", "respond_total")}
     for _ in range(rounds):
         for q in questions:
             t = time.perf_counter()
@@ -325,28 +324,22 @@ def retrieval_breakdown(settings, embedder, questions: list[str], rounds: int = 
             screen(as_turns([]), q, query_vec=qvec, settings=settings)
             parts["screen"].append(time.perf_counter() - t)
             t = time.perf_counter()
-            retriever.search(q, qvec, k=settings.top_k)
-            parts["search_total"].append(time.perf_counter() - t)
-            t = time.perf_counter()  # the same query again: its parts, one by one
-            retriever._dense(index, qvec, retrieve.CANDIDATES)
-            parts["dense_chroma_query"].append(time.perf_counter() - t)
-            t = time.perf_counter()
-            retriever._lexical(index, q, retrieve.CANDIDATES)
-            parts["bm25"].append(time.perf_counter() - t)
-            if uncovered is not None:
-                t = time.perf_counter()
-                uncovered(q, index)
-                parts["uncovered_terms"].append(time.perf_counter() - t)
+            retriever.match(q, qvec)
+            parts["match_total"].append(time.perf_counter() - t)
+            eligible = [i for i, p in enumerate(index.passages) if p.lang == "en"]
+            t = time.perf_counter()  # the same query again: the dense + lexical features alone
+            match.feature_matrix(index, q, qvec, eligible)
+            parts["match_features"].append(time.perf_counter() - t)
             clear_screen_caches()
             t = time.perf_counter()
             respond([], q, settings)
             parts["respond_total"].append(time.perf_counter() - t)
     out = {k: summarize(v) for k, v in parts.items() if v}
     med = {k: v["median"] for k, v in out.items()}
-    known = sum(med.get(k) or 0.0 for k in ("query_embedding", "screen", "search_total", "uncovered_terms"))
+    known = sum(med.get(k) or 0.0 for k in ("query_embedding", "screen", "match_total"))
     out["rest_of_respond_p50_ms"] = {"value": round(med["respond_total"] - known, 3), "unit": "ms",
                                      "note": "respond p50 minus the p50s of the stages above "
-                                             "(sentence selection, citations, audit)"}
+                                             "(passage answer, citations, audit)"}
     return out
 
 
