@@ -36,7 +36,7 @@ import yaml
 
 from bot import prompts
 from bot import text as textlib
-from bot.chat import Assistant, assistant_for
+from bot.chat import Assistant, assistant_for, warm
 from bot.config import Settings
 from bot.errors import PromptMissing
 from bot.front import feedback
@@ -139,33 +139,11 @@ def _assistant(key: str, _settings: Settings) -> Assistant:
     return assistant_for(_settings)
 
 
-def _load(assistant: Assistant) -> None:
-    """Load the model, the index and the screen's semantic layer. Failures are left for
-    respond() to report (the crisis screen works without any of them)."""
-    for step in (assistant.settings.get_embedder, assistant.retriever.index, lambda: _guard(assistant)):
-        try:
-            step()
-        except Exception:  # noqa: BLE001, S112 - see the docstring
-            continue
-
-
-def _guard(assistant: Assistant) -> None:
-    from bot.safety.screen import semantic_model
-
-    semantic_model(assistant.settings)
-
-
 @st.cache_resource(show_spinner=False)
 def _warm_up(key: str, _assistant: Assistant) -> threading.Thread:
-    """The thread loading the model and index: bot.chat.warm's (started when the server starts,
-    issue 13) where bot.chat has it, so the page never starts a second one; else our own."""
-    from bot import chat
-
-    if hasattr(chat, "warm"):
-        return chat.warm(_assistant.settings)
-    thread = threading.Thread(target=_load, args=(_assistant,), name="bot-warm-up", daemon=True)
-    thread.start()
-    return thread
+    """The thread loading the model, index and screen model: bot.chat.warm's, which the server
+    may already have started (python -m bot.front.serve), so the page never starts a second."""
+    return warm(_assistant.settings)
 
 
 def _key(settings: Settings) -> str:
