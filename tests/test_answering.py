@@ -38,12 +38,13 @@ def bot(fixture_settings):
         ("did ketamine help the veterans with ptsd", VETERANS),
     ],
 )
-def test_the_answer_is_the_right_passage_whole_and_cited(bot, question, key):
+def test_the_answer_is_the_right_passage_whole_and_cited(bot, question, key, assert_verbatim):
     reply = bot.respond([], question)
     assert reply.route == "answer", reply.audit
     first = reply.citations[0]
     assert first.key == key and first.n == 1
     assert f"{first.passage} [1]" in reply.text  # the whole passage, verbatim, then its marker
+    assert_verbatim(reply, FIXTURES, whole=True)  # ... as the corpus file has it
     assert verbatim(reply) and not padded(reply)
     assert first.section == key.split("#", 1)[1] and first.title and first.year
 
@@ -68,7 +69,8 @@ def test_a_question_no_passage_answers_is_declined_with_suggestions(bot):
 
 def test_clinic_logistics_are_declined(bot):
     reply = bot.respond([], "Is there parking near the clinic?")
-    assert not reply.citations
+    assert reply.route == "no_answer" and not reply.citations
+    assert reply.audit["no_answer_reason"] == "clinic_logistics"
 
 
 @pytest.mark.parametrize(
@@ -86,10 +88,11 @@ def test_language_is_detected_with_a_cheap_rule(text, lang):
     assert language(text) == lang
 
 
-def test_spanish_question_is_answered_in_spanish_with_the_same_citation(bot):
+def test_spanish_question_is_answered_in_spanish_with_the_same_citation(bot, assert_verbatim):
     english = bot.respond([], "Can ketamine damage the bladder?")
     reply = bot.respond([], "¿La ketamina puede dañar la vejiga?", locale="en-US")
     assert reply.route == "answer" and reply.audit["lang"] == "es"
+    assert_verbatim(reply, FIXTURES, whole=True)  # the Spanish file's section, word for word
     c = reply.citations[0]
     assert c.passage.startswith("La cistitis por ketamina") and f"{c.passage} [1]" in reply.text
     assert c.key == english.citations[0].key == BLADDER  # pairs with the English section
@@ -134,7 +137,10 @@ def test_a_follow_up_never_changes_the_crisis_decision(bot):
     assert bot.respond(history, "and I want to kill myself").route == "crisis"
     calm = bot.respond([Turn("user", "I want to kill myself"), Turn("assistant", "...", "crisis")],
                        "what about the bladder")
-    assert calm.route == "crisis" or not calm.audit.get("condensed")  # a crisis turn is never the thread
+    # the screen lets a plain question after a crisis reply through (lines kept on screen), and
+    # the crisis turn is never the thread it is read with
+    assert calm.route == "answer" and calm.extras.get("after_crisis") is True
+    assert not calm.audit.get("condensed") and calm.citations[0].key == BLADDER
 
 
 # --- the popular article: claim cards only ------------------------------------------------
@@ -198,7 +204,7 @@ def test_questions_about_the_article_are_recognised(text, about):
     assert about_article(text) is about
 
 
-def test_a_question_about_the_article_gets_a_claim_card(article_bot):
+def test_a_question_about_the_article_gets_a_claim_card(article_bot, assert_verbatim):
     reply = article_bot.respond([], "The popular article says ketamine relief lasts for months. Is that true?")
     assert reply.route == "answer"
     card = reply.extras["claim_cards"][0]
@@ -209,6 +215,7 @@ def test_a_question_about_the_article_gets_a_claim_card(article_bot):
     assert "Ketamine gives people with PTSD relief that lasts for many months after treatment." in reply.text
     assert "overstated" in reply.text and by_n[card["evidence_n"]].passage in reply.text
     assert verbatim(reply) and not padded(reply)
+    assert_verbatim(reply, article_bot.settings.corpus_dir)
 
 
 def test_the_article_never_pads_an_ordinary_answer(article_bot):
@@ -226,8 +233,7 @@ def real(corpus_settings):
     bot = Assistant(corpus_settings)
     keys = {p.key for p in bot.retriever.index().passages}
     wanted = {k for g in GOLD for k in g.get("expect_passages", [])}
-    if len(wanted & keys) < 0.8 * len(wanted):
-        pytest.skip("the bundled corpus is not the v2 corpus the gold set is labelled for")
+    assert sorted(wanted - keys) == [], "gold passages the bundled corpus lacks: relabel the gold set"
     return bot
 
 
@@ -240,26 +246,42 @@ def test_gold_set_is_big_enough():
     assert sum(g["expect"] == "answer" for g in GOLD) >= 30 and sum(g["expect"] != "answer" for g in GOLD) >= 5
 
 
-def test_gold_answers_cite_a_right_passage(gold_replies):
-    """Answer quality over the whole set (tuned on half of it; see evals/calibrate_retrieval.py)."""
-    answerable = [g for g in GOLD if g["expect"] == "answer" and not about_article(g["text"])]
+# The passage decision (bot/retrieval/data/decision.json) was fitted on the even lines of the
+# gold set without its article questions (evals/calibrate_retrieval.py); the odd lines were
+# never fitted on, so only they check it.
+CHECK_HALF = [g for g in GOLD if not about_article(g["text"])][1::2]
+# measured 83.3% (40 of 48) answered with a right passage, fresh ingest of corpus/, 2026-12-02
+# (decision.json's own check_gold_half says the same): 0.83 fails at the next miss
+CHECK_RIGHT_MIN = 0.83
+
+
+def test_gold_check_half_answers_cite_a_right_passage(gold_replies):
+    answerable = [g for g in CHECK_HALF if g["expect"] == "answer"]
     right = [g["id"] for g in answerable
              if {c.key for c in gold_replies[g["id"]].citations} & set(g["expect_passages"])]
-    assert len(right) / len(answerable) >= 0.8, sorted({g["id"] for g in answerable} - set(right))
+    assert len(answerable) >= 45
+    assert len(right) / len(answerable) >= CHECK_RIGHT_MIN, sorted({g["id"] for g in answerable} - set(right))
 
 
-def test_gold_declines_and_every_reply_is_verbatim_and_unpadded(gold_replies):
-    declined = {g["id"]: not gold_replies[g["id"]].citations for g in GOLD if g["expect"] != "answer"}
-    assert sum(declined.values()) / len(declined) >= 0.8, [k for k, ok in declined.items() if not ok]
+def test_gold_check_half_declines_all_it_should(gold_replies):
+    # measured 5 of 5 declined: a question to decline that gets a passage is a wrong answer
+    declined = {g["id"]: not gold_replies[g["id"]].citations for g in CHECK_HALF if g["expect"] != "answer"}
+    assert len(declined) >= 5 and [k for k, ok in declined.items() if not ok] == []
+
+
+def test_every_gold_reply_is_verbatim_and_unpadded(gold_replies, corpus_settings, assert_verbatim):
     for g in GOLD:
         reply = gold_replies[g["id"]]
         assert verbatim(reply), g["id"]
         assert not padded(reply), g["id"]
+        if reply.citations:
+            assert_verbatim(reply, corpus_settings.corpus_dir)
 
 
 def test_reply_json_shape(bot):
     data = reply_json(bot.respond([], "What did the 2021 ketamine trial find?"), item_id="q1")
     assert list(data)[:6] == ["id", "route", "text", "citations", "resources", "audit"]
+    assert data["citations"]
     for c in data["citations"]:
         assert set(c) >= {"n", "source_id", "title", "url", "source_type", "section", "passage", "refs", "key"}
     assert "corpus_hash" in data["audit"] and "2021 ketamine trial" not in json.dumps(data["audit"])
