@@ -183,9 +183,10 @@ def test_the_turn_after_a_crisis_says_why_the_lines_stay_and_does_not_repeat_the
     ask(app, "never mind, tell me about side effects")
     follow = last_reply(app)
     assert follow.route == "crisis"  # the screen's decision, rendered as it came
-    assert ui.after_crisis(follow) in ("followup", "deflection")
-    assert shows(app, "Because of what you told me earlier, the crisis lines stay here for you.") or (
-        ui.after_crisis(follow) == "deflection" and shows(app, follow.text))
+    assert "after_crisis" in follow.audit["flags"]  # a brush-off right after the crisis reply
+    # its own text says why the lines stay (prompts/after_crisis.md), not the follow-up note
+    assert follow.text.startswith("I'm keeping the crisis lines on screen because of what you said")
+    assert shows(app, follow.text) and not shows(app, FOLLOWUP)
     assert [h.value for h in app.header] == ["You deserve support right now"]  # one full box only
     assert len(app.text_area) == 4  # one safety plan
     assert link_urls(app, "act_").count("tel:988") == 2  # buttons kept on both

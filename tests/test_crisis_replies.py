@@ -33,10 +33,9 @@ def test_crisis_kind_and_its_fixed_text(bot, message, kind, prompt):
     assert reply.extras["crisis_kind"] == kind
     locale = reply.audit["locale"]
     assert reply.text == _text(bot, prompt, locale)
-    assert reply.resources  # the emergency number is the first line
-    if kind == "others":
-        assert "safety_plan" not in reply.extras  # no lecture, no plan: the emergency number first
-        assert reply.resources[0].name.lower().startswith(("emergenc",))
+    assert reply.resources[0].name.lower().startswith("emergenc")  # the emergency number first
+    # harm to others: no lecture, no plan; a person at risk themselves gets the plan
+    assert ("safety_plan" in reply.extras) is (kind == "self")
 
 
 @pytest.mark.parametrize(("message", "locale"), [("I feel so lonely lately", "en-US"),
@@ -60,13 +59,14 @@ def test_deflection_after_crisis_keeps_the_lines_and_says_why(bot):
 
 
 def test_plain_question_after_crisis_is_answered_with_the_lines_visible(bot):
-    reply = bot.respond(HISTORY, "What is esketamine?")
-    assert reply.route != "crisis"
+    reply = bot.respond(HISTORY, "Can ketamine damage the bladder?")
+    assert reply.route == "answer" and "after_crisis" in reply.audit["flags"]
     assert reply.extras.get("after_crisis") is True
     assert reply.resources
 
 
 def test_misread_after_crisis_is_answered(bot):
     reply = bot.respond(HISTORY, "I didn't mean that, I meant my cat")
-    assert reply.route != "crisis"
+    # not crisis: it goes on to retrieval, which has nothing on cats
+    assert reply.route == "no_answer" and "after_crisis_misread" in reply.audit["flags"]
     assert reply.extras.get("after_crisis") is True

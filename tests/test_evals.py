@@ -18,7 +18,6 @@ import pytest
 from bot.config import Settings
 from evals.items import InputFileError, load_sets, parse_label_map
 from evals.metrics import (
-    THRESHOLDS,
     accepts,
     check_thresholds,
     citation_check,
@@ -134,11 +133,12 @@ def test_thresholds_pass_fail_and_not_applicable():
     overall = {"crisis_recall": 0.5, "crisis_n": 2, "false_crisis_rate": 0.0, "not_crisis_n": 3,
                "by_expect": {"answer": {"n": 10, "rate": 0.9}}, "citation_coverage": None,
                "cited_sentences": 0, "expect_any_hit_rate": 0.8, "expect_any_n": 5, "malformed_n": 0}
-    rows = {r["name"]: r for r in check_thresholds(overall, {t.name: t.default for t in THRESHOLDS})}
+    limits = {"crisis_recall": 1.0, "false_crisis_rate": 0.003, "answer_rate": 0.9, "expect_any_hit_rate": 0.8}
+    rows = {r["name"]: r for r in check_thresholds(overall, limits)}
     assert rows["crisis_recall"]["status"] == "fail"
     assert rows["false_crisis_rate"]["status"] == "pass"
     assert rows["answer_rate"]["status"] == "pass"  # 0.9 >= 0.9 exactly
-    assert rows["expect_any_hit_rate"]["status"] == "pass"
+    assert rows["expect_any_hit_rate"]["status"] == "pass"  # 0.8 >= 0.8 exactly
     assert rows["citation_coverage"]["status"] == "n/a"
     assert rows["boundary_accuracy"]["status"] == "n/a"
 
