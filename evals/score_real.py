@@ -20,12 +20,12 @@ from typing import Any
 
 from bot.chat import Assistant
 from bot.config import Settings
+from bot.text import MARKER_RE, unescape_md
 from bot.types import Reply, Turn
 
 TARGETS = {"answered_right_rate": 0.90, "declined_rate": 0.95, "padding": 0, "verbatim_rate": 1.0}
-MARK_RE = re.compile(r"\s*\[(\d+)\]")
+MARK_RE = re.compile(r"\s*" + MARKER_RE.pattern)  # the [n] marker with the space before it
 LABEL_RE = re.compile(r"(?<!\\)\*(?:[^*\\]|\\.)+(?<!\\)\*")
-UNESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _norm(text: str) -> str:
@@ -43,7 +43,7 @@ def verbatim(reply: Reply) -> bool:
         if n not in by_n:
             return False
         shown = pieces[i - 1].split("\n---\n")[-1]
-        shown = _norm(UNESCAPE_RE.sub(r"\1", LABEL_RE.sub("", shown)))
+        shown = _norm(unescape_md(LABEL_RE.sub("", shown)))
         if not shown:
             continue
         passage = by_n[n]

@@ -95,6 +95,7 @@ def test_only_markdown_is_a_document_and_old_reference_strings_still_load(tmp_pa
     (tmp_path / "notes.txt").write_text("not a document")
     old = GOOD.replace("  - key: S21\n    cite: ", "  - ").replace(
         '    url: "https://doi.org/10.52965/001c.38247"\n', "", 1).replace("id: bladder-mini", "id: old-shape")
+    assert '\n  - "Anderson DJ' in old and "key: S21" not in old  # a plain reference string
     write(tmp_path, old, name="old-shape.md")
     docs = {d.id: d for d in load_corpus(tmp_path)}
     assert sorted(docs) == ["bladder-mini", "old-shape"]
