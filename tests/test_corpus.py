@@ -303,6 +303,8 @@ GOOD_V2 = (CORPUS / "spravato-rems-and-monitoring.md").read_text(encoding="utf-8
         ("Why do I have to stay for 2 hours after Spravato?", "What is the Spravato REMS?", "duplicate headings"),
         ("clinician sign-off pending", "signed off", "clinician sign-off pending"),
         ("# The Spravato REMS", "The Spravato REMS", "exactly one '# Title'"),
+        ("<!-- also: why can't i take spravato at home", "<!-- also: " + "q | " * 12 + "why can't i take spravato at home",
+         "more than 12 'also' phrasings"),
     ],
 )
 def test_format_v2_check_catches_broken_files(tmp_path, old, new, problem):
