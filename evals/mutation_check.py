@@ -1,7 +1,7 @@
 """Prove that the tests named in issue 14 can fail: break the behaviour each one names, in a
 throw-away copy of the checkout, and see that test fail.
 
-    .venv/bin/python -m evals.mutation_check            # every break (about 15 minutes on 2 cores)
+    .venv/bin/python -m evals.mutation_check            # every break (about 10 minutes on 2 cores)
     .venv/bin/python -m evals.mutation_check --list     # the table of breaks, nothing run
     .venv/bin/python -m evals.mutation_check --only secrets-repr,lookalike-to-crisis
 
