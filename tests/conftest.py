@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -78,8 +79,14 @@ def _fold(text: str) -> str:
 
 def source_sections(corpus_dir: Path) -> dict[tuple[str, str], str]:
     """(document id, `##` heading) -> the section's text without comments, whitespace folded."""
+    files = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(Path(corpus_dir).rglob("*.md")))
+    return _sections(files)
+
+
+@functools.lru_cache(maxsize=8)
+def _sections(files: tuple[tuple[str, int], ...]) -> dict[tuple[str, str], str]:
     out = {}
-    for path in sorted(Path(corpus_dir).rglob("*.md")):
+    for path in (Path(f) for f, _ in files):
         text = path.read_text(encoding="utf-8")
         if not text.startswith("---\n"):
             continue
