@@ -363,6 +363,14 @@ def test_streamed_pieces_join_back_to_exactly_the_reply(text):
     assert "".join(ui.stream(text, delay=0)) == text
 
 
+@pytest.mark.parametrize(("sentences", "pieces"), [(1, 1), (2, 2), (3, 3), (7, 3), (9, 3)])
+def test_a_reply_streams_in_a_few_pieces_of_whole_sentences(sentences, pieces):
+    text = " ".join(f"Sentence {i} ends here." for i in range(sentences))
+    got = list(ui.stream(text, delay=0))
+    assert len(got) == pieces and "".join(got) == text
+    assert all(p.rstrip().endswith(".") for p in got)
+
+
 def test_plain_escapes_every_markdown_and_html_mark():
     shown = ui.plain("<b>x</b> [a](javascript:1) *y* $z$ # h")
     assert unescape_md(shown) == "<b>x</b> [a](javascript:1) *y* $z$ # h"
