@@ -313,7 +313,8 @@ def build_results(plan: Plan, quick: bool, argv: list[str]) -> dict:
             server_respond_p50_p95_ms=_pair(side.get("respond_ms")),
             send_to_script_start_p50_p95_s=_pair(split.get("send_to_script_start")),
             script_end_to_shown_p50_p95_s=_pair(split.get("script_end_to_shown")),
-            cpu_s_browsers_app_others=[cpu.get("browsers"), cpu.get("app_servers"), cpu.get("everything_else")],
+            cpu_s_browsers_app_driver_rest=[cpu.get("browsers"), cpu.get("app_servers"), cpu.get("load_test_driver"),
+                                            cpu.get("everything_else")],
             machine_busy_share=cpu.get("busy_share_of_machine"))
         results["targets"][f"load_errors{name}"] = target_row("load_errors", run.get("errors_total"))
         results["targets"][f"load_crisis_missed{name}"] = target_row("load_crisis_missed", run.get("crisis_missed"))
@@ -408,8 +409,9 @@ def table(results: dict) -> str:
         ("  send -> script start / script end -> shown p50",
          f"{_fmt(g('load', 'reply_split', 'send_to_script_start', 'median'))} / "
          f"{_fmt(g('load', 'reply_split', 'script_end_to_shown', 'median'))}", "s"),
-        ("  CPU s: browsers / app / everything else (machine busy)",
+        ("  CPU s: browsers / app / test driver / rest (machine busy)",
          f"{_fmt(g('load', 'cpu_during_crowd_s', 'browsers'))} / {_fmt(g('load', 'cpu_during_crowd_s', 'app_servers'))}"
+         f" / {_fmt(g('load', 'cpu_during_crowd_s', 'load_test_driver'))}"
          f" / {_fmt(g('load', 'cpu_during_crowd_s', 'everything_else'))} "
          f"({_fmt(g('load', 'cpu_during_crowd_s', 'busy_share_of_machine'))})", ""),
         ("20 sessions, two apps + chroma: p50 / p95",
@@ -447,10 +449,10 @@ def table(results: dict) -> str:
         lines.append(f"{key:<{w}}{row['limit']:<14}{_fmt(row['measured'], row['unit']):<14}{verdict}")
         if row.get("server_script_run_p50_p95_s"):
             run, resp = row["server_script_run_p50_p95_s"], row.get("server_respond_p50_p95_ms") or [None, None]
-            cpu = row.get("cpu_s_browsers_app_others") or [None, None, None]
+            cpu = row.get("cpu_s_browsers_app_driver_rest") or [None] * 4
             lines.append(f"{'':<{w}}  p50 {_fmt(row.get('p50_s'), 's')}; server side p50/p95: script run "
                          f"{_fmt(run[0])}/{_fmt(run[1])} s, respond() {_fmt(resp[0])}/{_fmt(resp[1])} ms; "
-                         f"CPU s browsers/app/other {cpu[0]}/{cpu[1]}/{cpu[2]}")
+                         f"CPU s browsers/app/driver/rest {cpu[0]}/{cpu[1]}/{cpu[2]}/{cpu[3]}")
     if results.get("errors"):
         lines += ["", "errors:"] + [f"  {k}: {v}" for k, v in results["errors"].items()]
     lines.append(f"\n{results['cpu_count']} cores, {results['duration']['value']} s; "

@@ -77,6 +77,21 @@ def machine_cpu_seconds() -> tuple[float, float]:
     return busy / tick, idle / tick
 
 
+def harness_cpu_seconds() -> float:
+    """CPU seconds of the load test's own driver: this process and Playwright's node driver."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for proc in me.children(recursive=True):
+        try:
+            if proc.name().startswith("node"):  # (the app and Chroma servers are children too: not counted)
+                total += sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return total
+
+
 def browser_cpu_seconds() -> float:
     """CPU seconds of every chromium process below this one (the Playwright browser)."""
     import psutil
@@ -333,12 +348,14 @@ async def crowd(urls: list[str], contexts: int, first: list[App] | None = None) 
         try:
             starts = [await first_answer(browser, app) for app in first or []]
             t0, c0, w0, m0 = time.perf_counter(), browser_cpu_seconds(), time.time(), machine_cpu_seconds()
+            h0 = harness_cpu_seconds()
             s0 = [cpu_seconds(app.proc.pid) for app in first or []]
             sessions = await asyncio.gather(*(session(browser, urls[i % len(urls)], i) for i in range(contexts)))
             wall = time.perf_counter() - t0
             browser_cpu = browser_cpu_seconds() - c0
             server_cpu = sum(cpu_seconds(app.proc.pid) for app in first or []) - sum(s0)
             m1 = machine_cpu_seconds()
+            harness_cpu = harness_cpu_seconds() - h0
             machine_busy, machine_idle = m1[0] - m0[0], m1[1] - m0[1]
         finally:
             await browser.close()
@@ -365,7 +382,8 @@ async def crowd(urls: list[str], contexts: int, first: list[App] | None = None) 
         "cpu_during_crowd_s": {"browsers": round(browser_cpu, 1), "app_servers": round(server_cpu, 1),
                                "whole_machine_busy": round(machine_busy, 1),
                                "whole_machine_idle": round(machine_idle, 1),
-                               "everything_else": round(max(0.0, machine_busy - browser_cpu - server_cpu), 1),
+                               "load_test_driver": round(harness_cpu, 1),
+                               "everything_else": round(max(0.0, machine_busy - browser_cpu - server_cpu - harness_cpu), 1),
                                "wall_x_cores": round(wall * (os.cpu_count() or 1), 1),
                                "busy_share_of_machine": round(machine_busy / max(1e-9, machine_busy + machine_idle), 3),
                                "note": "the browsers run on the same 2 cores as the server here; "
