@@ -151,6 +151,25 @@ def test_an_answer_shows_numbered_citations_with_the_passage(app):
     no_html(app)
 
 
+@pytest.mark.parametrize("on", [True, False])
+def test_the_timing_log_holds_durations_and_routes_never_words(app, tmp_path, monkeypatch, on):
+    log = tmp_path / "timing.jsonl"
+    if on:
+        monkeypatch.setenv("BOT_TIMING_LOG", str(log))
+    else:
+        monkeypatch.delenv("BOT_TIMING_LOG", raising=False)
+    ask(app, QUESTION)
+    if not on:
+        assert not log.exists()
+        return
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    turn = next(e for e in events if e["event"] == "turn")
+    run = next(e for e in events if e["event"] == "script_run" and e["message"])
+    assert turn["route"] == "answer" and turn["respond_ms"] > 0 and run["ms"] >= turn["respond_ms"]
+    assert set(turn) == {"t", "event", "session", "route", "respond_ms", "inside_respond_ms", "render_ms"}
+    assert QUESTION.lower()[:20] not in log.read_text().lower()
+
+
 def test_a_starter_question_is_answered(app):
     app.button(key="starter_1").click().run()
     assert not app.exception
