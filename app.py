@@ -12,6 +12,7 @@ from bot.errors import BotError
 from bot.front import ui
 
 offline_environment()
+run_start = ui.run_started()
 settings = Settings.from_env()
 ui.init_state(settings)
 locale = st.session_state["locale"]
@@ -40,3 +41,4 @@ if message:
     ui.converse(settings, message)
 st.page_link("pages/1_Staff_handout.py", label=ui.words(locale, settings.prompts_dir)["staff_link"],
              icon=":material/description:")
+ui.run_finished(run_start, bool(message))

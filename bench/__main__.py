@@ -301,11 +301,21 @@ def build_results(plan: Plan, quick: bool, argv: list[str]) -> dict:
     first = (ld.get("first_answer") or [{}])[0]
     results["targets"]["server_start_to_first_answer_s"] = target_row(
         "server_start_to_first_answer_s", first.get("server_start_to_first_answer_s"),
-        health_s=first.get("server_start_to_health_s"), page_shown_s=first.get("server_start_to_page_shown_s"))
+        health_s=first.get("server_start_to_health_s"), page_shown_s=first.get("server_start_to_page_shown_s"),
+        server_timeline_s=first.get("server_timeline_s"))
     for name, run in (("", ld), ("_two_apps_one_chroma", ld2)):
+        side, split = run.get("server_side") or {}, run.get("reply_split") or {}
+        cpu = run.get("cpu_during_crowd_s") or {}
         results["targets"][f"load_reply_p95_s{name}"] = target_row(
             "load_reply_p95_s", (run.get("reply_seconds") or {}).get("p95"),
-            p50_s=(run.get("reply_seconds") or {}).get("median"), server_peak_rss_mb=run.get("app_peak_rss_mb"))
+            p50_s=(run.get("reply_seconds") or {}).get("median"), server_peak_rss_mb=run.get("app_peak_rss_mb"),
+            server_script_run_p50_p95_s=_pair(split.get("script_run")),
+            server_respond_p50_p95_ms=_pair(side.get("respond_ms")),
+            send_to_script_start_p50_p95_s=_pair(split.get("send_to_script_start")),
+            script_end_to_shown_p50_p95_s=_pair(split.get("script_end_to_shown")),
+            cpu_s_browsers_app_driver_rest=[cpu.get("browsers"), cpu.get("app_servers"), cpu.get("load_test_driver"),
+                                            cpu.get("everything_else")],
+            machine_busy_share=cpu.get("busy_share_of_machine"))
         results["targets"][f"load_errors{name}"] = target_row("load_errors", run.get("errors_total"))
         results["targets"][f"load_crisis_missed{name}"] = target_row("load_crisis_missed", run.get("crisis_missed"))
     qc = (results.get("quality") or {}).get("cosine") or {}
@@ -321,6 +331,11 @@ def build_results(plan: Plan, quick: bool, argv: list[str]) -> dict:
                              "count; ratios are interleaved side by side, absolute times are not")
     results["duration"] = figure(round(time.perf_counter() - t_all, 1), "s")
     return results
+
+
+def _pair(summary: dict | None) -> list | None:
+    """[p50, p95] of a bench.util.summarize() dict."""
+    return [summary.get("median"), summary.get("p95")] if summary else None
 
 
 def _fmt(v, unit="") -> str:
@@ -376,14 +391,35 @@ def table(results: dict) -> str:
          f"{_fmt(g('load', 'first_answer', 0, 'server_start_to_health_s'))} / "
          f"{_fmt(g('load', 'first_answer', 0, 'server_start_to_page_shown_s'))} / "
          f"{_fmt(g('load', 'first_answer', 0, 'server_start_to_first_answer_s'))}", "s"),
+        ("  server: warm encoder / index / first script run done",
+         f"{_fmt(g('load', 'first_answer', 0, 'server_timeline_s', 'warm encoder done'))} / "
+         f"{_fmt(g('load', 'first_answer', 0, 'server_timeline_s', 'warm index done'))} / "
+         f"{_fmt(g('load', 'first_answer', 0, 'server_timeline_s', 'first script_run done'))}", "s"),
         ("20 sessions, one app: reply p50 / p95",
          f"{_fmt(g('load', 'reply_seconds', 'median'))} / {_fmt(g('load', 'reply_seconds', 'p95'))}", "s"),
         ("  replies / crisis routed / errors / app peak RSS",
          f"{g('load', 'replies_arrived')}/{g('load', 'replies_expected')}, {g('load', 'crisis_routed')}/"
          f"{g('load', 'crisis_expected')}, {g('load', 'errors_total')}, {_fmt(g('load', 'app_peak_rss_mb'))} MiB", ""),
+        ("  server side: script run p50 / p95",
+         f"{_fmt(g('load', 'reply_split', 'script_run', 'median'))} / "
+         f"{_fmt(g('load', 'reply_split', 'script_run', 'p95'))}", "s"),
+        ("  server side: respond() in the page p50 / p95",
+         f"{_fmt(g('load', 'server_side', 'respond_ms', 'median'))} / "
+         f"{_fmt(g('load', 'server_side', 'respond_ms', 'p95'))}", "ms"),
+        ("  send -> script start / script end -> shown p50",
+         f"{_fmt(g('load', 'reply_split', 'send_to_script_start', 'median'))} / "
+         f"{_fmt(g('load', 'reply_split', 'script_end_to_shown', 'median'))}", "s"),
+        ("  CPU s: browsers / app / test driver / rest (machine busy)",
+         f"{_fmt(g('load', 'cpu_during_crowd_s', 'browsers'))} / {_fmt(g('load', 'cpu_during_crowd_s', 'app_servers'))}"
+         f" / {_fmt(g('load', 'cpu_during_crowd_s', 'load_test_driver'))}"
+         f" / {_fmt(g('load', 'cpu_during_crowd_s', 'everything_else'))} "
+         f"({_fmt(g('load', 'cpu_during_crowd_s', 'busy_share_of_machine'))})", ""),
         ("20 sessions, two apps + chroma: p50 / p95",
          f"{_fmt(g('load_two_apps', 'reply_seconds', 'median'))} / "
          f"{_fmt(g('load_two_apps', 'reply_seconds', 'p95'))}", "s"),
+        ("  server side: script run p50 / p95",
+         f"{_fmt(g('load_two_apps', 'reply_split', 'script_run', 'median'))} / "
+         f"{_fmt(g('load_two_apps', 'reply_split', 'script_run', 'p95'))}", "s"),
         ("  replies / crisis routed / errors / chroma RSS",
          f"{g('load_two_apps', 'replies_arrived')}/{g('load_two_apps', 'replies_expected')}, "
          f"{g('load_two_apps', 'crisis_routed')}/{g('load_two_apps', 'crisis_expected')}, "
@@ -402,7 +438,7 @@ def table(results: dict) -> str:
     w = max(len(r[0]) for r in rows) + 2
     lines = [f"{'figure':<{w}}value", "-" * (w + 40)]
     lines += [f"{name:<{w}}{val} {unit}".rstrip() for name, val, unit in rows]
-    lines += ["", f"{'target':<{w}}{'limit':<12}{'measured':<14}result", "-" * (w + 40)]
+    lines += ["", f"{'target':<{w}}{'limit':<14}{'measured':<14}result", "-" * (w + 40)]
     for key, row in (results.get("targets") or {}).items():
         if row["met"] is None:
             verdict = "not measured"
@@ -410,7 +446,13 @@ def table(results: dict) -> str:
             verdict = "met"
         else:
             verdict = f"MISSED by {row['missed_by']} {row['unit']}"
-        lines.append(f"{key:<{w}}{row['limit']:<12}{_fmt(row['measured'], row['unit']):<14}{verdict}")
+        lines.append(f"{key:<{w}}{row['limit']:<14}{_fmt(row['measured'], row['unit']):<14}{verdict}")
+        if row.get("server_script_run_p50_p95_s"):
+            run, resp = row["server_script_run_p50_p95_s"], row.get("server_respond_p50_p95_ms") or [None, None]
+            cpu = row.get("cpu_s_browsers_app_driver_rest") or [None] * 4
+            lines.append(f"{'':<{w}}  p50 {_fmt(row.get('p50_s'), 's')}; server side p50/p95: script run "
+                         f"{_fmt(run[0])}/{_fmt(run[1])} s, respond() {_fmt(resp[0])}/{_fmt(resp[1])} ms; "
+                         f"CPU s browsers/app/driver/rest {cpu[0]}/{cpu[1]}/{cpu[2]}/{cpu[3]}")
     if results.get("errors"):
         lines += ["", "errors:"] + [f"  {k}: {v}" for k, v in results["errors"].items()]
     lines.append(f"\n{results['cpu_count']} cores, {results['duration']['value']} s; "

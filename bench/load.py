@@ -34,7 +34,7 @@ from pathlib import Path
 
 from bench.util import PY, ROOT, child_env, free_port, proc_rss_mb, summarize
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")  # the same PATH lookup as `make browser`
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-renderer-backgrounding", "--disable-background-timer-throttling"]
 CRISIS_NUMBER = "988"  # en-US; every design of the crisis reply shows it
@@ -62,6 +62,34 @@ def cpu_seconds(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, idle) CPU seconds of the whole machine so far, every process of every user
+    (/proc/stat): what is left after the browsers and the app is other people's work."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    busy = sum(fields[:8]) - idle  # user nice system idle iowait irq softirq steal
+    return busy / tick, idle / tick
+
+
+def harness_cpu_seconds() -> float:
+    """CPU seconds of the load test's own driver: this process and Playwright's node driver."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for proc in me.children(recursive=True):
+        try:
+            if proc.name().startswith("node"):  # (the app and Chroma servers are children too: not counted)
+                total += sum(proc.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return total
 
 
 def browser_cpu_seconds() -> float:
@@ -98,6 +126,26 @@ class _Peak(threading.Thread):
             self.stop.wait(0.05)
 
 
+def server_side(events: list[dict]) -> dict:
+    """The app's own timings per turn from its timing log: reply_for() (screen, retrieval,
+    answer, and any wait for the warm-up), respond() as its audit measured it, the drawing
+    of the reply, and whole script runs (with a message, and the others: page loads)."""
+    turns = [e for e in events if e["event"] == "turn"]
+    runs = [e for e in events if e["event"] == "script_run"]
+    ms = [r["ms"] / 1000 for r in runs if r.get("message")]
+    return {
+        "turns": len(turns),
+        "respond_ms": summarize([t["respond_ms"] / 1000 for t in turns], "ms"),
+        "respond_inside_ms": summarize([t["inside_respond_ms"] / 1000 for t in turns
+                                        if t.get("inside_respond_ms") is not None], "ms"),
+        "render_ms": summarize([t["render_ms"] / 1000 for t in turns], "ms"),
+        "script_run_with_message_ms": summarize(ms, "ms"),
+        "script_run_without_message_ms": summarize([r["ms"] / 1000 for r in runs if not r.get("message")], "ms"),
+        "script_runs_with_message": len(ms),
+        "script_runs_without_message": sum(1 for r in runs if not r.get("message")),
+    }
+
+
 class App:
     """One `python -m bot.front.serve` on a free loopback port."""
 
@@ -105,10 +153,12 @@ class App:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.timing = log.with_suffix(".timing.jsonl")  # bot.front.timing: durations, never text
+        env = dict(env, BOT_TIMING_LOG=str(self.timing))
         cmd = [PY, "-m", "bot.front.serve", "--server.address", "127.0.0.1", "--server.port", str(self.port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
-        self.started = time.perf_counter()
+        self.started, self.started_wall = time.perf_counter(), time.time()
         with open(log, "w") as out:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                          start_new_session=True)
@@ -134,6 +184,25 @@ class App:
         except OSError:
             return ""
 
+    def events(self) -> list[dict]:
+        try:
+            return [json.loads(line) for line in self.timing.read_text().splitlines() if line.strip()]
+        except (OSError, ValueError):
+            return []
+
+    def timeline(self) -> dict[str, float]:
+        """Seconds from the spawn of the server to each start-up event in its timing log."""
+        out = {}
+        for e in self.events():
+            name = e["event"] if e["event"] != "warm" else f"warm {e['step']} done"
+            if e["event"] in ("turn", "script_run"):
+                name = f"first {e['event']} done"
+            out.setdefault(name, round(e["t"] - self.started_wall, 3))
+        return out
+
+    def server_events(self, since_wall: float = 0.0) -> list[dict]:
+        return [e for e in self.events() if e["t"] >= since_wall]
+
     def stop(self) -> dict:
         self.peak.stop.set()
         self.peak.join()
@@ -148,22 +217,35 @@ class App:
         text = self.log_text()
         errors = [m.group(0) for m in LOG_ERROR.finditer(text)]
         return {"url": self.url, "peak_rss_mb": round(self.peak.peak, 1), "cpu_s": round(cpu, 2),
+                "start_timeline_s": self.timeline(),
                 "log_errors": len(errors),
                 "log_error_lines": [ln for ln in text.splitlines() if LOG_ERROR.search(ln)][:10]}
 
 
 # ------------------------------------------------------------------ the browser side
 
-DONE_JS = """([n, timeoutAt]) => {
-  const app = document.querySelector('[data-test-script-state]');
-  const idle = !app || app.getAttribute('data-test-script-state') !== 'running';
-  const msgs = document.querySelectorAll('[data-testid="stChatMessage"]');
-  const stale = document.querySelector('[data-stale="true"]');
-  return msgs.length >= n && idle && !stale && msgs[msgs.length - 1].innerText.trim().length > 0;
-}"""
+# Resolves once the reply to message n/2 is fully shown: n chat messages, the last one with text,
+# the script idle and nothing stale. Checked on each DOM change (a MutationObserver), not by
+# polling: 20 pages polled every 100 ms cost the shared cores CPU the app then lacks.
+DONE_JS = """([n, timeoutMs]) => new Promise((resolve, reject) => {
+  const done = () => {
+    const app = document.querySelector('[data-test-script-state]');
+    const idle = !app || app.getAttribute('data-test-script-state') !== 'running';
+    const msgs = document.querySelectorAll('[data-testid="stChatMessage"]');
+    const stale = document.querySelector('[data-stale="true"]');
+    return msgs.length >= n && idle && !stale && msgs[msgs.length - 1].innerText.trim().length > 0;
+  };
+  if (done()) { resolve(true); return; }
+  const obs = new MutationObserver(() => {
+    if (done()) { obs.disconnect(); clearTimeout(timer); resolve(true); }
+  });
+  const timer = setTimeout(() => { obs.disconnect(); reject(new Error('no reply within ' + timeoutMs + ' ms')); },
+                           timeoutMs);
+  obs.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+})"""
 
 
-async def open_page(browser, url: str, errors: list[str]):
+async def open_page(browser, url: str, errors: list[str], tag: int | None = None):
     ctx = await browser.new_context(viewport={"width": 900, "height": 800})
     ctx.set_default_timeout(120_000)
     page = await ctx.new_page()
@@ -172,42 +254,65 @@ async def open_page(browser, url: str, errors: list[str]):
                                                  f"({msg.location.get('url', '')[:80]})")
             if msg.type == "error" else None)
     page.on("requestfailed", lambda req: errors.append(f"console.requestfailed: {req.url[:100]}"))
-    await page.goto(url)
+    await page.goto(url if tag is None else f"{url}/?lt={tag}")  # ?lt: groups the server's timings
     await page.get_by_placeholder("Type your question").wait_for(state="visible")
     return ctx, page
 
 
-async def ask(page, text: str, turn: int, timeout_s: float = 120.0) -> tuple[float, str]:
-    """Send one message; seconds until its reply is fully shown, and the reply's text."""
+async def ask(page, text: str, turn: int, timeout_s: float = 120.0) -> tuple[float, str, float]:
+    """Send one message; seconds until its reply is fully shown, the reply's text, and the
+    wall-clock time it was sent."""
     box = page.get_by_placeholder("Type your question")
     await box.click()
     await box.fill(text)
-    t0 = time.perf_counter()
+    t0, sent_at = time.perf_counter(), time.time()
     await page.keyboard.press("Enter")
-    await page.wait_for_function(DONE_JS, arg=[2 * turn, 0], polling=100, timeout=timeout_s * 1000)
+    await page.evaluate(DONE_JS, [2 * turn, timeout_s * 1000])
     took = time.perf_counter() - t0
     texts = await page.locator('[data-testid="stChatMessage"]').all_inner_texts()
     mine = max((k for k, t in enumerate(texts) if text in t), default=len(texts) - 2)
-    return took, "\n".join(texts[mine + 1:])
+    return took, "\n".join(texts[mine + 1:]), sent_at
+
+
+def split_turns(sessions: list[dict], events: list[dict]) -> dict:
+    """Each reply's send -> shown time, split by the server's timing log (same clock): waiting
+    for the script run to start (the browser sending, the server's event loop, a free core),
+    the script run itself (which computes and draws the reply), and from its end to the reply
+    being shown (deltas on the wire and the browser drawing them)."""
+    runs: dict[str, list[dict]] = {}
+    for e in events:
+        if e["event"] == "script_run" and e.get("message"):
+            runs.setdefault(e.get("session", ""), []).append(e)
+    before, during, after = [], [], []
+    for s in sessions:
+        mine = runs.get(f"lt{s['context']}", [])
+        for r, e in zip([r for r in s["replies"] if r.get("arrived")], mine, strict=False):
+            end = e["t"]
+            start = end - e["ms"] / 1000
+            before.append(max(0.0, start - r["sent_at"]))
+            during.append(e["ms"] / 1000)
+            after.append(max(0.0, r["sent_at"] + r["seconds"] - end))
+    return {"send_to_script_start": summarize(before, "s"), "script_run": summarize(during, "s"),
+            "script_end_to_shown": summarize(after, "s")}
 
 
 async def session(browser, url: str, i: int) -> dict:
     errors: list[str] = []
     out = {"context": i, "replies": [], "errors": errors}
     try:
-        ctx, page = await open_page(browser, url, errors)
+        ctx, page = await open_page(browser, url, errors, tag=i)
     except Exception as exc:  # noqa: BLE001 - reported, not raised: one failed page is a figure
         errors.append(f"open: {type(exc).__name__}: {exc}"[:300])
         return out
     try:
         for turn, (text, crisis) in enumerate(conversation(i), start=1):
             try:
-                took, reply = await ask(page, text, turn)
+                took, reply, sent_at = await ask(page, text, turn)
             except Exception as exc:  # noqa: BLE001
                 errors.append(f"turn {turn}: {type(exc).__name__}: {exc}"[:300])
                 out["replies"].append({"crisis": crisis, "arrived": False})
                 break
-            out["replies"].append({"crisis": crisis, "arrived": True, "seconds": took,
+            out["replies"].append({"crisis": crisis, "arrived": True, "seconds": took, "sent_at": sent_at,
                                    "crisis_shown": CRISIS_NUMBER in reply, "chars": len(reply)})
         boxes = await page.locator('[data-testid="stException"]').count()
         if boxes:
@@ -224,11 +329,12 @@ async def first_answer(browser, app: App) -> dict:
     ctx, page = await open_page(browser, app.url, errors)
     shown = time.perf_counter() - app.started
     try:
-        took, reply = await ask(page, FIRST_QUESTION, 1)
+        took, reply, _ = await ask(page, FIRST_QUESTION, 1)
         return {"server_start_to_first_answer_s": round(time.perf_counter() - app.started, 3),
                 "server_start_to_health_s": round(healthy, 3),
                 "server_start_to_page_shown_s": round(shown, 3),
                 "send_to_first_answer_s": round(took, 3), "answered": bool(reply.strip()),
+                "server_timeline_s": app.timeline(),
                 "errors": errors}
     finally:
         await ctx.close()
@@ -241,12 +347,16 @@ async def crowd(urls: list[str], contexts: int, first: list[App] | None = None) 
         browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             starts = [await first_answer(browser, app) for app in first or []]
-            t0, c0 = time.perf_counter(), browser_cpu_seconds()
+            t0, c0, w0, m0 = time.perf_counter(), browser_cpu_seconds(), time.time(), machine_cpu_seconds()
+            h0 = harness_cpu_seconds()
             s0 = [cpu_seconds(app.proc.pid) for app in first or []]
             sessions = await asyncio.gather(*(session(browser, urls[i % len(urls)], i) for i in range(contexts)))
             wall = time.perf_counter() - t0
             browser_cpu = browser_cpu_seconds() - c0
             server_cpu = sum(cpu_seconds(app.proc.pid) for app in first or []) - sum(s0)
+            m1 = machine_cpu_seconds()
+            harness_cpu = harness_cpu_seconds() - h0
+            machine_busy, machine_idle = m1[0] - m0[0], m1[1] - m0[1]
         finally:
             await browser.close()
     replies = [r for s in sessions for r in s["replies"]]
@@ -270,11 +380,18 @@ async def crowd(urls: list[str], contexts: int, first: list[App] | None = None) 
         "console_error_samples": sorted(set(console))[:5],
         "wall_s": round(wall, 2),
         "cpu_during_crowd_s": {"browsers": round(browser_cpu, 1), "app_servers": round(server_cpu, 1),
+                               "whole_machine_busy": round(machine_busy, 1),
+                               "whole_machine_idle": round(machine_idle, 1),
+                               "load_test_driver": round(harness_cpu, 1),
+                               "everything_else": round(max(0.0, machine_busy - browser_cpu - server_cpu - harness_cpu), 1),
                                "wall_x_cores": round(wall * (os.cpu_count() or 1), 1),
+                               "busy_share_of_machine": round(machine_busy / max(1e-9, machine_busy + machine_idle), 3),
                                "note": "the browsers run on the same 2 cores as the server here; "
                                        "a patient's browser runs on the patient's device"},
         "server_cpu_per_reply_ms": round(1000 * server_cpu / max(1, len(seconds)), 1),
         "first_answer": starts,
+        "server_side": server_side([e for app in first or [] for e in app.server_events(w0)]),
+        "reply_split": split_turns(sessions, [e for app in first or [] for e in app.server_events(w0)]),
     }
 
 

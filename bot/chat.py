@@ -333,21 +333,26 @@ def assistant_for(settings: Settings) -> Assistant:
 _WARM: dict[int, threading.Thread] = {}
 
 
-def warm(settings: Settings, wait: bool = False) -> threading.Thread:
+def warm(settings: Settings, wait: bool = False, on_step=None) -> threading.Thread:
     """Load the encoder, the index and the screen's model for these settings in a background
     thread, once per process, so that no question waits for them. Failures are left for
-    respond() to report (the screen's rule layer works without any of them)."""
+    respond() to report (the screen's rule layer works without any of them). `on_step(name,
+    ms)` hears when each step is done (the served app's timing log)."""
     assistant = assistant_for(settings)
 
     def load() -> None:
         from bot.safety.screen import semantic_model
 
-        for step in (lambda: assistant._embed("warm-up"), assistant.retriever.index,
-                     lambda: semantic_model(settings)):
+        for name, step in (("encoder", lambda: assistant._embed("warm-up")), ("index", assistant.retriever.index),
+                           ("screen", lambda: semantic_model(settings))):
+            t = time.perf_counter()
             try:
                 step()
             except Exception:  # noqa: BLE001, S112 - see the docstring
                 continue
+            finally:
+                if on_step is not None:
+                    on_step(name, round((time.perf_counter() - t) * 1000, 1))
 
     with _ASSISTANTS_LOCK:
         thread = _WARM.get(id(assistant))

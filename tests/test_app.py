@@ -151,6 +151,25 @@ def test_an_answer_shows_numbered_citations_with_the_passage(app):
     no_html(app)
 
 
+@pytest.mark.parametrize("on", [True, False])
+def test_the_timing_log_holds_durations_and_routes_never_words(app, tmp_path, monkeypatch, on):
+    log = tmp_path / "timing.jsonl"
+    if on:
+        monkeypatch.setenv("BOT_TIMING_LOG", str(log))
+    else:
+        monkeypatch.delenv("BOT_TIMING_LOG", raising=False)
+    ask(app, QUESTION)
+    if not on:
+        assert not log.exists()
+        return
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    turn = next(e for e in events if e["event"] == "turn")
+    run = next(e for e in events if e["event"] == "script_run" and e["message"])
+    assert turn["route"] == "answer" and turn["respond_ms"] > 0 and run["ms"] >= turn["respond_ms"]
+    assert set(turn) == {"t", "event", "session", "route", "respond_ms", "inside_respond_ms", "render_ms"}
+    assert QUESTION.lower()[:20] not in log.read_text().lower()
+
+
 def test_a_starter_question_is_answered(app):
     app.button(key="starter_1").click().run()
     assert not app.exception
@@ -362,6 +381,14 @@ def test_a_crisis_is_answered_while_the_model_is_still_loading(settings):
 def test_streamed_pieces_join_back_to_exactly_the_reply(text):
     assert "".join(ui.sentence_chunks(text)) == text
     assert "".join(ui.stream(text, delay=0)) == text
+
+
+@pytest.mark.parametrize(("sentences", "pieces"), [(1, 1), (2, 2), (3, 3), (7, 3), (9, 3)])
+def test_a_reply_streams_in_a_few_pieces_of_whole_sentences(sentences, pieces):
+    text = " ".join(f"Sentence {i} ends here." for i in range(sentences))
+    got = list(ui.stream(text, delay=0))
+    assert len(got) == pieces and "".join(got) == text
+    assert all(p.rstrip().endswith(".") for p in got)
 
 
 def test_plain_escapes_every_markdown_and_html_mark():

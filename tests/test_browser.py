@@ -363,6 +363,11 @@ def test_desk_answer_scrolls_links_its_sources_and_cues_new_replies(open_page):
     assert seen["spinners"] <= 1 and seen["faded"] == 0, seen
     assert_on_first_screen(page, '[class*="st-key-reply_"]')  # the answer's start, not the Sources list
     expect(page.locator("#bot-live")).not_to_be_empty()
+    # Once placed (as high as the page lets it go), the reply is held at no cost: page.js does
+    # not scroll again every 100 ms while nothing moves it.
+    fixes = page.evaluate("window.__bot.state.fixes")
+    page.wait_for_timeout(1000)
+    assert page.evaluate("window.__bot.state.fixes") == fixes
     shot(page, "05-desk-answer")
 
     # [n] opens its source, which names title and section.

@@ -129,7 +129,7 @@ def test_config_names_the_embedder_factory_without_importing_it():
 
 
 @pytest.mark.slow
-def test_a_fresh_process_answers_without_torch(fixture_settings):
+def test_a_fresh_process_answers_without_torch_or_sklearn(fixture_settings):
     code = (
         "import json, sys\n"
         "from bot.config import Settings\n"
@@ -137,7 +137,7 @@ def test_a_fresh_process_answers_without_torch(fixture_settings):
         f"s = Settings(data_dir={str(fixture_settings.data_dir)!r}, corpus_dir={str(fixture_settings.corpus_dir)!r})\n"
         "r = respond([], 'What did the 2021 Feder trial of repeated ketamine infusions find?', s)\n"
         "print(json.dumps({'route': r.route, 'heavy': sorted(m for m in ('torch', 'sentence_transformers',"
-        " 'transformers') if m in sys.modules)}))\n"
+        " 'transformers', 'sklearn', 'pandas', 'pyarrow') if m in sys.modules)}))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import App, conversation, crowd
+from bench.load import CRISIS, FIRST_QUESTION, QUESTIONS, App, conversation, crowd
 from bench.util import child_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
@@ -50,3 +50,8 @@ def test_five_patients_at_once_all_answered_and_every_crisis_routed(chromium, fi
     assert result["crisis_routed"] == 5, result
     assert result["page_errors"] == 0, result["page_error_samples"]
     assert served["log_errors"] == 0, served["log_error_lines"]
+    # The app's timing log (BOT_TIMING_LOG) timed every turn, server side, and holds no words.
+    assert result["server_side"]["turns"] == 15 and result["reply_split"]["script_run"]["n"] == 15, result
+    assert result["server_side"]["respond_ms"]["median"] > 0
+    log = app.timing.read_text()
+    assert not [t for t in (*QUESTIONS, *CRISIS, FIRST_QUESTION) if t in log or t.lower() in log.lower()]

@@ -11,15 +11,25 @@ from __future__ import annotations
 import sys
 
 from bot.config import ROOT, Settings, offline_environment
+from bot.front import timing
 
 
 def main(argv: list[str] | None = None) -> int:
+    timing.event("serve_start")
     offline_environment()
     from bot.chat import warm
 
-    warm(Settings.from_env())
+    settings = Settings.from_env()
+    warm(settings, on_step=lambda name, ms: timing.event("warm", step=name, ms=ms))
     from streamlit.web import cli
 
+    from bot.front import ui  # the page's module, imported once here and not in the first visit
+
+    try:
+        ui.preload(settings)
+    except Exception:  # noqa: BLE001, S110 - the page itself reports a missing text file
+        pass
+    timing.event("streamlit_imported")
     sys.argv = ["streamlit", "run", str(ROOT / "app.py"), *(sys.argv[1:] if argv is None else argv)]
     return cli.main()
 

@@ -39,7 +39,7 @@ from bot import text as textlib
 from bot.chat import Assistant, assistant_for, warm
 from bot.config import Settings
 from bot.errors import PromptMissing
-from bot.front import feedback
+from bot.front import feedback, timing
 from bot.front.handout import source_label
 from bot.text import md_link_target, safe_url
 from bot.types import Citation, Reply, Resource
@@ -60,7 +60,11 @@ BADGE_COLORS = {
 _SECRET_FIELD = re.compile(r"key|token|secret|password", re.I)
 _DATA = Path(__file__).with_name("data")
 log = logging.getLogger(__name__)
-STREAM_DELAY = 0.04  # seconds between streamed sentences: readable, not theatrical
+STREAM_DELAY = 0.04  # seconds between streamed pieces: readable, not theatrical
+# A reply streams in at most this many pieces (runs of whole sentences): each piece re-sends the
+# text so far and the browser redraws it, which 20 patients at once pay for on the server's
+# cores and their own (the load test measured 7-9 pieces per reply at one per sentence).
+STREAM_PIECES = 3
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 _SENTENCE = re.compile(r".+?(?:[.!?\]](?=\s)|$)\s*", re.S)
 # A citation marker as bot.answering writes it: "[n]" not escaped and not already a link.
@@ -110,12 +114,15 @@ def sentence_chunks(text: str) -> Iterator[str]:
         yield m.group(0)
 
 
-def stream(text: str, delay: float = STREAM_DELAY) -> Iterator[str]:
-    """A generator for st.write_stream that only ever yields the Reply's own text."""
-    for i, piece in enumerate(sentence_chunks(text)):
+def stream(text: str, delay: float = STREAM_DELAY, pieces: int = STREAM_PIECES) -> Iterator[str]:
+    """A generator for st.write_stream that only ever yields the Reply's own text, in at most
+    `pieces` runs of whole sentences."""
+    sentences = list(sentence_chunks(text))
+    size = max(1, -(-len(sentences) // max(1, pieces)))
+    for i in range(0, len(sentences), size):
         if i and delay:
             time.sleep(delay)
-        yield piece
+        yield "".join(sentences[i:i + size])
 
 
 def tel_href(r: Resource) -> str:
@@ -266,6 +273,17 @@ def page_icon():
     return img
 
 
+def preload(settings: Settings) -> None:
+    """What the first page view would otherwise do itself (python -m bot.front.serve calls this
+    while the server starts): draw the tab icon, read the page words, CSS and script."""
+    page_icon()
+    for name in ("page.css", "page.js"):
+        _asset(name)
+    for locale in LOCALE_NAMES:
+        words(locale, settings.prompts_dir)
+        prompts.resources(settings.prompts_dir, locale)
+
+
 def page_config(settings: Settings, locale: str) -> None:
     st.set_page_config(page_title=words(locale, settings.prompts_dir)["page_title"], page_icon=page_icon(),
                        layout="centered", initial_sidebar_state="collapsed")
@@ -308,6 +326,7 @@ def always_visible(settings: Settings, locale: str) -> None:
             st.markdown(short_line(settings, locale), width="stretch")
 
 
+@lru_cache(maxsize=4)
 def _asset(name: str) -> str:
     return (_DATA / name).read_text(encoding="utf-8")
 
@@ -634,13 +653,41 @@ def converse(settings: Settings, message: str) -> None:
         st.markdown(plain(message))
     with st.chat_message("assistant"):
         a = assistant(settings)
+        t = time.perf_counter()
         try:
             reply = reply_for(settings, a, _warm_up(_key(settings), a), history(messages), message, locale)
         except Exception:  # noqa: BLE001 - a person must never be left with a stack trace
             log.exception("respond() failed")  # the traceback, never the message
             reply = Reply("unavailable", prompts.text(settings.prompts_dir, "unavailable", locale),
                           resources=prompts.resources(settings.prompts_dir, locale))
+        respond_ms, t = timing.since(t), time.perf_counter()
         msg = {"role": "assistant", "id": uuid.uuid4().hex[:12], "reply": reply, "locale": locale,
                "question": message if settings.log_messages else ""}
         messages.extend([{"role": "user", "text": message}, msg])
         reply_body(settings, msg, streamed=True)
+    if timing.enabled():  # decisions and durations only, never the words
+        timing.event("turn", session=session_tag(), route=reply.route, respond_ms=respond_ms,
+                     inside_respond_ms=reply.audit.get("total_ms"), render_ms=timing.since(t))
+
+
+def session_tag() -> str:
+    """A short tag of this browser session to group its timings: the load test's own number
+    for the page (?lt=N in its URL), else a one-way hash of Streamlit's session id."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    given = str(st.query_params.get("lt", ""))[:8]
+    if given.isdigit():
+        return f"lt{given}"
+    ctx = get_script_run_ctx()
+    return hashlib.sha256(str(ctx.session_id if ctx else "").encode()).hexdigest()[:8]
+
+
+def run_started() -> float:
+    return time.perf_counter()
+
+
+def run_finished(t0: float, message: bool) -> None:
+    """The timing log's record of one script run (BOT_TIMING_LOG; a no-op otherwise)."""
+    if timing.enabled():
+        timing.event("script_run", session=session_tag(), ms=timing.since(t0), message=message,
+                     turns=len(st.session_state.get("messages", [])) // 2)

@@ -12,7 +12,7 @@
   const now = () => performance.now();
   const SETTLE_MS = 400;  // quiet time after the run ends before a reply counts as drawn
   doc.body.dataset.botScroll = "settling";
-  const state = { lastSend: 0, lastScroll: -1, target: null, top: true, lastChange: now(),
+  const state = { lastSend: 0, lastScroll: -1, target: null, reached: null, top: true, lastChange: now(),
                   messages: 0, announce: null, fixes: 0 };
 
   const el = (tag, props) => Object.assign(doc.createElement(tag), props || {});
@@ -94,7 +94,7 @@
       state.announce = target;
       state.announceUntil = now() + 5000;  // read again only while it is still being drawn
       if (state.lastScroll > state.lastSend) showCue(box);
-      else { state.target = target; state.top = false; }
+      else { state.target = target; state.reached = null; state.top = false; }
     }
   }
 
@@ -114,10 +114,19 @@
     }, 10);
   }
 
+  // A reply near the end of the page cannot reach the top of the view: once it is as high as it
+  // can go (state.reached), it is moved again only if something else moves it (measured: without
+  // this, every 100 ms for good, a scroll and 15 wheel events, 3% of a core per idle page).
   function keepInView() {
     if (state.target && state.target.isConnected) {
       const top = state.target.getBoundingClientRect().top;
-      if (Math.abs(top - 12) > 2) { unstick(); state.target.scrollIntoView({ block: "start" }); state.fixes++; }
+      const moved = state.reached === null || Math.abs(top - state.reached) > 2;
+      if (Math.abs(top - 12) > 2 && moved) {
+        unstick();
+        state.target.scrollIntoView({ block: "start" });
+        state.fixes++;
+        state.reached = state.target.getBoundingClientRect().top;
+      }
     } else if (state.top) {
       const s = scroller();
       if ((s && s.scrollTop) || window.scrollY) { unstick(); s.scrollTop = 0; window.scrollTo(0, 0); state.fixes++; }
