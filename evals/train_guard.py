@@ -27,6 +27,7 @@ import json
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +53,11 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def embed_all(texts: list[str], embedder, chunk: int = 1024) -> np.ndarray:
+def embed_all(texts: list[str], embedder, chunk: int = 1024, prefix: str = "vectors") -> np.ndarray:
     """Vectors for `texts`, each unique text embedded once; cached by text hash."""
     name = gm.embedder_name(embedder)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = CACHE_DIR / f"vectors-{name}.npz"
+    path = CACHE_DIR / f"{prefix}-{name}.npz"
     cache: dict[str, np.ndarray] = {}
     if path.is_file():
         with np.load(path) as z:
@@ -110,20 +111,103 @@ def sample_per_class(idx: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
     return np.sort(np.concatenate(out))
 
 
-def screen_rows_for(texts: list[str], vecs: np.ndarray, stored) -> np.ndarray:
-    """The screen's route for each text (one turn, no history) as a class index:
-    crisis (kind self/danger/medical) -> crisis, crisis kind others -> harm_others,
-    support -> support, anything else -> safe."""
-    from bot.safety.screen import decide
+# ---------------------------------------------------------------------------------------
+# The whole screen, decomposed: crisis = the rules' crisis (model off) or a model tier firing
+# (bot.safety.screen.model_crisis). The rule part is computed once per item; the tiers'
+# thresholds can then be swept on the model's scores without re-running the rules.
+# ---------------------------------------------------------------------------------------
+TIER_GRID = np.round(np.concatenate([np.arange(0.50, 0.95, 0.01), np.arange(0.95, 0.999, 0.002)]), 3)
+DEV_FALSE = 0.01  # the dev sets' limit (evals.metrics: --max-false-crisis)
+LOOKALIKE_SOURCES = ("emoevent", "mexa3t_es", "counsel_chat")  # safe look-alike sources
+LOOKALIKE_FALSE = 0.03  # issue 10: false crisis on safe look-alike sources
+LOOKALIKE_SLACK = 0.01  # where the rules alone are over it, the tiers may add this much
+
+
+@dataclass
+class Parts:
+    rules: np.ndarray  # class index the rules and the window gave alone (crisis/harm_others) or -1
+    gates: dict[str, np.ndarray]  # tier -> gate open
+
+
+def screen_parts(items: list[tuple[list, str]]) -> Parts:
+    """The rule part of the screen for (history, message) items."""
+    from bot.safety import screen as guard
+    from bot.safety.normalize import normalize
 
     settings = Settings()
-    out = np.zeros(len(texts), dtype=int)
-    for i, (t, v) in enumerate(zip(texts, vecs, strict=True)):
-        r = decide([], t, query_vec=v, settings=settings, stored=stored)
+    rules = np.full(len(items), -1, dtype=int)
+    gates = {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
+    for i, (history, text) in enumerate(items):
+        r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
-            out[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
-        elif r.name == "support":
-            out[i] = CLASSES.index("support")
+            rules[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
+        if text.strip():
+            for tier, ok in guard._model_gates(guard.analyse(text), normalize(text)).items():
+                gates[tier][i] = ok
+    return Parts(rules, gates)
+
+
+def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float]) -> np.ndarray:
+    """The whole screen's class per item: the rules' crisis, else the first model tier that
+    fires (crisis_strong, crisis_cue, harm_others), else safe."""
+    from bot.safety.screen import MODEL_TIERS
+
+    out = np.where(parts.rules >= 0, parts.rules, 0)
+    free = parts.rules < 0
+    for tier, cls, _ in MODEL_TIERS:
+        k = CLASSES.index(cls)
+        fire = free & parts.gates[tier] & (probs[:, k] >= tiers[tier])
+        out[fire] = k
+        free &= ~fire
+    return out
+
+
+def pick_tiers(dev: tuple[Parts, np.ndarray], looks: list[tuple[Parts, np.ndarray, np.ndarray]],
+               ) -> dict[str, float]:
+    """Each tier's threshold, in order (crisis_strong, crisis_cue, harm_others): the lowest on
+    TIER_GRID that keeps the dev sets' non-crisis items within DEV_FALSE routed to crisis and
+    each safe look-alike source given (never the held-out one) within LOOKALIKE_FALSE (or the
+    rules' own rate + LOOKALIKE_SLACK), with the earlier tiers at their chosen values."""
+    from bot.safety.screen import MODEL_TIERS, TIER_OFF
+
+    tiers = {tier: TIER_OFF for tier, _, _ in MODEL_TIERS}
+    risk = [CLASSES.index("crisis"), CLASSES.index("harm_others")]
+    dev_parts, dev_probs = dev
+    limits = [max(LOOKALIKE_FALSE, float(np.isin(p.rules, risk)[~np.isin(y, risk)].mean()) + LOOKALIKE_SLACK)
+              for p, _, y in looks]
+
+    def ok(t: dict[str, float]) -> bool:
+        if np.isin(screen_pred(dev_parts, dev_probs, t), risk).mean() > DEV_FALSE:
+            return False
+        for (p, probs, y), limit in zip(looks, limits, strict=True):
+            neg = ~np.isin(y, risk)
+            if np.isin(screen_pred(p, probs, t)[neg], risk).mean() > limit:
+                return False
+        return True
+
+    for tier, _, _ in MODEL_TIERS:
+        for t in TIER_GRID:
+            if ok({**tiers, tier: float(t)}):
+                tiers[tier] = float(t)
+                break
+    return {f"tier:{k}": v for k, v in tiers.items()}
+
+
+def strip_tiers(th: dict[str, float]) -> dict[str, float]:
+    return {k.removeprefix("tier:"): v for k, v in th.items() if k.startswith("tier:")}
+
+
+def dev_items() -> list[tuple[list, str]]:
+    """(history, message) of every non-crisis item of the team's dev sets (regression sets:
+    the tiers may not route more than DEV_FALSE of them to crisis)."""
+    from bot.types import Turn
+    from evals.calibrate_guard import GOLD_SET, GUARD_SETS, load_sets
+
+    out = []
+    for rows in load_sets((*GUARD_SETS, GOLD_SET)).values():
+        for it in rows:
+            if it.expect != "crisis":
+                out.append(([Turn(role="user", text=t) for t in it.history], it.message))
     return out
 
 
@@ -196,25 +280,41 @@ def main(argv: list[str] | None = None) -> int:
         models[src] = (m, m2)
         log(f"fold {src}: {te.sum()} held out, {time.time() - t0:.0f}s")
     blind = groups != TEAM
-    # the whole screen (rules + this fold's model) on a sample of each held-out source
-    screen_rows = []
+    # the whole screen on a sample of each held-out source: the rule part once per item (and
+    # per dev item), then per fold the tiers' thresholds are picked on the dev sets and the
+    # other safe look-alike sources' out-of-fold scores, never on the held-out source
+    t0 = time.time()
+    samples = {src: sample_per_class(np.flatnonzero(groups == src), y, SCREEN_SAMPLE) for src in sources}
+    parts = {src: screen_parts([([], rows[i].text) for i in samples[src]]) for src in sources}
+    dev = dev_items()
+    dev_parts = screen_parts(dev)
+    dev_vec = embed_all([t for _, t in dev], embedder, prefix="dev-vectors")
+    dev_ng = gm.ngram_matrix([t for _, t in dev])
+    log(f"rule part of the screen on {sum(len(v) for v in samples.values())} source rows and "
+        f"{len(dev)} dev items: {time.time() - t0:.0f}s")
+
+    def looks_for(src: str, probs: np.ndarray) -> list:
+        return [(parts[s], probs[samples[s]], y[samples[s]]) for s in LOOKALIKE_SOURCES
+                if s != src and s in parts]
+
+    results: dict[str, list] = {"screen": [], "screen_ngram": [], "rules": []}
+    tiers_by_fold = {}
     for src in sources:
-        others = blind & (groups != src)
-        th = gm.pick_thresholds(oof[others], y[others], groups[others])
-        th_ng = gm.pick_thresholds(oof_ng[others], y[others], groups[others])
         m, m2 = models[src]
-        stored = gm.Stored(m, m2, {**gm.DEFAULT_THRESHOLDS, **th}, {**gm.DEFAULT_THRESHOLDS, **th_ng},
-                           gm.embedder_name(embedder), x_vec.shape[1])
-        idx = sample_per_class(np.flatnonzero(groups == src), y, SCREEN_SAMPLE)
-        t0 = time.time()
-        routes = screen_rows_for([rows[i].text for i in idx], x_vec[idx], stored)
-        for lang in ("all", "en", "es"):
-            sel = np.array([lang == "all" or rows[i].lang == lang for i in idx])
-            if not sel.any() or (lang != "all" and sel.all()):
-                continue
-            screen_rows.append(score_routes(routes[sel], y[idx][sel], src, lang))
-        log(f"screen on {src}: {len(idx)} rows, {time.time() - t0:.0f}s")
-    results = {"screen": screen_rows}
+        tiers = pick_tiers((dev_parts, m.proba(dev_vec, dev_ng)), looks_for(src, oof))
+        tiers_ng = pick_tiers((dev_parts, m2.proba(None, dev_ng)), looks_for(src, oof_ng))
+        tiers_by_fold[src] = {"full": tiers, "ngram": tiers_ng}
+        idx = samples[src]
+        preds = {"screen": screen_pred(parts[src], oof[idx], strip_tiers(tiers)),
+                 "screen_ngram": screen_pred(parts[src], oof_ng[idx], strip_tiers(tiers_ng)),
+                 "rules": np.where(parts[src].rules >= 0, parts[src].rules, 0)}
+        for name, pred in preds.items():
+            for lang in ("all", "en", "es"):
+                sel = np.array([lang == "all" or rows[i].lang == lang for i in idx])
+                if not sel.any() or (lang != "all" and sel.all()):
+                    continue
+                results[name].append(score_routes(pred[sel], y[idx][sel], src, lang))
+        log(f"fold {src}: tiers {tiers} (n-grams alone {tiers_ng})")
     for kind, probs in (("full", oof), ("ngram_only", oof_ng)):
         rows_out = []
         for src in sources:
@@ -232,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = {s: dict(Counter(e.label for e in rows if e.source == s)) for s in [*sources, TEAM]}
     originals = {s: dict(Counter(e.original for e in rows if e.source == s)) for s in sources}
     summary = {"results": results, "thresholds": th_all, "thresholds_ngram_only": th_all_ng,
+               "tiers_by_fold": tiers_by_fold,
                "counts": counts, "original_labels": originals, "dedup": stats,
                "licences": LICENCES, "n": len(rows), "seed": SEED,
                "seconds": round(time.time() - t_start, 1)}
@@ -239,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     table = ("Whole screen (rules + the fold's model, MiniLM vector):\n\n"
              + gm.markdown_table(results["screen"])
+             + "\n\nWhole screen with the embedder down (rules + the fold's n-gram model):\n\n"
+             + gm.markdown_table(results["screen_ngram"])
+             + "\n\nRules alone (and the conversation window; no model):\n\n"
+             + gm.markdown_table(results["rules"])
              + "\n\nModel alone (vector + n-grams):\n\n" + gm.markdown_table(results["full"])
              + "\n\nModel alone, n-gram part only (embedder down):\n\n"
              + gm.markdown_table(results["ngram_only"]))
@@ -249,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
         log("final fit on every source")
         m = fit(x_vec, x_ng, y, w)
         m2 = fit(None, x_ng, y, w, use_vec=False)
+        th_all.update(pick_tiers((dev_parts, m.proba(dev_vec, dev_ng)), looks_for("", oof)))
+        th_all_ng.update(pick_tiers((dev_parts, m2.proba(None, dev_ng)), looks_for("", oof_ng)))
+        log(f"tiers: {th_all} (n-grams alone {th_all_ng})")
         team = groups == TEAM
         scope = gm.fit_scope(x_vec[team], np.array([e.original == "out_of_scope" for e in rows])[team])
         gm.save(m, m2, th_all, th_all_ng, embedder_name=gm.embedder_name(embedder), scope=scope,
