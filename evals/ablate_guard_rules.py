@@ -83,31 +83,62 @@ def row_kind(key: tuple[str, int]) -> str:
     return guard.crisis_kind(rule_id)
 
 
-def positives(data: Path | None) -> list[str]:
+def positives(data: Path | None) -> tuple[list[str], list[tuple[str, int]]]:
+    """The crisis texts, and for each where it comes from: ("dev", -1) or (source, row index
+    in evals.train_guard's row order)."""
     from evals.calibrate_guard import load_set
 
     texts = [t for it in load_set("guard_crisis") if it.expect == "crisis" for t in it.turns]
+    origin = [("dev", -1)] * len(texts)
     if data is not None and data.is_dir():
         from bot.safety.model import EXEMPLARS_PATH
         from bot.safety.sources import TEAM, load_all
 
         rows, _ = load_all(data, EXEMPLARS_PATH)
-        texts += [e.text for e in rows if e.label in ("crisis", "harm_others") and e.source != TEAM]
-    return texts
+        for n, e in enumerate(rows):
+            if e.label in ("crisis", "harm_others") and e.source != TEAM:
+                texts.append(e.text)
+                origin.append((e.source, n))
+    return texts, origin
 
 
-def model_covered(texts: list[str]) -> np.ndarray:
-    """True where the stored model, through the screen's gates, routes the text to crisis."""
+def model_covered(texts: list[str], origin: list[tuple[str, int]]) -> np.ndarray:
+    """True where the model, through the screen's gates, routes the text to crisis. A source's
+    row counts only when the model of the fold that held that source out catches it, at that
+    fold's tiers (evals.train_guard's cached out-of-fold scores and data/eval-blind/summary.json),
+    so a row is never dropped for a catch the model made on its own training data. Dev items
+    are scored by the stored model."""
+    import glob
+    import json
+    import os
+
     from bot.config import Settings
     from bot.retrieval.embed import default_embedder
+    from bot.safety.sources import CLASSES
+    from evals.train_guard import CACHE_DIR, OUT_DIR, embed_all, strip_tiers
 
-    emb = default_embedder()
-    vecs = emb.encode(texts)
     settings = Settings()
     out = np.zeros(len(texts), dtype=bool)
-    for i, (t, v) in enumerate(zip(texts, vecs, strict=True)):
+    dev = [i for i, (src, _) in enumerate(origin) if src == "dev"]
+    vecs = embed_all([texts[i] for i in dev], default_embedder(), prefix="dev-vectors")
+    for i, v in zip(dev, vecs, strict=True):
+        t = texts[i]
         scores = guard.model_scores(t, v, settings)
         out[i] = scores is not None and guard.model_crisis(guard.analyse(t), normalize(t), scores) is not None
+    summary = json.loads((OUT_DIR / "summary.json").read_text(encoding="utf-8"))
+    tiers = {src: strip_tiers(t["full"]) for src, t in summary["tiers_by_fold"].items()}
+    path = max(glob.glob(str(CACHE_DIR / "folds-*.npz")), key=os.path.getmtime)
+    with np.load(path) as z:
+        oof = z["oof"]
+    for i, (src, n) in enumerate(origin):
+        if src == "dev":
+            continue
+        a, norm = guard.analyse(texts[i]), normalize(texts[i])
+        gates = guard._model_gates(a, norm)
+        for tier, cls, _ in guard.MODEL_TIERS:
+            if gates[tier] and oof[n, CLASSES.index(cls)] >= tiers[src][tier]:
+                out[i] = True
+                break
     return out
 
 
@@ -167,9 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", action="store_true", help="the gated model also covers a catch")
     ap.add_argument("--delete", action="store_true", help="delete the redundant rows from rules.py")
     args = ap.parse_args(argv)
-    texts = positives(args.data)
+    texts, origin = positives(args.data)
     fired = [fired_rows(t) for t in texts]
-    covered = model_covered(texts) if args.model else np.zeros(len(texts), dtype=bool)
+    covered = model_covered(texts, origin) if args.model else np.zeros(len(texts), dtype=bool)
     drop = redundant(fired, covered)
     n_rows = sum(len(getattr(rules, t)) for t in TABLES)
     caught = sum(1 for f in fired if f)

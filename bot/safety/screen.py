@@ -419,8 +419,9 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
     - "crisis_cue": a self-directed crisis where the rules also saw a weak cue they could
       not decide on (a veiled act, a plan, a farewell, strong means) and the message names
       none of the assistant's own topics (PTSD, treatment, medication, a clinic);
-    - "crisis_strong": a self-directed crisis with no rule cue, at a higher score; it may
-      name the assistant's topics ("the ketamine did nothing, I want out for good");
+    - "crisis_strong": a self-directed crisis with no rule cue, where the full model and the
+      n-grams alone both score it high (Scores.agreed); it may name the assistant's topics
+      ("the ketamine did nothing, I want out for good");
     - "harm_others": intent to harm another person, where the message names none of the
       assistant's topics.
     Without gates the model routes 12% of the dev look-alikes to crisis (short first-person
@@ -457,7 +458,9 @@ def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str
     gates = _model_gates(a, norm)
     needed = tier_thresholds(scores.thresholds)
     for tier, cls, kind in MODEL_TIERS:
-        p = scores.probs[cls]
+        # the strong tier needs both parts to agree (the full model alone is over-confident on
+        # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
+        p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
         if gates[tier] and p >= needed[tier]:
             return tier, kind, p
     return None
