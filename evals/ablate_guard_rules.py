@@ -103,7 +103,9 @@ def positives(data: Path | None) -> tuple[list[str], list[tuple[str, int]]]:
 
 
 def model_covered(texts: list[str], origin: list[tuple[str, int]]) -> np.ndarray:
-    """True where the model, through the screen's gates, routes the text to crisis. A source's
+    """The crisis kind ("self", "others") the model, through the screen's gates, routes the
+    text to, or "" (a row is only covered by a model catch of its own kind), with the MiniLM
+    vector and with the n-grams alone alike (the screen must hold with the embedder down). A source's
     row counts only when the model of the fold that held that source out catches it, at that
     fold's tiers (evals.train_guard's cached out-of-fold scores and data/eval-blind/summary.json),
     so a row is never dropped for a catch the model made on its own training data. Dev items
@@ -118,27 +120,42 @@ def model_covered(texts: list[str], origin: list[tuple[str, int]]) -> np.ndarray
     from evals.train_guard import CACHE_DIR, OUT_DIR, embed_all, strip_tiers
 
     settings = Settings()
-    out = np.zeros(len(texts), dtype=bool)
+    out = np.full(len(texts), "", dtype=object)
     dev = [i for i, (src, _) in enumerate(origin) if src == "dev"]
     vecs = embed_all([texts[i] for i in dev], default_embedder(), prefix="dev-vectors")
     for i, v in zip(dev, vecs, strict=True):
         t = texts[i]
-        scores = guard.model_scores(t, v, settings)
-        out[i] = scores is not None and guard.model_crisis(guard.analyse(t), normalize(t), scores) is not None
+        a, norm = guard.analyse(t), normalize(t)
+        kinds = set()
+        for vec in (v, None):  # the full model, then the n-grams alone (the embedder down)
+            scores = guard.model_scores(t, vec, settings)
+            hit = guard.model_crisis(a, norm, scores) if scores is not None else None
+            kinds.add(hit[1] if hit else "")
+        out[i] = kinds.pop() if len(kinds) == 1 else ""
     summary = json.loads((OUT_DIR / "summary.json").read_text(encoding="utf-8"))
     tiers = {src: strip_tiers(t["full"]) for src, t in summary["tiers_by_fold"].items()}
+    tiers_ng = {src: strip_tiers(t["ngram"]) for src, t in summary["tiers_by_fold"].items()}
     path = max(glob.glob(str(CACHE_DIR / "folds-*.npz")), key=os.path.getmtime)
     with np.load(path) as z:
-        oof = z["oof"]
+        oof, oof_ng = z["oof"], z["oof_ng"]
     for i, (src, n) in enumerate(origin):
         if src == "dev":
             continue
         a, norm = guard.analyse(texts[i]), normalize(texts[i])
         gates = guard._model_gates(a, norm)
-        for tier, cls, _ in guard.MODEL_TIERS:
-            if gates[tier] and oof[n, CLASSES.index(cls)] >= tiers[src][tier]:
-                out[i] = True
-                break
+        kinds = set()
+        for part, th in (("full", tiers[src]), ("ngram", tiers_ng[src])):
+            kind_here = ""
+            for tier, cls, kind in guard.MODEL_TIERS:
+                k = CLASSES.index(cls)
+                p = oof_ng[n, k] if part == "ngram" else oof[n, k]
+                if part == "full" and tier == "crisis_strong":
+                    p = min(p, oof_ng[n, k])
+                if gates[tier] and p >= th[tier]:
+                    kind_here = kind
+                    break
+            kinds.add(kind_here)
+        out[i] = kinds.pop() if len(kinds) == 1 else ""
     return out
 
 
@@ -155,7 +172,7 @@ def redundant(fired: list[set], covered: np.ndarray) -> list[tuple[str, int]]:
     for key in sorted(every, key=lambda k: len(hits.get(k, ()))):
         ok = True
         for n in hits.get(key, ()):
-            if covered[n]:
+            if covered[n] == kinds[key]:
                 continue
             if not any(o != key and o in alive and kinds[o] == kinds[key] for o in fired[n]):
                 ok = False
@@ -200,11 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     texts, origin = positives(args.data)
     fired = [fired_rows(t) for t in texts]
-    covered = model_covered(texts, origin) if args.model else np.zeros(len(texts), dtype=bool)
+    covered = model_covered(texts, origin) if args.model else np.full(len(texts), "", dtype=object)
     drop = redundant(fired, covered)
     n_rows = sum(len(getattr(rules, t)) for t in TABLES)
     caught = sum(1 for f in fired if f)
-    print(f"{len(texts)} crisis texts, {caught} caught by a rule row, {int(covered.sum())} by the model; "
+    print(f"{len(texts)} crisis texts, {caught} caught by a rule row, {int((covered != '').sum())} by the model; "
           f"{len(drop)} of {n_rows} rows redundant", file=sys.stderr)
     for t, i in drop:
         print(f"  {t}[{i}] {getattr(rules, t)[i][0]}")

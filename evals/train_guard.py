@@ -467,13 +467,15 @@ MAPPING = {
 
 FAILURE_MODES = """\
 - **Short first-person sentences about PTSD score as crisis.** On the team's dev look-alikes
-  ("I'm scared of the needle for the IV") the model alone routes 12% to crisis. The screen
-  therefore gates it (`_model_gates` in bot/safety/screen.py): no model crisis where the
-  rules saw an idiom, a negation, research or past history, a general question, a clinic
-  call or a boundary request, or where the message names the assistant's topics; a
-  self-directed crisis also needs a weak rule cue (a veiled act, a plan, a farewell, strong
-  means). With the gates the dev look-alikes give 0.3% false crisis, and the whole screen's
-  blind recall is close to its rules' (first table below vs the second).
+  ("I'm scared of the needle for the IV") the model alone routes 12% to crisis, and the full
+  model and the n-grams alone both give 0.99+ to a few team-written traps ("ready to go home
+  now, thanks nurse", disposing of an old bottle of pills, a film scene that was upsetting).
+  The screen therefore gates the model (`_model_gates` in bot/safety/screen.py: no model
+  crisis where the rules saw an idiom, a negation, research or past history, a general
+  question, a clinic call or a boundary request) and its tiers' thresholds hold the dev
+  look-alikes within 0.75%. That limit is what holds the strong tier back: in several folds
+  it stays off, and the whole screen's blind recall gains only 1-7 points over the rules'
+  (compare the first table with "Rules alone").
 - **Label noise caps the blind scores of some sources.** `sdcnl` labels are the subreddit
   (r/depression posts often state ideation; r/SuicideWatch holds supportive and meta posts),
   and `cssrs_reddit500` labels are per user, copied onto each post. Their "recall" and
@@ -543,10 +545,13 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "",
         f"Tiers of the stored weights: {_tiers_text(summary.get('final_tiers', {}))}.",
         "",
-        f"Trained on {summary['n']} texts after deduplication, seed 0. The folds and the report",
-        f"took {seconds / 60:.1f} minutes on this machine (2 cores shared with other engineers) with",
-        "the vectors cached; the final fit adds about a minute. The first run also embeds every",
-        "text once (about 47 minutes here under a load average of 6-9; cached in data/cache/).",
+        f"Trained on {summary['n']} texts after deduplication, seed 0. This run took {seconds / 60:.1f} minutes",
+        "on this machine (2 cores shared with other engineers). From nothing cached, measured on",
+        "2 December 2026 under a load average of 3-12: embedding every text once 21 minutes, the",
+        "n-gram features 1 minute, the nine folds (two models each) 4.5 minutes, the rule part of",
+        "the screen and the report 1 minute, the final fit and the tiers under a minute. Vectors,",
+        "n-grams and fold scores are cached in data/cache/guard_train/ (by text, labels and",
+        "training settings), so a re-run after a change to the rules takes about 2-3 minutes.",
         "",
         "## Sources",
         "",

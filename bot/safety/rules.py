@@ -760,15 +760,6 @@ CRISIS_STRONG = _table(
         ),
         (
             "suicide.passive",
-            r"\balready said (?:my )?goodbyes?\b|\bsaid my goodbyes\b|\bsaying my goodbyes\b",
-        ),
-        (
-            "suicide.passive",
-            r"\b(?:make|let) (?:the|my|this|it all|everything|it) (?:pain |suffering |hurt )?(?:stop|end|go "
-            r"away) (?:for good|forever|permanently|once and for all)\b",
-        ),
-        (
-            "suicide.passive",
             r"\b(?:do not|dont|cannot|can not) see myself (?:alive|here|around|living|making it|"
             r"surviving)\b",
         ),
@@ -823,11 +814,6 @@ CRISIS_STRONG = _table(
             "suicide.passive",
             r"\bfeel(?:ing)? like (?:dying|i want to die|i should die|ending (?:it|things|my life|"
             r"everything)|killing myself|giving up on life|i should not be alive|i do not deserve to live)\b",
-        ),
-        (
-            "suicide.direct",
-            r"\b(?:razor|blade|blades|gun|knife|rope|pills|noose)\b[^.?!]{0,30}\b(?:going to|gonna|"
-            r"will|want to|about to|ready to) use (?:it|them)\b",
         ),
         (
             "medical.bleeding",
@@ -1493,12 +1479,6 @@ CRISIS_STRONG = _table(
             r"look down|thinking|jump\w*|fall|how easy|wait\w* for (?:the|a) train|step)\b",
         ),
         # starving on purpose, punishing oneself
-        (
-            "self_harm",
-            r"\b(?:starv\w* myself|(?:have not|not|stopped|refuse to|refusing to) (?:eaten|eating|eat)\b"
-            r"[^.?!]{0,30}\b(?:on purpose|deliberately|to punish|because i do not deserve|so i (?:can|will) "
-            r"(?:disappear|die|waste away))|punish(?:ing)? myself (?:by|with)|do not deserve to eat)\b",
-        ),
         # command hallucinations
         (
             "suicide.command_voices",
