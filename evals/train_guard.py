@@ -483,6 +483,11 @@ FAILURE_MODES = """\
 - **Length and style.** The `suicidal_data_aminu` positives are long Reddit posts and its
   negatives short tweets; texts are cut to their first 180 words and weighted per source,
   but a long, flat, first-person post still scores higher than a short one saying the same.
+  Scoring windows of 3 sentences of posts over 60 words (the n-gram model's maximum over the
+  windows and the whole text) was tried on the folds of the three Reddit sources and not
+  adopted: on their long posts the held-out ROC AUC rose (`cssrs_reddit500` 0.55 → 0.59,
+  `sdcnl` 0.58 → 0.62, `suicidal_data_aminu` unchanged at 0.58), but over the whole of `sdcnl`
+  it fell (0.58 → 0.56).
 - **Spanish.** The only Spanish crisis source is `spanish_suicide_es` (tweets, truncated to
   ~120 characters, with lyric and joke positives). When it is held out, only the team's
   few Spanish exemplars teach Spanish crisis; the English MiniLM places Spanish poorly, so the
