@@ -24,9 +24,11 @@ Layers, in order
        classifier over the MiniLM vector respond() already computed for retrieval (no
        second forward pass) and hashed character n-grams. With no vector, or a vector from
        another embedder, the n-gram part alone scores (the embedder down). It adds crisis,
-       harm-to-others and support decisions and never removes a rule's crisis; over a rule's
-       clinic or boundary decision, a general question or a masked idiom it needs
-       MODEL_CRISIS_GATED.
+       harm-to-others and support decisions and never removes a rule's crisis. A crisis
+       comes through one of MODEL_TIERS (a strong score both parts agree on, a score over a
+       weak rule cue, a harm score), never where the rules saw a clinic call, a boundary
+       request, a general question or a masked idiom (`_model_gates`); each tier's
+       threshold is stored with the weights.
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
        so a crisis only the model caught is carried in the session's history, not in this
