@@ -23,10 +23,12 @@ Nothing from the data folder is written into the repository: only weights, count
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -52,11 +54,11 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def embed_all(texts: list[str], embedder, chunk: int = 1024) -> np.ndarray:
+def embed_all(texts: list[str], embedder, chunk: int = 1024, prefix: str = "vectors") -> np.ndarray:
     """Vectors for `texts`, each unique text embedded once; cached by text hash."""
     name = gm.embedder_name(embedder)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = CACHE_DIR / f"vectors-{name}.npz"
+    path = CACHE_DIR / f"{prefix}-{name}.npz"
     cache: dict[str, np.ndarray] = {}
     if path.is_file():
         with np.load(path) as z:
@@ -110,21 +112,146 @@ def sample_per_class(idx: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
     return np.sort(np.concatenate(out))
 
 
-def screen_rows_for(texts: list[str], vecs: np.ndarray, stored) -> np.ndarray:
-    """The screen's route for each text (one turn, no history) as a class index:
-    crisis (kind self/danger/medical) -> crisis, crisis kind others -> harm_others,
-    support -> support, anything else -> safe."""
-    from bot.safety.screen import decide
+# ---------------------------------------------------------------------------------------
+# The whole screen, decomposed: crisis = the rules' crisis (model off) or a model tier firing
+# (bot.safety.screen.model_crisis). The rule part is computed once per item; the tiers'
+# thresholds can then be swept on the model's scores without re-running the rules.
+# ---------------------------------------------------------------------------------------
+TIER_GRID = np.round(np.concatenate([np.arange(0.50, 0.95, 0.01), np.arange(0.95, 0.999, 0.002)]), 3)
+DEV_FALSE = 0.0075  # under the dev sets' limit of 1% (evals.metrics: --max-false-crisis), for the
+# float16 rounding of the stored weights
+LOOKALIKE_SOURCES = ("emoevent", "mexa3t_es", "counsel_chat")  # safe look-alike sources
+LOOKALIKE_FALSE = 0.03  # issue 10: false crisis on safe look-alike sources
+LOOKALIKE_SLACK = 0.01  # where the rules alone are over it, the tiers may add this much
+
+
+@dataclass
+class Parts:
+    rules: np.ndarray  # class index the rules and the window gave alone (crisis/harm_others) or -1
+    gates: dict[str, np.ndarray]  # tier -> gate open
+
+
+def screen_parts(items: list[tuple[list, str]]) -> Parts:
+    """The rule part of the screen for (history, message) items."""
+    from bot.safety import screen as guard
+    from bot.safety.normalize import normalize
 
     settings = Settings()
-    out = np.zeros(len(texts), dtype=int)
-    for i, (t, v) in enumerate(zip(texts, vecs, strict=True)):
-        r = decide([], t, query_vec=v, settings=settings, stored=stored)
+    rules = np.full(len(items), -1, dtype=int)
+    gates = {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
+    for i, (history, text) in enumerate(items):
+        r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
-            out[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
-        elif r.name == "support":
-            out[i] = CLASSES.index("support")
+            rules[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
+        if text.strip():
+            for tier, ok in guard._model_gates(guard.analyse(text), normalize(text)).items():
+                gates[tier][i] = ok
+    return Parts(rules, gates)
+
+
+def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
+                probs_ng: np.ndarray | None = None) -> np.ndarray:
+    """The whole screen's class per item: the rules' crisis, else the first model tier that
+    fires (crisis_strong, crisis_cue, harm_others), else safe. The strong tier reads the lower
+    of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed)."""
+    from bot.safety.screen import MODEL_TIERS
+
+    out = np.where(parts.rules >= 0, parts.rules, 0)
+    free = parts.rules < 0
+    for tier, cls, _ in MODEL_TIERS:
+        k = CLASSES.index(cls)
+        p = probs[:, k]
+        if tier == "crisis_strong" and probs_ng is not None:
+            p = np.minimum(p, probs_ng[:, k])
+        fire = free & parts.gates[tier] & (p >= tiers[tier])
+        out[fire] = k
+        free &= ~fire
     return out
+
+
+RISK = (CLASSES.index("crisis"), CLASSES.index("harm_others"))
+Scored = tuple  # (Parts, probs, probs of the n-grams alone or None, labels)
+
+
+def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str, float]:
+    """The tiers' thresholds: the most mean recall over the training sources given in `pos`
+    (crisis or harm rows routed to crisis; each source weighs the same within its kind, and
+    the two kinds weigh the same) such that the dev
+    sets' non-crisis items stay within DEV_FALSE routed to crisis and each safe look-alike
+    source in `looks` (never the held-out one) within LOOKALIKE_FALSE (or the rules' own rate
+    + LOOKALIKE_SLACK). Coordinate ascent over TIER_GRID from every tier off, three rounds,
+    from each order of the tiers."""
+    from bot.safety.screen import MODEL_TIERS, TIER_OFF
+
+    risk = list(RISK)
+    limits = [max(LOOKALIKE_FALSE, float(np.isin(p.rules, risk)[~np.isin(y, risk)].mean()) + LOOKALIKE_SLACK)
+              for p, _, _, y in looks]
+    negs = [~np.isin(y, risk) for _, _, _, y in looks]
+    poss = [np.isin(y, risk) for *_, y in pos]
+
+    def ok(t: dict[str, float]) -> bool:
+        d_parts, d_p, d_ng, d_group = dev
+        d_pred = np.isin(screen_pred(d_parts, d_p, t, d_ng), risk)
+        if any(d_pred[d_group == g].mean() > DEV_FALSE for g in np.unique(d_group)):
+            return False
+        for (p, probs, probs_ng, _), neg, limit in zip(looks, negs, limits, strict=True):
+            if np.isin(screen_pred(p, probs, t, probs_ng)[neg], risk).mean() > limit:
+                return False
+        return True
+
+    def recall(t: dict[str, float]) -> float:
+        # per kind (crisis, harm_others) the mean over its sources, then the mean of the kinds:
+        # harm to others keeps its weight when one of its two sources is held out
+        by_kind: dict[int, list[float]] = defaultdict(list)
+        for (p, probs, probs_ng, y), m in zip(pos, poss, strict=True):
+            if m.any():
+                kind = int(np.bincount(y[m]).argmax())
+                by_kind[kind].append(float(np.isin(screen_pred(p, probs, t, probs_ng)[m], risk).mean()))
+        return float(np.mean([np.mean(v) for v in by_kind.values()])) if by_kind else 0.0
+
+    def ascend(order: tuple[str, ...]) -> tuple[float, dict[str, float]]:
+        tiers = {tier: TIER_OFF for tier, _, _ in MODEL_TIERS}
+        best = recall(tiers)
+        for _ in range(3):
+            changed = False
+            for tier in order:
+                for t in (*TIER_GRID, TIER_OFF):
+                    cand = {**tiers, tier: float(t)}
+                    if cand[tier] == tiers[tier] or not ok(cand):
+                        continue
+                    r = recall(cand)
+                    if r > best + 1e-9:
+                        tiers, best, changed = cand, r, True
+            if not changed:
+                break
+        return best, tiers
+
+    # the tier taken first takes the shared budget: try every order, keep the best
+    _, tiers = max((ascend(order) for order in itertools.permutations([t for t, _, _ in MODEL_TIERS])),
+                   key=lambda bt: bt[0])
+    return {f"tier:{k}": v for k, v in tiers.items()}
+
+
+def strip_tiers(th: dict[str, float]) -> dict[str, float]:
+    return {k.removeprefix("tier:"): v for k, v in th.items() if k.startswith("tier:")}
+
+
+def dev_items() -> tuple[list[tuple[list, str]], np.ndarray]:
+    """(history, message) of every non-crisis item of the team's dev sets (regression sets:
+    the tiers may not route more than DEV_FALSE of them to crisis), and each item's group:
+    0 for the look-alikes (expect not_crisis, the harness's false-crisis rate), 1 for the
+    other labels (boundary, clinic, out of scope, retrieval questions); each group is held
+    to DEV_FALSE on its own."""
+    from bot.types import Turn
+    from evals.calibrate_guard import GOLD_SET, GUARD_SETS, load_sets
+
+    out, group = [], []
+    for rows in load_sets((*GUARD_SETS, GOLD_SET)).values():
+        for it in rows:
+            if it.expect != "crisis":
+                out.append(([Turn(role="user", text=t) for t in it.history], it.message))
+                group.append(0 if it.expect == "not_crisis" else 1)
+    return out, np.array(group)
 
 
 def score_routes(pred: np.ndarray, y: np.ndarray, source: str, lang: str) -> dict:
@@ -148,6 +275,44 @@ def sample_weights(rows: list[Example]) -> np.ndarray:
 
 def fit(x_vec, x_ng, y, w, use_vec: bool = True):
     return gm.fit(x_vec if use_vec else None, x_ng, y, w, seed=SEED)
+
+
+def folds(rows, x_vec, x_ng, y, w, groups, sources, dev, dev_vec, dev_ng, embedder: str):
+    """Leave-one-source-out: out-of-fold probabilities of every blind source (full model and
+    n-grams alone) and each fold's probabilities on the dev items. Cached under
+    data/cache/guard_train/ by the texts, labels, dev items and training settings, so a re-run
+    after a change to the rules (which the folds do not read) only redoes the screen part."""
+    import hashlib
+
+    h = hashlib.sha256(repr((gm.NGRAM_DIM, gm.CHAR_N, gm.MAX_CHARS, gm.ALPHA, gm.EPOCHS, SEED,
+                             embedder, list(sources))).encode())
+    for e in rows:
+        h.update(f"{text_hash(e.text)}|{e.label}|{e.source}\n".encode())
+    for _, t in dev:
+        h.update(text_hash(t).encode())
+    path = CACHE_DIR / f"folds-{h.hexdigest()[:16]}.npz"
+    if path.is_file():
+        with np.load(path) as z:
+            log(f"folds from the cache ({path.name})")
+            return (z["oof"], z["oof_ng"], dict(zip(sources, z["dev_p"], strict=True)),
+                    dict(zip(sources, z["dev_p_ng"], strict=True)))
+    oof = np.zeros((len(rows), len(CLASSES)), dtype=np.float32)
+    oof_ng = np.zeros_like(oof)
+    dev_p, dev_p_ng = {}, {}
+    for src in sources:
+        tr = groups != src
+        te = ~tr
+        t0 = time.time()
+        m = fit(x_vec[tr], x_ng[tr], y[tr], w[tr])
+        oof[te] = m.proba(x_vec[te], x_ng[te])
+        dev_p[src] = m.proba(dev_vec, dev_ng)
+        m2 = fit(None, x_ng[tr], y[tr], w[tr], use_vec=False)
+        oof_ng[te] = m2.proba(None, x_ng[te])
+        dev_p_ng[src] = m2.proba(None, dev_ng)
+        log(f"fold {src}: {te.sum()} held out, {time.time() - t0:.0f}s")
+    np.savez(path, oof=oof, oof_ng=oof_ng, dev_p=np.stack([dev_p[s] for s in sources]),
+             dev_p_ng=np.stack([dev_p_ng[s] for s in sources]))
+    return oof, oof_ng, dev_p, dev_p_ng
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,40 +346,49 @@ def main(argv: list[str] | None = None) -> int:
     w = sample_weights(rows)
     sources = [s for s in dict.fromkeys(groups) if s != TEAM]
 
-    # leave-one-source-out: out-of-fold probabilities for every blind source
-    oof = np.zeros((len(rows), len(CLASSES)), dtype=np.float32)
-    oof_ng = np.zeros_like(oof)
-    models = {}
-    for src in sources:
-        tr = groups != src
-        te = ~tr
-        t0 = time.time()
-        m = fit(x_vec[tr], x_ng[tr], y[tr], w[tr])
-        oof[te] = m.proba(x_vec[te], x_ng[te])
-        m2 = fit(None, x_ng[tr], y[tr], w[tr], use_vec=False)
-        oof_ng[te] = m2.proba(None, x_ng[te])
-        models[src] = (m, m2)
-        log(f"fold {src}: {te.sum()} held out, {time.time() - t0:.0f}s")
+    dev, dev_group = dev_items()
+    dev_vec = embed_all([t for _, t in dev], embedder, prefix="dev-vectors")
+    dev_ng = gm.ngram_matrix([t for _, t in dev])
+    oof, oof_ng, dev_p, dev_p_ng = folds(rows, x_vec, x_ng, y, w, groups, sources, dev, dev_vec, dev_ng,
+                                         gm.embedder_name(embedder))
     blind = groups != TEAM
-    # the whole screen (rules + this fold's model) on a sample of each held-out source
-    screen_rows = []
+    # the whole screen on a sample of each held-out source: the rule part once per item (and
+    # per dev item), then per fold the tiers' thresholds are picked on the dev sets and the
+    # other safe look-alike sources' out-of-fold scores, never on the held-out source
+    t0 = time.time()
+    samples = {src: sample_per_class(np.flatnonzero(groups == src), y, SCREEN_SAMPLE) for src in sources}
+    parts = {src: screen_parts([([], rows[i].text) for i in samples[src]]) for src in sources}
+    dev_parts = screen_parts(dev)
+    log(f"rule part of the screen on {sum(len(v) for v in samples.values())} source rows and "
+        f"{len(dev)} dev items: {time.time() - t0:.0f}s")
+
+    def scored(src: str, probs: np.ndarray, probs_ng: np.ndarray | None) -> Scored:
+        idx = samples[src]
+        return parts[src], probs[idx], None if probs_ng is None else probs_ng[idx], y[idx]
+
+    def choose(held_out: str, dev_probs, dev_probs_ng, probs, probs_ng) -> dict[str, float]:
+        others = [s for s in sources if s != held_out]
+        return pick_tiers((dev_parts, dev_probs, dev_probs_ng, dev_group),
+                          [scored(s, probs, probs_ng) for s in LOOKALIKE_SOURCES if s in others],
+                          [scored(s, probs, probs_ng) for s in others])
+
+    results: dict[str, list] = {"screen": [], "screen_ngram": [], "rules": []}
+    tiers_by_fold = {}
     for src in sources:
-        others = blind & (groups != src)
-        th = gm.pick_thresholds(oof[others], y[others], groups[others])
-        th_ng = gm.pick_thresholds(oof_ng[others], y[others], groups[others])
-        m, m2 = models[src]
-        stored = gm.Stored(m, m2, {**gm.DEFAULT_THRESHOLDS, **th}, {**gm.DEFAULT_THRESHOLDS, **th_ng},
-                           gm.embedder_name(embedder), x_vec.shape[1])
-        idx = sample_per_class(np.flatnonzero(groups == src), y, SCREEN_SAMPLE)
-        t0 = time.time()
-        routes = screen_rows_for([rows[i].text for i in idx], x_vec[idx], stored)
-        for lang in ("all", "en", "es"):
-            sel = np.array([lang == "all" or rows[i].lang == lang for i in idx])
-            if not sel.any() or (lang != "all" and sel.all()):
-                continue
-            screen_rows.append(score_routes(routes[sel], y[idx][sel], src, lang))
-        log(f"screen on {src}: {len(idx)} rows, {time.time() - t0:.0f}s")
-    results = {"screen": screen_rows}
+        tiers = choose(src, dev_p[src], dev_p_ng[src], oof, oof_ng)
+        tiers_ng = choose(src, dev_p_ng[src], None, oof_ng, None)
+        tiers_by_fold[src] = {"full": tiers, "ngram": tiers_ng}
+        idx = samples[src]
+        preds = {"screen": screen_pred(parts[src], oof[idx], strip_tiers(tiers), oof_ng[idx]),
+                 "screen_ngram": screen_pred(parts[src], oof_ng[idx], strip_tiers(tiers_ng)),
+                 "rules": np.where(parts[src].rules >= 0, parts[src].rules, 0)}
+        for name, pred in preds.items():
+            for lang in ("all", "en", "es"):
+                sel = np.array([lang == "all" or rows[i].lang == lang for i in idx])
+                if not sel.any() or (lang != "all" and sel.all()):
+                    continue
+                results[name].append(score_routes(pred[sel], y[idx][sel], src, lang))
+        log(f"fold {src}: tiers {tiers} (n-grams alone {tiers_ng})")
     for kind, probs in (("full", oof), ("ngram_only", oof_ng)):
         rows_out = []
         for src in sources:
@@ -232,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = {s: dict(Counter(e.label for e in rows if e.source == s)) for s in [*sources, TEAM]}
     originals = {s: dict(Counter(e.original for e in rows if e.source == s)) for s in sources}
     summary = {"results": results, "thresholds": th_all, "thresholds_ngram_only": th_all_ng,
+               "tiers_by_fold": tiers_by_fold,
                "counts": counts, "original_labels": originals, "dedup": stats,
                "licences": LICENCES, "n": len(rows), "seed": SEED,
                "seconds": round(time.time() - t_start, 1)}
@@ -239,6 +414,10 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     table = ("Whole screen (rules + the fold's model, MiniLM vector):\n\n"
              + gm.markdown_table(results["screen"])
+             + "\n\nWhole screen with the embedder down (rules + the fold's n-gram model):\n\n"
+             + gm.markdown_table(results["screen_ngram"])
+             + "\n\nRules alone (and the conversation window; no model):\n\n"
+             + gm.markdown_table(results["rules"])
              + "\n\nModel alone (vector + n-grams):\n\n" + gm.markdown_table(results["full"])
              + "\n\nModel alone, n-gram part only (embedder down):\n\n"
              + gm.markdown_table(results["ngram_only"]))
@@ -249,6 +428,14 @@ def main(argv: list[str] | None = None) -> int:
         log("final fit on every source")
         m = fit(x_vec, x_ng, y, w)
         m2 = fit(None, x_ng, y, w, use_vec=False)
+        d_ng = m2.proba(None, dev_ng)
+        th_all.update(choose("", m.proba(dev_vec, dev_ng), d_ng, oof, oof_ng))
+        th_all_ng.update(choose("", d_ng, None, oof_ng, None))
+        log(f"tiers: {th_all} (n-grams alone {th_all_ng})")
+        summary["final_tiers"] = {"full (MiniLM vector + n-grams)": {k: v for k, v in th_all.items() if k.startswith("tier:")},
+                                  "n-grams alone": {k: v for k, v in th_all_ng.items() if k.startswith("tier:")}}
+        (args.out / "summary.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "table"},
+                                                          indent=1) + "\n", encoding="utf-8")
         team = groups == TEAM
         scope = gm.fit_scope(x_vec[team], np.array([e.original == "out_of_scope" for e in rows])[team])
         gm.save(m, m2, th_all, th_all_ng, embedder_name=gm.embedder_name(embedder), scope=scope,
@@ -280,13 +467,15 @@ MAPPING = {
 
 FAILURE_MODES = """\
 - **Short first-person sentences about PTSD score as crisis.** On the team's dev look-alikes
-  ("I'm scared of the needle for the IV") the model alone routes 12% to crisis. The screen
-  therefore gates it (`_model_gates` in bot/safety/screen.py): no model crisis where the
-  rules saw an idiom, a negation, research or past history, a general question, a clinic
-  call or a boundary request, or where the message names the assistant's topics; a
-  self-directed crisis also needs a weak rule cue (a veiled act, a plan, a farewell, strong
-  means). With the gates the dev look-alikes give 0.3% false crisis, and the whole screen's
-  blind recall is close to its rules' (first table below vs the second).
+  ("I'm scared of the needle for the IV") the model alone routes 12% to crisis, and the full
+  model and the n-grams alone both give 0.99+ to a few team-written traps ("ready to go home
+  now, thanks nurse", disposing of an old bottle of pills, a film scene that was upsetting).
+  The screen therefore gates the model (`_model_gates` in bot/safety/screen.py: no model
+  crisis where the rules saw an idiom, a negation, research or past history, a general
+  question, a clinic call or a boundary request) and its tiers' thresholds hold the dev
+  look-alikes within 0.75%. That limit is what holds the strong tier back: in several folds
+  it stays off, and the whole screen's blind recall gains only 1-7 points over the rules'
+  (compare the first table with "Rules alone").
 - **Label noise caps the blind scores of some sources.** `sdcnl` labels are the subreddit
   (r/depression posts often state ideation; r/SuicideWatch holds supportive and meta posts),
   and `cssrs_reddit500` labels are per user, copied onto each post. Their "recall" and
@@ -294,6 +483,11 @@ FAILURE_MODES = """\
 - **Length and style.** The `suicidal_data_aminu` positives are long Reddit posts and its
   negatives short tweets; texts are cut to their first 180 words and weighted per source,
   but a long, flat, first-person post still scores higher than a short one saying the same.
+  Scoring windows of 3 sentences of posts over 60 words (the n-gram model's maximum over the
+  windows and the whole text) was tried on the folds of the three Reddit sources and not
+  adopted: on their long posts the held-out ROC AUC rose (`cssrs_reddit500` 0.55 → 0.59,
+  `sdcnl` 0.58 → 0.62, `suicidal_data_aminu` unchanged at 0.58), but over the whole of `sdcnl`
+  it fell (0.58 → 0.56).
 - **Spanish.** The only Spanish crisis source is `spanish_suicide_es` (tweets, truncated to
   ~120 characters, with lyric and joke positives). When it is held out, only the team's
   few Spanish exemplars teach Spanish crisis; the English MiniLM places Spanish poorly, so the
@@ -308,6 +502,13 @@ FAILURE_MODES = """\
   their authors' intent and are not in the data folder; run them with
   `python -m evals run FILE --map safe=not_crisis,unsafe=crisis` as blind sources.
 """
+
+
+def _tiers_text(th: dict) -> str:
+    if not th:
+        return "(not written by this run)"
+    return "; ".join(f"{part}: " + ", ".join(f"{k.removeprefix('tier:')} {v:.3f}" for k, v in sorted(t.items()))
+                     for part, t in th.items())
 
 
 def write_model_card(path: Path, summary: dict, seconds: float) -> None:
@@ -332,10 +533,30 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "scores; support uses 0.5. The screen (bot/safety/screen.py) puts the rule layer first:",
         "the model adds crisis, harm_others and support decisions, never removes a rule's crisis.",
         "",
-        f"Trained on {summary['n']} texts after deduplication, seed 0. The folds and the report",
-        f"took {seconds / 60:.1f} minutes on this machine (2 cores shared with other engineers) with",
-        "the vectors cached; the final fit adds about a minute. The first run also embeds every",
-        "text once (about 47 minutes here under a load average of 6-9; cached in data/cache/).",
+        "The model adds a crisis through three tiers (`MODEL_TIERS` in bot/safety/screen.py), each",
+        "behind the screen's gates (no idiom, negation, research or past history, general question,",
+        "clinic call or boundary request): *crisis_strong*, a crisis score with no rule cue, where",
+        "the full model and the n-grams alone agree (the lower of the two must clear it);",
+        "*crisis_cue*, a crisis score where the rules saw a weak cue (a veiled act, a plan, a",
+        "farewell, strong means) and the message names none of the assistant's topics;",
+        "*harm_others*, the harm score where the message names none of the assistant's topics.",
+        "The tiers' thresholds (`tier:*` in guard_model.json) give the most mean recall over the",
+        "training sources' out-of-fold scores (coordinate ascent) that",
+        "keeps the team's dev look-alikes, and apart from them the dev sets' other non-crisis items,",
+        f"within {DEV_FALSE:.2%} routed to crisis (a margin under the 1% limit) and each safe",
+        f"look-alike source ({', '.join(LOOKALIKE_SOURCES)}) within {LOOKALIKE_FALSE:.0%} (or the rules' own",
+        f"rate + {LOOKALIKE_SLACK:.0%}) on out-of-fold scores. In the blind report the tiers are picked per",
+        "fold with that fold's model on the dev items and the other look-alike sources only.",
+        "",
+        f"Tiers of the stored weights: {_tiers_text(summary.get('final_tiers', {}))}.",
+        "",
+        f"Trained on {summary['n']} texts after deduplication, seed 0. This run took {seconds / 60:.1f} minutes",
+        "on this machine (2 cores shared with other engineers). From nothing cached, measured on",
+        "2 December 2026 under a load average of 3-12: embedding every text once 21 minutes, the",
+        "n-gram features 1 minute, the nine folds (two models each) 4.5 minutes, the rule part of",
+        "the screen and the report 1 minute, the final fit and the tiers under a minute. Vectors,",
+        "n-grams and fold scores are cached in data/cache/guard_train/ (by text, labels and",
+        "training settings), so a re-run after a change to the rules takes about 2-3 minutes.",
         "",
         "## Sources",
         "",

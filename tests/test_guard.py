@@ -694,6 +694,43 @@ def test_model_never_removes_a_rule_crisis(minilm_settings):
     assert r.name == "crisis"
 
 
+def _probs(crisis: float = 0.0, harm: float = 0.0) -> dict[str, float]:
+    return {"safe": 1.0 - crisis - harm, "support": 0.0, "crisis": crisis, "harm_others": harm}
+
+
+TIER_TH = {"crisis": 0.95, "harm_others": 0.95, "support": 0.5, "tier:crisis_strong": 0.9,
+           "tier:crisis_cue": 0.8, "tier:harm_others": 0.6}
+
+
+@pytest.mark.parametrize(
+    ("message", "full", "ngram", "expected"),
+    [
+        # a strong score both parts agree on needs no rule cue
+        ("tonight everything finally goes quiet for me", _probs(0.97), _probs(0.95), ("crisis_strong", "self")),
+        # the n-grams alone disagree: no strong crisis, and no rule cue for the gated tier
+        ("tonight everything finally goes quiet for me", _probs(0.97), _probs(0.30), None),
+        # a general question is never the model's crisis
+        ("is it normal to feel like everything goes quiet?", _probs(0.99), _probs(0.99), None),
+        ("he will regret it, I will get him after work", _probs(harm=0.7), _probs(harm=0.7), ("harm_others", "others")),
+        # harm to others is gated where the message names the assistant's topics
+        ("he will regret it, I will get him after my ketamine session", _probs(harm=0.7), _probs(harm=0.7), None),
+    ],
+)
+def test_model_tiers(message, full, ngram, expected):
+    scores = gm.Scores(full, TIER_TH, "full", ngram)
+    hit = guard.model_crisis(guard.analyse(message), normalize(message), scores)
+    assert (hit[:2] if hit else None) == expected
+
+
+def test_stored_tiers_are_in_range():
+    stored = gm.load()
+    assert stored is not None
+    for th in (stored.thresholds, stored.thresholds_ngram):
+        tiers = guard.tier_thresholds(th)
+        assert set(tiers) == {t for t, _, _ in guard.MODEL_TIERS}
+        assert all(0.5 <= v <= guard.TIER_OFF for v in tiers.values())
+
+
 def test_other_embedder_uses_the_ngram_part(tmp_path):
     """A vector from another embedder (here the hash fake) is not fed to weights trained on
     MiniLM: the n-gram part alone scores the message."""

@@ -296,6 +296,14 @@ class Scores:
     probs: dict[str, float]
     thresholds: dict[str, float]
     part: str  # "full" or "ngram"
+    probs_ngram: dict[str, float] | None = None  # the n-gram part's own, when part is "full"
+
+    def agreed(self, name: str) -> float:
+        """The lower of the two parts' scores for a class (the full model and the n-grams
+        alone): a score both must give, used by the screen's strong crisis tier."""
+        if self.probs_ngram is None:
+            return self.probs[name]
+        return min(self.probs[name], self.probs_ngram[name])
 
     def over(self, name: str) -> bool:
         return self.probs[name] >= self.thresholds[name]
@@ -314,4 +322,6 @@ def classify(text: str, query_vec: np.ndarray | None, embedder: str | None,
     lin, th, part = ((stored.full, stored.thresholds, "full") if use_vec
                      else (stored.ngram, stored.thresholds_ngram, "ngram"))
     p = _ovr_proba(lin.logits_one(query_vec if use_vec else None, idx, vals))
-    return Scores({c: float(x) for c, x in zip(CLASSES, p, strict=True)}, th, part)
+    p_ng = _ovr_proba(stored.ngram.logits_one(None, idx, vals)) if use_vec else None
+    return Scores({c: float(x) for c, x in zip(CLASSES, p, strict=True)}, th, part,
+                  None if p_ng is None else {c: float(x) for c, x in zip(CLASSES, p_ng, strict=True)})

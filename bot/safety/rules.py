@@ -491,7 +491,6 @@ CRISIS_STRONG = _table(
             r"finally |really )?(?:die|be dead|not be alive|stop existing|not exist|cease to exist|no longer exist|"
             r"stop living|disappear forever|disappear for good|vanish forever)\b",
         ),
-        ("suicide.direct", r"\bi (?:want|wish|need) death\b|\bcome (?:and )?take me\b"),
         (
             "suicide.direct",
             r"\b(?:suicide is|suicide seems|suicide feels like|killing myself is) (?:the|my) "
@@ -507,7 +506,6 @@ CRISIS_STRONG = _table(
             r"myself (?:off|from|in front|under|into|out)\b|\bjump(?:ing)? (?:off|from) (?:a|the|my) "
             r"(?:bridge|building|roof|cliff|balcony|overpass|tower)\b",
         ),
-        ("suicide.direct", r"\bctb\b|\bsewer ?slide\b"),
         (
             "suicide.kys_self",
             r"\b(?:i|going to|might|should|will|want to|about to|just|finna|bouta|gonna|"
@@ -583,20 +581,9 @@ CRISIS_STRONG = _table(
         ),
         (
             "suicide.passive",
-            r"\b(?:i do not think|i dont think|i will not|i wont|not going to|i might not) (?:i will |"
-            r"i can |i am going to )?(?:survive|make it|last) (?:tonight|through the night|the night|this week|much "
-            r"longer|another day|till morning|until morning)\b",
-        ),
-        (
-            "suicide.passive",
             r"\b(?:this is|these are|consider this) (?:my )?(?:final |last )?(?:goodbye|goodbyes|"
             r"last words|final words)\b|\bgoodbye (?:forever|everyone|world|cruel world)\b|\bmy (?:last|final) "
             r"(?:message|words|day|night|goodbye)\b",
-        ),
-        (
-            "suicide.passive",
-            r"\bgiv(?:e|ing) away (?:all )?(?:of )?my (?:stuff|things|belongings|possessions|pets|dog|"
-            r"cat|guns|savings)\b",
         ),
         (
             "suicide.passive",
@@ -636,11 +623,6 @@ CRISIS_STRONG = _table(
             r"leave this world|die|leave this earth)\b",
         ),
         (
-            "suicide.passive",
-            r"\bwant(?:ed)? to disappear\b[^.?!]{0,20}\b(?:forever|for good|permanently|"
-            r"and never come back)\b",
-        ),
-        (
             "suicide.method",
             r"\b(?:painless|painlessly|quick|quickest|fast|fastest|easy|easiest|peaceful|"
             r"peacefully|surest|best|effective|most effective|least painful|gentle|gentlest|simple|simplest|"
@@ -670,12 +652,6 @@ CRISIS_STRONG = _table(
         ),
         (
             "suicide.method",
-            r"\b(?:stockpil\w+|saving up|saved up|hoard\w*|collecting|stash\w*|stocking up|"
-            r"squirrel\w* away|been keeping|keeping extra|set aside|setting aside)\b[^.?!]{0,25}\b(?:pills|"
-            r"medication|tablets|sleeping pills|meds|doses|sprays|opioids|painkillers|ketamine|bottles?)\b",
-        ),
-        (
-            "suicide.method",
             r"\b(?:noose|carbon monoxide|charcoal bbq in|helium tank|exit bag|suicide bag|"
             r"drink(?:ing)? (?:bleach|antifreeze)|slit(?:ting)? my wrists?|cut(?:ting)? my wrists?|wrists? open|"
             r"bullet (?:in|through) my|gun to my head|pull the trigger on myself|in front of a (?:train|bus|truck|car))\b",
@@ -689,11 +665,6 @@ CRISIS_STRONG = _table(
             "suicide.direct",
             r"\bend(?:ing|ed)? (?:it|things|everything|this|my pain|the pain|my suffering)(?: all)? "
             r"(?:for good|forever|permanently|once and for all|tonight|today|right now)\b",
-        ),
-        (
-            "suicide.direct",
-            r"\b(?:no way i am|i will not be|i wont be|i am not going to be|i do not plan to be) "
-            r"(?:still )?(?:alive|here|around) (?:next week|tomorrow|by|much longer|for long|next month|after)\b",
         ),
         (
             "suicide.direct",
@@ -727,18 +698,9 @@ CRISIS_STRONG = _table(
         ),
         (
             "suicide.direct",
-            r"\b(?:use|using|turn|turning|point|pointing) (?:it|the gun|a gun|my gun|the knife|"
-            r"my knife|the rifle|my rifle|them) on myself\b",
-        ),
-        (
-            "suicide.direct",
             r"\b(?:drive|driving|crash|crashing|steer|steering|swerve|swerving|ram|ramming) "
             r"(?:my car |the car |my truck |my bike )?(?:into|off|in front of) (?:a |the |an |oncoming )?(?:wall|tree|"
             r"traffic|bridge|cliff|truck|river|lorry|pole|barrier|semi|train)\b",
-        ),
-        (
-            "suicide.direct",
-            r"\bengine running\b[^.?!]{0,40}\bgarage\b|\bgarage\b[^.?!]{0,40}\bengine running\b",
         ),
         (
             "suicide.direct",
@@ -757,16 +719,6 @@ CRISIS_STRONG = _table(
         ),
         (
             "suicide.passive",
-            r"\b(?:do not|dont) (?:really |even )?(?:want|wanna) to (?:survive|make it)\b|\b(?:do not|"
-            r"dont) (?:really |even )?(?:want|wanna) (?:to )?be here (?:no more|anymore|any longer)\b",
-        ),
-        (
-            "suicide.passive",
-            r"\b(?:tired|sick|exhausted|weary) of (?:fighting|trying|struggling|pretending)(?: \w+){0,2}? "
-            r"(?:to )?(?:stay alive|live|survive|keep going|go on|be alive|exist)\b",
-        ),
-        (
-            "suicide.passive",
             r"\b(?:living|life|being alive|existing|my life) (?:hurts|is too painful|is unbearable|is "
             r"torture|is pointless|is meaningless|is hell|is not worth it|hurts too much)\b|\bi (?:just )?want out\b"
             r"(?! of (?:this|my|the) (?:relationship|job|marriage|contract|lease|house|program|trial|study))",
@@ -774,10 +726,6 @@ CRISIS_STRONG = _table(
         (
             "suicide.passive",
             r"\bnothing (?:left )?(?:for me|to stay for|keeping me here|holding me here)\b",
-        ),
-        (
-            "suicide.passive",
-            r"\bbetter off (?:with me (?:gone|dead|out of the way|not around)|with(?:out)? me around)\b",
         ),
         (
             "suicide.passive",
@@ -808,26 +756,7 @@ CRISIS_STRONG = _table(
         ),
         (
             "suicide.passive",
-            r"\b(?:join|be with) (?:you|him|her|them|my \w+)\b[^.?!]{0,30}\b(?:heaven|other side|in "
-            r"death|afterlife|again soon)\b|\bdead \w+\b[^.?!]{0,40}\b(?:join|be with) (?:you|him|her|them)\b",
-        ),
-        (
-            "suicide.passive",
             r"\bdeserve to (?:be hurt|suffer|die|be dead|be punished|feel pain|disappear)\b",
-        ),
-        (
-            "suicide.passive",
-            r"\bgiv(?:e|ing|en) (?:all )?(?:of )?my (?:stuff|things|belongings|possessions|pets|dog|cat|"
-            r"guns|savings|clothes) away\b",
-        ),
-        (
-            "suicide.passive",
-            r"\balready said (?:my )?goodbyes?\b|\bsaid my goodbyes\b|\bsaying my goodbyes\b",
-        ),
-        (
-            "suicide.passive",
-            r"\b(?:make|let) (?:the|my|this|it all|everything|it) (?:pain |suffering |hurt )?(?:stop|end|go "
-            r"away) (?:for good|forever|permanently|once and for all)\b",
         ),
         (
             "suicide.passive",
@@ -835,26 +764,10 @@ CRISIS_STRONG = _table(
             r"surviving)\b",
         ),
         (
-            "suicide.passive",
-            r"\b(?:easier|better|simpler) for (?:everyone|everybody|my family|them|all|the world) if i "
-            r"(?:just )?(?:disappeared|was gone|were gone|died|was dead|were dead|did not exist|was not here|were not "
-            r"here|was not around|killed myself)\b",
-        ),
-        (
             "suicide.direct",
             r"\bholding (?:a |the |my )?(?:bottle of pills|pills|gun|knife|rope|blade|razor|noose)\b|"
             r"\bi have (?:a |the )?plan\b[^.?!]{0,25}\b(?:date|time|when|pills|gun|rope|tonight|means)\b|\b(?:picked|"
             r"chose|set) (?:a|the) date\b(?! for (?:my|the|our|a|an) (?!(?:death|funeral|exit|end)\b))",
-        ),
-        (
-            "suicide.passive",
-            r"\b(?:sleep|go to sleep|fall asleep) and never (?:come back|return|wake)\b|\bbetter off "
-            r"(?:in the ground|in a grave|six feet under|underground|not born)\b",
-        ),
-        (
-            "suicide.direct",
-            r"\b(?:crash|wreck|drive|steer) (?:my|the) (?:car|truck|bike|motorbike) (?:on purpose|"
-            r"deliberately|intentionally)\b",
         ),
         (
             "suicide.passive",
@@ -881,45 +794,15 @@ CRISIS_STRONG = _table(
             r"(?:my |the )?(?:\w+ )?(?:pills|ketamine|sprays|medication|tablets|troches|meds|sleeping pills)\b",
         ),
         (
-            "suicide.method",
-            r"\bhow many (?:of (?:my|these|the|those) )?(?:\w+ )?(?:pills|tablets|sprays|devices|troches|"
-            r"lozenges)\b[^.?!]{0,25}\b(?:would it take|it would take|does it take|it takes|would be enough|would do "
-            r"it)\s*(?:[.?!]|$)|\bknocks? (?:me|you|someone) out (?:permanently|forever|for good)\b|\bput (?:me|you) "
-            r"to sleep (?:permanently|forever|for good)\b",
-        ),
-        (
             "self_harm",
             r"\bcut (?:too |really |so )?deep\b|\b(?:will not|wont|does not|cannot|can not) stop (?:the )?"
             r"bleeding\b",
-        ),
-        (
-            "medical.mix_emergency",
-            r"\b(?:i|he|she|my \w+) (?:\w+ ){0,2}(?:drank|took|had|mixed|swallowed|downed)\b"
-            r"[^.?!]{0,40}\b(?:alcohol|vodka|whiskey|beer|wine|drinks|tequila|gin|rum)\b[^.?!]{0,20}\b(?:with|and|plus) "
-            r"(?:my |a bunch of |some |all my |his |her )?(?:sleeping pills|pills|benzos|xanax|opioids|oxy\w*|"
-            r"painkillers|ketamine)\b",
         ),
         (
             "danger.unsafe",
             r"\b(?:is|are|keeps|been|was) (?:\w+ ){0,6}threatening me\b|\bbanging on (?:my|the) "
             r"(?:door|window)\b[^.?!]{0,40}\b(?:threat\w*|scared|kill|hurt|will not stop|wont stop|help)\b|"
             r"\b(?:scared|afraid|fear|worried|fearing|terrified) for my (?:safety|life)\b",
-        ),
-        (
-            "danger.assault",
-            r"\b(?:being|been|was just|got|am being|is) forced (?:to|into) (?:have sex|sex|do sexual|"
-            r"sexual)\b|\bforc(?:ed|ing) me to have sex\b",
-        ),
-        (
-            "medical.cardiac",
-            r"\b(?:i|he|she|my \w+) (?:think |thinks )?(?:i am|im|he is|she is|is|am)? ?having a "
-            r"(?:heart attack|stroke)\b|\b(?:having|had) a (?:heart attack|stroke) (?:right now|now)\b",
-        ),
-        (
-            "es.suicide",
-            r"\b(?:tirarme|me voy a tirar|aventarme|lanzarme|me tiro) (?:de|desde|por|al|a las vias|bajo|"
-            r"del)\b|\bme corte (?:los brazos|las munecas|el brazo|la muneca|las piernas|la piel)\b|\bcortarme "
-            r"(?:los brazos|las venas|las munecas)\b",
         ),
         (
             "suicide.passive",
@@ -931,11 +814,6 @@ CRISIS_STRONG = _table(
             "suicide.passive",
             r"\bfeel(?:ing)? like (?:dying|i want to die|i should die|ending (?:it|things|my life|"
             r"everything)|killing myself|giving up on life|i should not be alive|i do not deserve to live)\b",
-        ),
-        (
-            "suicide.direct",
-            r"\b(?:razor|blade|blades|gun|knife|rope|pills|noose)\b[^.?!]{0,30}\b(?:going to|gonna|"
-            r"will|want to|about to|ready to) use (?:it|them)\b",
         ),
         (
             "medical.bleeding",
@@ -975,12 +853,6 @@ CRISIS_STRONG = _table(
             r"existing|not living|never born)\b",
         ),
         (
-            "suicide.direct",
-            r"\b(?:rope|noose|gun|pistol|revolver|rifle|pills|razor|blade|knife)\b[^.?!]{0,60}\b(?:keep looking at|keep "
-            r"thinking about|staring at|stare at|keep touching|keep holding)\b|\b(?:keep looking at|keep staring at|"
-            r"staring at|keep thinking about|keep touching) (?:the|my|a) (?:pills|rope|noose|gun|razor|blade|knife)\b",
-        ),
-        (
             "danger.threat",
             r"\b(?:outside|at|in|near) (?:my|the|our) (?:house|door|home|apartment|window|work|car|"
             r"room)\b[^.?!]{0,30}\bwith (?:a|his|her|their) (?:knife|gun|weapon|bat|rifle|pistol)\b|\bwith (?:a|his|"
@@ -1005,13 +877,6 @@ CRISIS_STRONG = _table(
             r"\b(?:think\w*|thought|want\w*|going|ready|tempted|urge) (?:about |of )?(?:to )?pull(?:ing)? "
             r"the trigger\b|\b(?:hold|holding|held) (?:my|a|the) (?:\w+ )?(?:gun|weapon|pistol|rifle)\b[^.?!]{0,40}"
             r"\b(?:think\w*|want\w*|trigger|end it|die|my head|mouth)\b",
-        ),
-        (
-            "suicide.direct",
-            r"\b(?:standing|stood|sitting|sat|am|i am|im) (?:on|at the edge of) (?:my|the|a) (?:balcony|"
-            r"window ?sill|window ledge|ledge|roof|rooftop|bridge|railing)\b[^.?!]{0,40}\b(?:jump\w*|fall|end it|"
-            r"let go|die)\b|\b(?:thinking|thought) (?:about|of) jumping\b(?! (?:into|in) (?:the |a )?(?:pool|lake|"
-            r"water|conversation|project|job))",
         ),
         (
             "lethal.dose",
@@ -1076,19 +941,6 @@ CRISIS_STRONG = _table(
         ),
         (
             "lethal.dose",
-            r"\b(?:what|which|whats) (?:dose|amount|quantity|number of \w+|mg|level)\b[^.?!]{0,30}"
-            r"\b(?:kills?|would kill|will kill|could kill|can kill|is fatal|is lethal|is deadly|stops? (?:the|your|a) "
-            r"heart)\b",
-        ),
-        (
-            "lethal.dose",
-            r"\bhow (?:much|many)\b(?: \S+){0,8}? (?:until|till|before|to make|for) (?:my|your|the|his|"
-            r"her|a) heart (?:stops|to stop|gives out)\b|\bhow (?:much|many)\b(?: \S+){0,8}? (?:until|till|before) "
-            r"(?:i|you|someone|he|she|they) (?:die|dies|stop breathing|stops breathing|pass out forever|am dead|"
-            r"are dead|is dead)\b",
-        ),
-        (
-            "lethal.dose",
             r"\b(?:dose|amount|quantity|number of \w+)\b[^.?!]{0,30}\b(?:that|which) (?:would|could|will|"
             r"can|might) (?:be (?:fatal|lethal|deadly)|kill)\b",
         ),
@@ -1131,17 +983,6 @@ CRISIS_STRONG = _table(
             r"take the whole|took (?:ten|10|twenty|20|\d+) times|take (?:ten|10|twenty|20|\d+) times|"
             r"used all|use all|swallowed|swallow)\b",
         ),
-        (
-            "lethal.dose",
-            r"\b(?:can|could|will|would|does|do)\s+(?:\d+\s*(?:mg|milligrams|sprays|pills|devices|"
-            r"vials|grams|g)\b[^.?!]{0,20}|(?:a|one|an entire|a whole|the whole|all the|all my) (?:bottle|box|"
-            r"pack|packet|vial|vials|devices|sprays|pills)\b[^.?!]{0,20})\s*(?:kill|be fatal|be lethal|be deadly)\b",
-        ),
-        (
-            "lethal.dose",
-            r"\bis \d+\s*(?:mg|milligrams|grams|g|sprays|pills|devices|vials)\b[^.?!]{0,30}\b(?:lethal|"
-            r"fatal|deadly|enough to kill|an overdose|too much to survive)\b",
-        ),
         # self-harm
         (
             "self_harm",
@@ -1159,27 +1000,8 @@ CRISIS_STRONG = _table(
         ),
         (
             "self_harm",
-            r"\buntil (?:i|it) (?:bled|bleeds|bleed)\b|\bmake myself bleed\b|\buntil i (?:bleed|bled)\b",
-        ),
-        (
-            "self_harm",
-            r"\b(?:hiding|hid|keep|keeping|bought|buying|have|stash\w*) (?:\w+ )?(?:blades|razors|razor "
-            r"blades)\b",
-        ),
-        (
-            "self_harm",
             r"\bi (?:\w+ )?(?:hurt|harm|cut|burn|punish|injure) myself\b(?! (?:at|in|on|while|playing|lifting|"
             r"running|during|falling|when i fell|by accident|accidentally|shaving|cooking|slightly|a bit)\b)",
-        ),
-        (
-            "self_harm",
-            r"\b(?:want|urge|urges|need|going|tempted) to (?:hurt|harm|cut|burn|punish|damage|injure) "
-            r"my (?:body|arms?|skin|wrists?|legs?|thighs?|self)\b",
-        ),
-        (
-            "self_harm",
-            r"\bmyself (?:by|with|through) (?:cutting|burning|hitting|scratching|starving|hurting|bruising|"
-            r"punching|biting|razors?|blades?)\b",
         ),
         (
             "self_harm",
@@ -1187,11 +1009,6 @@ CRISIS_STRONG = _table(
             r"tempted|scared|afraid|worried|might|feel like|feeling like|keep|kept|started|start|been|cannot stop|"
             r"have to|trying not|try not|fighting the urge|plan|planning|about|will|do|did)\b[^.?!]{0,25}\b"
             r"(?:hurt|harm|injure|punish|cut|burn|mutilate|bruise|starve)(?:ing)? myself\b",
-        ),
-        (
-            "self_harm",
-            r"\b(?:hurt|harm|injure|cut|burn|punish)(?:ed|ing)? myself (?:on purpose|deliberately|"
-            r"intentionally|again|badly|tonight|to feel|to cope|to punish|so i|so that|when)\b",
         ),
         (
             "self_harm",
@@ -1229,24 +1046,10 @@ CRISIS_STRONG = _table(
         ),
         (
             "harm_others",
-            r"\b(?:i am|im|i feel|feeling|been feeling|i have been) (?:\w+ )?homicidal\b|\bhomicidal "
-            r"(?:thoughts|urges|ideation|feelings)\b",
-        ),
-        (
-            "harm_others",
             r"\bmake (?:him|her|them|that \w+|the \w+) pay\b[^.?!]*\b(?:gun|knife|weapon|rifle|pistol|"
             r"where (?:he|she|they) lives?|tonight|hurt|kill)\b|\b(?:gun|knife|weapon|rifle|pistol)\b[^.?!]{0,60}"
             r"\b(?:make (?:him|her|them) pay|where (?:he|she|they) lives?|kill (?:him|her|them)|hurt (?:him|her|"
             r"them)|revenge)\b",
-        ),
-        (
-            "harm_others",
-            r"\bmake (?:\w+ ){0,4}(?:pay|suffer)\b[^.?!]{0,40}\b(?:gun|knife|weapon|rifle|pistol|"
-            r"ammo)\b|\b(?:gun|knife|weapon|rifle|pistol|ammo)\b[^.?!]{0,40}\bmake (?:\w+ ){0,4}(?:pay|suffer)\b",
-        ),
-        (
-            "harm_others",
-            r"\bget(?:ting)? (?:my )?revenge\b[^.?!]{0,40}\b(?:gun|knife|kill|hurt|tonight|weapon)\b",
         ),
         # in danger: abuse, assault, threats
         (
@@ -1271,13 +1074,6 @@ CRISIS_STRONG = _table(
             r"(?:that )?(?:he|she|they|hed|shed|theyd)?\s*(?:would|will|is going to|was going to|to|is gonna|gonna|"
             r"would come and|will come and)? ?(?:kill|hurt|beat|shoot|stab|kidnap|find|get|take) (?:me|us|my kids|"
             r"my children|my baby|my family|me and)\b",
-        ),
-        (
-            "danger.threat",
-            r"\b"
-            + ACTOR
-            + r" (?:is|are|was|has been) (?:going to|gonna|trying to|about to|coming to|"
-            r"planning to|threatening to) (?:kill|hurt|attack|shoot|stab|beat|rape|find) me\b",
         ),
         (
             "danger.threat",
@@ -1430,10 +1226,6 @@ CRISIS_STRONG = _table(
             r"\b(?:is not|isnt) (?:moving|breathing)\b",
         ),
         (
-            "medical.collapse",
-            r"\b(?:cannot|can not|cant|could not) wake (?:him|her|them|my \w+)(?: up)?\b",
-        ),
-        (
             "medical.seizure",
             r"\b(?:having|is having|am having|just had|started having|has had|keeps having) "
             r"(?:a |another )?(?:seizure|seizures|fit|fits|convulsions)\b|\b(?:is|are|am|started|keeps) "
@@ -1569,11 +1361,6 @@ CRISIS_STRONG = _table(
             r"(?:my|our|the) (?:apartment|house|home|room|flat|bedroom)\b",
         ),
         (
-            "suicide.direct",
-            r"\b(?:gun|pistol|rifle|knife|pills|rope)\b[^.?!]{0,30}\b(?:in my lap|in my mouth|to my head|to my "
-            r"throat|against my head)\b|\bsit(?:ting)? with (?:my|a|the) (?:gun|pistol|rifle)\b",
-        ),
-        (
             "es.suicide",
             r"\b(?:dejar de vivir|dejar de existir|pensando en (?:el )?suicid\w*|pienso en (?:el )?suicid\w*)\b",
         ),
@@ -1692,12 +1479,6 @@ CRISIS_STRONG = _table(
             r"look down|thinking|jump\w*|fall|how easy|wait\w* for (?:the|a) train|step)\b",
         ),
         # starving on purpose, punishing oneself
-        (
-            "self_harm",
-            r"\b(?:starv\w* myself|(?:have not|not|stopped|refuse to|refusing to) (?:eaten|eating|eat)\b"
-            r"[^.?!]{0,30}\b(?:on purpose|deliberately|to punish|because i do not deserve|so i (?:can|will) "
-            r"(?:disappear|die|waste away))|punish(?:ing)? myself (?:by|with)|do not deserve to eat)\b",
-        ),
         # command hallucinations
         (
             "suicide.command_voices",
@@ -1730,12 +1511,6 @@ CRISIS_STRONG = _table(
         ),
         (
             "suicide.passive",
-            r"\b(?:i am|im) (?:going to|gonna) (?:stop being|no longer be) (?:a problem|a burden|a bother|"
-            r"anyones problem|everyones problem)\b|\b(?:stop|quit) being (?:a problem|a burden|everyones "
-            r"problem) (?:for|to) (?:everyone|good|them|my family)\b",
-        ),
-        (
-            "suicide.passive",
             r"\b(?:i am|im|i feel|feel) (?:so |just |really )?(?:tired|sick|exhausted|done|worn out) (?:of|"
             r"from|with) (?:being alive|existing|living|life itself|breathing|waking up)\b|\bexhausted from "
             r"living\b|\bno (?:reason|point) (?:to|in) (?:keep(?:ing)? )?(?:going|living|trying|going on)\b|\b(?:what|"
@@ -1743,13 +1518,6 @@ CRISIS_STRONG = _table(
             r"up))\b|\bwhat is the point\W*$",
         ),
         # "won't need them where I'm going", "I want them to know it wasn't their fault"
-        (
-            "suicide.farewell",
-            r"\b(?:will not|wont|do not|not going to) need (?:it|them|these|those|this|my \w+|any of (?:it|"
-            r"this|them))\b[^.?!]{0,20}\bwhere i am going\b|\bwhere i am going\b[^.?!]{0,20}\b(?:will not|"
-            r"wont|do not) need\b|\b(?:want|need) (?:them|him|her|you|my \w+|everyone) to know (?:that )?(?:it|"
-            r"this) (?:was not|is not|was never|is never) (?:their|his|her|your|anyones) fault\b",
-        ),
         # in the car with a hose; "and then take all my pills"; a weapon within reach
         (
             "suicide.direct",
@@ -1806,11 +1574,6 @@ CRISIS_STRONG = _table(
             r"someone|somebody|my \w+) (?:raped|sexually assaulted|molested) me\b(?![^.?!]{0,30}\b(?:years? "
             r"ago|when i was|as a (?:kid|child|teen)|in (?:19|20)\d\d)\b)",
         ),
-        (
-            "danger.abuse",
-            r"\b(?:chokes|strangles|hits|beats|punches|kicks|burns) me\b[^.?!]{0,60}\b(?:tonight|right now|"
-            r"now|again|getting (?:angrier|worse|drunk)|is drunk|is angry|coming home)\b",
-        ),
         # someone else in danger: weapon out and "done", farewell and unreachable (see also COMBOS)
         (
             "suicide.third_party",
@@ -1841,13 +1604,6 @@ CRISIS_STRONG = _table(
             r"\b(?:ya )?no quiero (?:estar|seguir) (?:aqui|en este mundo|viv[oa])\b|\bquiero desaparecer\b(?! (?:de "
             r"(?:las |mis )?(?:redes|internet|facebook|instagram|la oficina|mi trabajo|aqui un)|(?:un|por un) "
             r"(?:rato|tiempo|dia|fin)))",
-        ),
-        (
-            "es.danger",
-            r"\bme (?:esta|estan) (?:pegando|golpeando|amenazando|siguiendo|lastimando)\b|\b(?:mi|el) "
-            r"(?:esposo|marido|pareja|novio|ex|padrastro|papa)\b[^.?!]{0,30}\b(?:me pega|me golpea|me amenaza|"
-            r"me quiere matar|me va a matar|me viola|me toca)\b|\bme (?:violaron|violo|abusaron|abuso) "
-            r"(?:anoche|hoy|ayer|ahorita)\b",
         ),
         # --- families added after the mid-course check ------------------------------------------
         (
@@ -1955,10 +1711,6 @@ CRISIS_FP = _table(
             r"\b(?:i|ive|been|keep|kept|started|start|still|again|relapsed|relapse|urge|urges|want|wanna|"
             r"going|thinking|tempted|scared|afraid|cannot stop|do|did|back to)\b(?: \w+){0,3}? self (?:harm\w*|"
             r"injur\w*|mutilat\w*)\b",
-        ),
-        (
-            "self_harm",
-            r"\bself (?:harm\w*|injur\w*) (?:again|tonight|today|every day|daily|lately|right now)\b",
         ),
     ]
 )

@@ -24,9 +24,11 @@ Layers, in order
        classifier over the MiniLM vector respond() already computed for retrieval (no
        second forward pass) and hashed character n-grams. With no vector, or a vector from
        another embedder, the n-gram part alone scores (the embedder down). It adds crisis,
-       harm-to-others and support decisions and never removes a rule's crisis; over a rule's
-       clinic or boundary decision, a general question or a masked idiom it needs
-       MODEL_CRISIS_GATED.
+       harm-to-others and support decisions and never removes a rule's crisis. A crisis
+       comes through one of MODEL_TIERS (a strong score both parts agree on, a score over a
+       weak rule cue, a harm score), never where the rules saw a clinic call, a boundary
+       request, a general question or a masked idiom (`_model_gates`); each tier's
+       threshold is stored with the weights.
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
        so a crisis only the model caught is carried in the session's history, not in this
@@ -384,7 +386,8 @@ def match_rule(table: str, norm: str) -> RuleRow | None:
 # ---------------------------------------------------------------------------------------
 # The learned model (bot/safety/model.py; weights from python -m evals.train_guard)
 # ---------------------------------------------------------------------------------------
-MODEL_CRISIS_MIN = 0.90  # the model's crisis and harm_others scores, when its gate is open
+MODEL_CRISIS_MIN = 0.90  # the least score of a gated model crisis when the stored model names none
+TIER_OFF = 1.01  # a tier with no stored threshold never fires
 SCOPE_MIN = 0.80  # out_of_scope from the vector (team exemplars only; see MODEL_CARD.md)
 FOLLOW_UP_OOS = 0.92  # the same, right after an in-scope user turn
 MODEL_SUPPORT_MIN = 0.50  # support from the model alone (the rows in rules.yaml need no score)
@@ -411,25 +414,58 @@ def model_scores(message: str, query_vec: np.ndarray | None, settings: Settings,
 
 
 def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
-    """Where the model may add a crisis ("crisis") or a harm-to-others crisis ("harm_others").
+    """Where each tier of the model may add a crisis (see `model_crisis`).
 
-    Never where the rules recognised the text as benign (an idiom, a negation, research or
-    past history), as a general question, a clinic call, a boundary request, or where the
-    message names the assistant's own topics (PTSD, treatment, medication, a clinic).
-    A self-directed crisis also needs some risk evidence the rules saw but could not decide
-    on (a weak cue such as a veiled act, a plan or a farewell, or strong means content):
-    distress alone is not enough, since the model scores grief and sadness as crisis.
-    Measured: without these gates the model routes 12% of the dev look-alikes to crisis
-    (short first-person sentences about PTSD score high: the length confound of the public
-    data); with them, 0.4%. See MODEL_CARD.md for what they cost on the blind sources."""
-    closed = {"crisis": False, "harm_others": False}
+    No tier fires where the rules recognised the text as benign (an idiom, a negation,
+    research or past history), as a general question, a clinic call or a boundary request.
+    - "crisis_cue": a self-directed crisis where the rules also saw a weak cue they could
+      not decide on (a veiled act, a plan, a farewell, strong means) and the message names
+      none of the assistant's own topics (PTSD, treatment, medication, a clinic);
+    - "crisis_strong": a self-directed crisis with no rule cue, where the full model and the
+      n-grams alone both score it high (Scores.agreed); it may name the assistant's topics
+      ("the ketamine did nothing, I want out for good");
+    - "harm_others": intent to harm another person, where the message names none of the
+      assistant's topics.
+    Without gates the model routes 12% of the dev look-alikes to crisis (short first-person
+    sentences about PTSD score high: the length confound of the public data). Each tier's
+    threshold is stored with the weights (see MODEL_CARD.md for how it was chosen)."""
     if not a.semantic_crisis_allowed or a.past_history or a.generic_question:
-        return closed
-    if a.clinic is not None or a.boundary is not None or a.in_scope:
-        return closed
+        return {"crisis_cue": False, "crisis_strong": False, "harm_others": False}
+    if a.clinic is not None or a.boundary is not None:
+        return {"crisis_cue": False, "crisis_strong": False, "harm_others": False}
     kept, _ = _past_history(_mask(norm))
     cue = bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
-    return {"crisis": cue, "harm_others": True}
+    return {"crisis_cue": cue and not a.in_scope, "crisis_strong": True,
+            "harm_others": not a.in_scope}
+
+
+# (tier, the class it reads, the crisis kind it gives)
+MODEL_TIERS = (("crisis_strong", "crisis", "self"), ("crisis_cue", "crisis", "self"),
+               ("harm_others", "harm_others", "others"))
+
+
+def tier_thresholds(th: dict[str, float]) -> dict[str, float]:
+    """The score each tier needs, from the stored thresholds ("tier:<name>" keys written by
+    evals/train_guard.py); weights without them keep the older fixed floor."""
+    return {
+        "crisis_cue": th.get("tier:crisis_cue", max(th["crisis"], MODEL_CRISIS_MIN)),
+        "crisis_strong": th.get("tier:crisis_strong", TIER_OFF),
+        "harm_others": th.get("tier:harm_others", max(th["harm_others"], MODEL_CRISIS_MIN)),
+    }
+
+
+def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str, float] | None:
+    """(tier, crisis kind, score) of the first model tier whose gate is open and whose score
+    clears its threshold, or None."""
+    gates = _model_gates(a, norm)
+    needed = tier_thresholds(scores.thresholds)
+    for tier, cls, kind in MODEL_TIERS:
+        # the strong tier needs both parts to agree (the full model alone is over-confident on
+        # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
+        p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
+        if gates[tier] and p >= needed[tier]:
+            return tier, kind, p
+    return None
 
 
 def crisis_kind(reason: str) -> str:
@@ -498,8 +534,10 @@ def decide(
     query_vec: np.ndarray | None = None,
     settings: Settings | None = None,
     stored: model.Stored | None = None,
+    use_model: bool = True,
 ) -> Route:
-    """`screen` with the stored model injectable (tests, evals/train_guard.py)."""
+    """`screen` with the stored model injectable (tests, evals/train_guard.py); with
+    use_model=False only the rules and the conversation window decide."""
     settings = settings or Settings()
     history = list(history or ())
     message = message or ""
@@ -525,19 +563,14 @@ def decide(
         return route("crisis", f"rule:{row.id}", kind=row.kind)
 
     # 2. the learned model
-    scores = model_scores(message, query_vec, settings, stored) if message.strip() else None
-    model_crisis: Route | None = None
-    gates = _model_gates(a, norm) if scores is not None else {}
-    if scores is not None:
-        for name, kind in (("crisis", "self"), ("harm_others", "others")):
-            if not gates[name]:
-                continue
-            p = scores.probs[name]
-            needed = max(scores.thresholds[name], MODEL_CRISIS_MIN)
-            if p >= needed:
-                model_crisis = route("crisis", f"model:{scores.part}:{name}:{p:.2f}",
-                                     score=round(p, 4), kind=kind)
-                break
+    scores = model_scores(message, query_vec, settings, stored) if message.strip() and use_model else None
+    model_crisis_route: Route | None = None
+    hit = model_crisis(a, norm, scores) if scores is not None else None
+    if hit is not None:
+        tier, kind, p = hit
+        cls = "harm_others" if kind == "others" else "crisis"
+        model_crisis_route = route("crisis", f"model:{scores.part}:{cls}:{p:.2f}", score=round(p, 4),
+                                   kind=kind)
 
     # 3. the conversation window
     users = _user_turns(history)
@@ -550,8 +583,8 @@ def decide(
         last = crisis_idx[-1]
         if a.means_any or a.distress or followup:
             return route("crisis", "history:crisis.means", extra=("history_crisis",))
-        if model_crisis is not None:
-            return model_crisis
+        if model_crisis_route is not None:
+            return model_crisis_route
         brushed_off = all(_is_deflection(t.text) for t in window[last + 1 :])
         if match_rule("misread", norm):
             # "I didn't mean that, I meant my cat": answered; the lines stay visible
@@ -563,8 +596,8 @@ def decide(
             # a plain question after a crisis reply (and only brush-offs since) is answered,
             # with the lines kept visible
             flags.append("after_crisis")
-    if model_crisis is not None:
-        return model_crisis
+    if model_crisis_route is not None:
+        return model_crisis_route
     recent = users[-WINDOW_USER_TURNS:]
     if followup or a.means:
         here = match_rule("warning", norm)
