@@ -241,8 +241,10 @@ def test_gold_set_is_big_enough():
 
 
 def test_gold_answers_cite_a_right_passage(gold_replies):
-    """Answer quality over the whole set (tuned on half of it; see evals/calibrate_retrieval.py)."""
-    answerable = [g for g in GOLD if g["expect"] == "answer" and not about_article(g["text"])]
+    """Answer quality on the check half of the set only: evals/calibrate_retrieval.py tunes the
+    decision on the other half (the even lines once questions about the article are left out)."""
+    check = [g for i, g in enumerate(g for g in GOLD if not about_article(g["text"])) if i % 2 == 1]
+    answerable = [g for g in check if g["expect"] == "answer"]
     right = [g["id"] for g in answerable
              if {c.key for c in gold_replies[g["id"]].citations} & set(g["expect_passages"])]
     assert len(right) / len(answerable) >= 0.8, sorted({g["id"] for g in answerable} - set(right))
