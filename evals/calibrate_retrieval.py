@@ -35,6 +35,7 @@ import numpy as np
 from bot.config import Settings
 from bot.retrieval.decide import DECISION, FEATURES, Decision
 from bot.retrieval.match import (
+    N_SUGGESTIONS,
     NOT_ANSWERS,
     Index,
     Retriever,
@@ -157,17 +158,20 @@ def tops(rows: list[Row], d: Decision) -> list[tuple[Row, float, bool, np.ndarra
 
 def evaluate(rows: list[Row], decision: Decision) -> dict:
     """Answered right / wrong / declined, for the answerable and the questions to decline."""
-    n_ans = right = wrong = n_no = declined = 0
-    for r, p, ok, _ in tops(rows, decision):
+    n_ans = right = wrong = n_no = declined = suggested = 0
+    for r, p, ok, probs in tops(rows, decision):
         answers = p >= decision.threshold
         if r.answerable:
             n_ans += 1
             right += bool(answers and ok)
             wrong += bool(answers and not ok)
+            # declined, but a right passage is among the N_SUGGESTIONS best (offered as a question)
+            suggested += bool(not answers and r.y[np.argsort(-probs)[:N_SUGGESTIONS]].any())
         else:
             n_no += 1
             declined += not answers
     return {"answerable": n_ans, "answered_right": right, "answered_wrong": wrong,
+            "declined_right_suggested": suggested,
             "answered_right_rate": round(right / n_ans, 4) if n_ans else None,
             "decline": n_no, "declined": declined,
             "declined_rate": round(declined / n_no, 4) if n_no else None}

@@ -61,15 +61,16 @@ def fold_of(group: str, k: int, seed: int) -> int:
 
 
 def add(a: dict, b: dict) -> dict:
-    return {k: a.get(k, 0) + b[k] for k in ("answerable", "answered_right", "answered_wrong", "decline", "declined")}
+    return {k: a.get(k, 0) + b[k] for k in ("answerable", "answered_right", "answered_wrong",
+                                             "declined_right_suggested", "decline", "declined")}
 
 
 def fmt(c: dict) -> str:
     a, n = c["answerable"], c["decline"]
     right = f"{c['answered_right']}/{a} ({100 * c['answered_right'] / a:.1f}%)" if a else "-"
     declined = f"{c['declined']}/{n} ({100 * c['declined'] / n:.1f}%)" if n else "-"
-    return (f"answered right {right}, answered wrong {c['answered_wrong']}, declined {declined}, "
-            f"answered when it should decline {n - c['declined']}")
+    return (f"answered right {right}, answered wrong {c['answered_wrong']} (declined with a right suggestion "
+            f"{c['declined_right_suggested']}), declined {declined}, answered when it should decline {n - c['declined']}")
 
 
 def cross_validate(rows: list[Row], recipe: dict, folds: int, seeds: int) -> dict[str, dict]:
