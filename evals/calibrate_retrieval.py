@@ -54,9 +54,10 @@ CANDIDATES = 12
 FIT_FEATURES = ("lexs", "charp", "gapc", "pgap", "known", "hrec")
 PRE_RANK = ("qsimc", "psimc", "charp")  # which passages of a question become fitted rows
 ALSO_WEIGHT = 0.3  # the corpus's own questions, in total, against 1.0 for each other origin
-# Declines of the pooled tune questions to decline (gold half, real dev, team-written): 0.92
-# held 92% declines on the real dev set under grouped CV (evals/cv_retrieval.py); issue 11's
-# target is 95% on the real set.
+# Declines of the pooled tune questions to decline (gold half, real dev, team-written). The
+# pooled set (~230) gives a stable threshold; 0.90 held 91% declines on the real dev set under
+# grouped CV (evals/cv_retrieval.py, corpus a78a0d1b), 0.92 answered fewer gold questions than
+# the evals gate allows. Issue 11's target is 95% on the real set.
 MIN_DECLINE = 0.90
 SECOND_PRECISION = 0.8  # a second passage must be a right one at least this often on the tune data
 C = 1.0  # logistic regression's inverse regularisation
