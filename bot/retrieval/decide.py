@@ -7,9 +7,20 @@ Features (each in about 0..1):
 - lex: share of the question's content words (weighted by rarity) found in the passage;
 - lexq: the same share found in the passage's questions only;
 - chars: best character n-gram cosine to the passage's questions (typos, Spanish);
-- gap: its qsim minus the best qsim of a passage of another document (-0.3..0.3).
+- gap: its qsim minus the best qsim of a passage of another document (-0.3..0.3);
+- qsimc, psimc, charsc: qsim, psim and chars, each the best over the whole question and its
+  clauses (at most MAX_CLAUSES sentences of a run-on message, each embedded once), so the
+  context around a question does not dilute it;
+- charp: character n-gram cosine to the whole section (heading, `also` and passage text);
+- lexs, lexqs: lex and lexq after misspelt words are mapped to the nearest corpus word
+  ("insurence", "lamotragine") and brand names to the words the corpus uses;
+- gapc: gap by qsimc; pgap: the same margin by psimc;
+- known: share of the question's (rarity-weighted, spelling-corrected) content words that the
+  corpus uses at all: a question about something it never names ("tricare", "ibogaine") is low;
+- hrec: the best share of one of the passage's questions' (rarity-weighted) words that the
+  question contains (a long message that includes the question scores high).
 
-The model's probability ranks passages and decides whether the best one answers (the
+A calibration uses a subset of these (`features` in decision.json). The model's probability ranks passages and decides whether the best one answers (the
 threshold). The coefficients, threshold, data set, script and date live in
 bot/retrieval/data/decision.json; until it exists the named defaults below are used.
 """
@@ -23,7 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = ("qsim", "psim", "lex", "lexq", "chars", "gap")
+FEATURES = ("qsim", "psim", "lex", "lexq", "chars", "gap", "qsimc", "psimc", "charsc", "charp", "lexs", "lexqs",
+            "gapc", "pgap", "known", "hrec")  # every feature matching computes, in this column order
+LEGACY = FEATURES[:6]  # the features of a decision.json that does not name its own
 DECISION = Path(__file__).parent / "data" / "decision.json"
 # Hand-set starting point, used only until the calibration has written DECISION: a question
 # whose best paraphrase similarity is about 0.6 with some word overlap sits on the line.
@@ -39,24 +52,34 @@ class Decision:
     threshold: float = DEFAULT_THRESHOLD  # probability at or above which the best passage answers
     second: float = DEFAULT_THRESHOLD  # a second passage (other document) needs at least this
     source: str = "defaults in bot/retrieval/decide.py"
+    features: tuple[str, ...] = LEGACY  # the columns of FEATURES the coefficients weigh
+
+    def __post_init__(self):
+        if len(self.coef) != len(self.features) or not set(self.features) <= set(FEATURES):
+            raise ValueError(f"a decision over {self.features} with {len(self.coef)} coefficients")
+
+    @property
+    def columns(self) -> list[int]:
+        return [FEATURES.index(f) for f in self.features]
 
     def prob(self, x: np.ndarray) -> np.ndarray:
-        """P(answers) for a feature matrix (n, len(FEATURES))."""
-        z = np.asarray(x, dtype=np.float64) @ np.asarray(self.coef) + self.intercept
+        """P(answers) for a feature matrix (n, len(FEATURES)), every feature in FEATURES order."""
+        z = np.asarray(x, dtype=np.float64)[:, self.columns] @ np.asarray(self.coef) + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
     def to_json(self, **info) -> dict:
-        return {"features": list(FEATURES), "coef": [round(float(c), 5) for c in self.coef],
+        return {"features": list(self.features), "coef": [round(float(c), 5) for c in self.coef],
                 "intercept": round(float(self.intercept), 5), "threshold": round(float(self.threshold), 4),
                 "second": round(float(self.second), 4), **info}
 
 
 def from_json(data: dict) -> Decision:
-    if list(data.get("features", [])) != list(FEATURES):
-        raise ValueError(f"{DECISION}: features {data.get('features')} do not match {FEATURES}")
+    names = tuple(data.get("features") or LEGACY)
+    if not set(names) <= set(FEATURES):
+        raise ValueError(f"{DECISION}: features {sorted(set(names) - set(FEATURES))} are not computed ({FEATURES})")
     return Decision(tuple(float(c) for c in data["coef"]), float(data["intercept"]), float(data["threshold"]),
                     float(data.get("second", data["threshold"])),
-                    f"{DECISION.name} ({data.get('set', '?')}, {data.get('date', '?')})")
+                    f"{DECISION.name} ({data.get('set', '?')}, {data.get('date', '?')})", names)
 
 
 @lru_cache(maxsize=1)
