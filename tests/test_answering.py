@@ -285,3 +285,23 @@ def test_reply_json_shape(bot):
     for c in data["citations"]:
         assert set(c) >= {"n", "source_id", "title", "url", "source_type", "section", "passage", "refs", "key"}
     assert "corpus_hash" in data["audit"] and "2021 ketamine trial" not in json.dumps(data["audit"])
+
+
+# A boundary turn never shows a passage that gives a dose (bot/answering/passages.py), and this
+# heading's passage cites a study's diazepam threshold: the patient gets the boundary text alone.
+HEADINGS_REFUSED = {"ketamine-with-sedatives-alcohol-and-other-drugs#Can I take a benzodiazepine with ketamine?"}
+
+
+def test_every_heading_is_answered_by_its_own_section(real):
+    """A section's own question is the easiest one it answers: asked word for word, it must get
+    that section (an invariant of matching, not a measure of quality on real questions)."""
+    index = real.retriever.index()
+    keys = sorted({p.key for p in index.passages if "#" in p.key and p.meta.get("source_type") != "popular_article"
+                   and not p.key.startswith(("es/", "es-"))})
+    # a question naming the popular article gets claim cards instead (issue 11, item 4)
+    english = [k for k in keys if (ROOT / "corpus" / f"{k.split('#')[0]}.md").exists()
+               and not about_article(k.split("#", 1)[1])]
+    assert len(english) >= 100
+    missed = sorted(k for k in english
+                    if k not in {c.key for c in real.respond([], k.split("#", 1)[1]).citations})
+    assert missed == sorted(HEADINGS_REFUSED), missed
