@@ -5,6 +5,8 @@ language (prompts/ui.<lang>.yaml); the model and index load in the background an
 question waits for them under one status line.
 """
 
+import time
+
 import streamlit as st
 
 from bot.config import Settings, offline_environment
@@ -12,7 +14,7 @@ from bot.errors import BotError
 from bot.front import ui
 
 offline_environment()
-run_start = ui.run_started()
+run_start = time.perf_counter()
 settings = Settings.from_env()
 ui.init_state(settings)
 locale = st.session_state["locale"]

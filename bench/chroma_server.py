@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.util import free_port, proc_rss_mb
+from bench.util import free_port, proc_rss_mb, stop_process
 
 
 def chroma_executable() -> str:
@@ -79,13 +79,8 @@ class ChromaServer:
             return ""
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop_process(self.proc)
         log = getattr(self, "_log", None)
         if log is not None and not log.closed:
             log.close()

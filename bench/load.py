@@ -32,7 +32,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.util import PY, ROOT, child_env, free_port, proc_rss_mb, summarize
+from bench.util import PY, ROOT, child_env, free_port, proc_rss_mb, stop_process, summarize
 
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")  # the same PATH lookup as `make browser`
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -207,13 +207,7 @@ class App:
         self.peak.stop.set()
         self.peak.join()
         cpu = cpu_seconds(self.proc.pid)
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        stop_process(self.proc, timeout=15)
         text = self.log_text()
         errors = [m.group(0) for m in LOG_ERROR.finditer(text)]
         return {"url": self.url, "peak_rss_mb": round(self.peak.peak, 1), "cpu_s": round(cpu, 2),

@@ -682,10 +682,6 @@ def session_tag() -> str:
     return hashlib.sha256(str(ctx.session_id if ctx else "").encode()).hexdigest()[:8]
 
 
-def run_started() -> float:
-    return time.perf_counter()
-
-
 def run_finished(t0: float, message: bool) -> None:
     """The timing log's record of one script run (BOT_TIMING_LOG; a no-op otherwise)."""
     if timing.enabled():

@@ -264,6 +264,7 @@ class Index:
         out = [ALIASES.get(w, w) for w in re.findall(r"[a-z0-9]+", fold(text))]
         unknown = sorted({w for w in out if len(w) >= 4 and not w.isdigit() and w not in self.known_words
                           and w not in STOP and w not in self._spelling})
+        fixes: dict[str, str] = {}  # this text's new corrections (the cache may be full)
         if unknown and self.spell is not None:
             sims = (self.W @ self.spell.transform(unknown).T).toarray()
             for col, w in enumerate(unknown):
@@ -275,10 +276,10 @@ class Index:
                     if cand[0] == w[0] and abs(len(cand) - len(w)) <= 2:
                         fix = cand
                         break
+                fixes[w] = fix
                 if len(self._spelling) < SPELL_CACHE:
                     self._spelling[w] = fix
-                out = [fix if x == w else x for x in out]
-        return " ".join(self._spelling.get(w, w) for w in out)
+        return " ".join(fixes.get(w) or self._spelling.get(w, w) for w in out)
 
     def _lex(self, query: str) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
         """lex, lexq, known (see decide) and the query's term weights."""
@@ -297,7 +298,7 @@ class Index:
     def features(self, query: str, qvec: np.ndarray, exclude_questions: set[int] | None = None,
                  parts: Sequence[str] = (), part_vecs: np.ndarray | None = None,
                  need: Collection[str] | None = None) -> np.ndarray:
-        """The per-passage features (n_passages, 13: FEATURES without the margins) of one
+        """The per-passage features (n_passages, len(PER_PASSAGE): FEATURES without the margins) of one
         question against every passage. `parts` are its clauses (clauses()) and `part_vecs`
         their vectors. `exclude_questions` hides question rows (leave-one-out calibration on
         `also` phrasings). Only the features in `need` (default: all) are computed; the
@@ -380,12 +381,14 @@ def build_index(manifest: dict, passages: list[Passage], P: np.ndarray, Q: np.nd
     BQ = _presence([[vocab[t] for t in qr] for qr in qrows], len(vocab))
     df = np.asarray(B.sum(axis=0)).ravel()
     idf = np.log(1.0 + len(passages) / np.maximum(df, 1.0)).astype(np.float32)
-    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode",
-                            lowercase=True)
+    def char_ngrams() -> TfidfVectorizer:  # questions and whole sections alike: typos, Spanish
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode",
+                               lowercase=True)
+
+    chars = char_ngrams()
     CQ = chars.fit_transform(q_text or [""])
     sections = [" ".join([*questions.get(i, [p.section]), embed_text(p)]) for i, p in enumerate(passages)]
-    sec_chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, strip_accents="unicode",
-                                lowercase=True)
+    sec_chars = char_ngrams()
     CS = sec_chars.fit_transform(sections or [""])
     words = sorted({w for text in [*sections, *q_text] for w in re.findall(r"[a-z0-9]+", fold(text))
                     if len(w) >= 4 and not w.isdigit()})
@@ -435,11 +438,15 @@ def feature_matrix(index: Index, query: str, qvec: np.ndarray, eligible: list[in
     equally). `need`: as Index.features."""
     F = index.features(query, qvec, exclude_questions, parts, part_vecs, need)[eligible]
     docs = np.array([index.passages[i].source_id for i in eligible])
-    gap, gapc, pgap = _margin(F[:, 0], docs), _margin(F[:, 5], docs), _margin(F[:, 6], docs)
-    return np.column_stack([F[:, :5], gap, F[:, 5:11], gapc, pgap, F[:, 11:]])
+    cols = dict(zip(PER_PASSAGE, F.T, strict=True))
+    for margin, base in MARGINS.items():
+        cols[margin] = _margin(cols[base], docs)
+    return np.column_stack([cols[f] for f in FEATURES])
 
 
 GAP_CLIP = 0.3  # beyond this a question-similarity gap says nothing more
+MARGINS = {"gap": "qsim", "gapc": "qsimc", "pgap": "psimc"}  # each margin and the column it is taken over
+PER_PASSAGE = tuple(f for f in FEATURES if f not in MARGINS)  # Index.features' columns, in order
 
 
 def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang: str | None = None,
