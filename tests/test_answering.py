@@ -305,3 +305,18 @@ def test_every_heading_is_answered_by_its_own_section(real):
     missed = sorted(k for k in english
                     if k not in {c.key for c in real.respond([], k.split("#", 1)[1]).citations})
     assert missed == sorted(HEADINGS_REFUSED), missed
+
+
+def test_a_failing_clause_encoder_falls_back_to_the_whole_question(real, corpus_settings):
+    """Clauses of a run-on message are embedded separately; if that fails, the question is
+    still matched (as without an encoder for clauses), never an error."""
+    text = "i started spravato last month and my wife is worried. can i drive home after a session?"
+    qvec = corpus_settings.get_embedder().encode([text])[0]
+
+    def broken(_texts):
+        raise RuntimeError("encoder went away")
+
+    failed = real.retriever.match(text, qvec, embed=broken)
+    plain = real.retriever.match(text, qvec, embed=None)
+    assert [c.passage.key for c in failed.answer] == [c.passage.key for c in plain.answer]
+    assert failed.answer, "the whole question still finds its passage"

@@ -549,7 +549,10 @@ class Retriever:
         parts = clauses(query)
         part_vecs = None
         if parts and embed is not None and set(decision.features) & set(CLAUSE_VECTOR_FEATURES):
-            part_vecs = np.asarray(embed(parts), dtype=np.float32)
+            try:
+                part_vecs = np.asarray(embed(parts), dtype=np.float32)
+            except Exception:  # noqa: BLE001 - the whole question's vector is enough to answer
+                part_vecs = None
         return decide(index, query, qvec, decision, lang, parts=parts, part_vecs=part_vecs)
 
     def search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
