@@ -655,16 +655,11 @@ def test_each_lookalike_gets_its_route_without_a_vector(dev_sets):
 # ("I'm tired of being alive" / "I'm so tired of being alive"), while between 0.90 and 0.95
 # there are different questions on one topic ("Is ketamine FDA-approved for PTSD?" / "Is
 # ketamine approved in Canada for PTSD?"). The trainer's word-5-gram Jaccard misses short
-# pairs like these. Known today (measured 2026-12-02; 101 items at 0.90): these dev items,
-# whose exemplar must leave bot/safety/data/guard_exemplars.jsonl at the next retraining.
-# The test fails on any new pair and on any of these once removed (then delete the id).
+# pairs like these. The 28 exemplars behind the 30 pairs measured on 2026-12-02 were removed
+# from bot/safety/data/guard_exemplars.jsonl and the model retrained; none is known today.
+# The test fails on any new pair and on any listed id once removed (then delete the id).
 NEAR_PARAPHRASE_COSINE = 0.95
-NEAR_PARAPHRASES_KNOWN = frozenset("""
-boundary-036 boundary-u005 clinic-x012 clinic-z002 crisis-033 crisis-050 crisis-v034 crisis-z043
-look-005 look-099 look-148 lookalikes-u039 lookalikes-v024 lookalikes-y027 mlook-012 mlook-034
-mlook-051 mlook-054 out_of_scope-v005 pbound-007 pcrisis-071 pcrisis-158 plook-046 plook-072
-plook-094 plook-132 plook-160 poos-012 poos-015 poos-027
-""".split())
+NEAR_PARAPHRASES_KNOWN: frozenset[str] = frozenset()
 
 
 def test_no_dev_item_is_a_near_paraphrase_of_a_training_exemplar(dev_sets, dev_vectors, minilm_settings):

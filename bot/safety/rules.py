@@ -1215,7 +1215,7 @@ CRISIS_STRONG = _table(
         ),
         (
             "medical.collapse",
-            r"\b(?:i|he|she|they|someone|somebody|my \w+|(?:my|our) \w+ \w+)(?: \w+){0,2}? "
+            r"(?<!\bam )(?<!\bwill )(?<!\bwould )(?<!\bdo )(?<!\bcould )\b(?:i|he|she|they|someone|somebody|my \w+|(?:my|our) \w+ \w+)(?: \w+){0,2}? "
             r"(?:fainted|passed out|blacked out|collapsed|is unconscious|unconscious|is unresponsive|unresponsive|"
             r"is not responding|isnt responding|not responding|will not wake up|wont wake up|cannot wake up|"
             r"does not wake up|is not waking up|keeps passing out|keeps fainting)\b",
@@ -2355,15 +2355,15 @@ BOUNDARY_RULES = _table(
         (
             "boundary.illicit",
             r"\bwithout (?:a |an |any )?(?:psych|psychiatric|medical|mental health) (?:evaluation|"
-            r"assessment|eval|screening|exam|appointment)\b|\bno questions asked\b|\b(?:good|nice|fun|bad|strong) "
+            r"assessment|eval|screening|exam|appointment)\b|\bno questions asked\b|\b(?:good|nice|fun|strong) "
             r"trip\b[^.?!]{0,30}\b(?:ketamine|k|ket|dose|amount)\b|\b(?:ketamine|k|ket|dose|how much)\b[^.?!]{0,30}"
-            r"\b(?:good|nice|fun|strong|intense) trip\b|\btrip(?:ping)? on (?:ketamine|k|ket)\b",
+            r"\b(?:good|nice|fun|strong|intense) trip\b|(?<!bad )(?<!horrible )(?<!scary )\btrip(?:ping)? on (?:ketamine|k|ket)\b",
         ),
         (
             "boundary.illicit",
             r"\bstreet (?:price|value|name|cost|ketamine|k)\b|\bprice (?:of|for) (?:a )?(?:gram|g|bag|"
             r"bump|baggie) of\b|\b(?:turn|convert|make|change) (?:\w+ ){0,3}(?:liquid|vials?|solution|spray) into "
-            r"(?:powder|crystals?)\b|\b(?:steal|stealing|stole|divert|diverting|pocket|pocketing|swipe|nick) "
+            r"(?:powder|crystals?)\b|\b(?:steal|stealing|stole|divert|diverting|(?<!of )pocket|pocketing|swipe|nick) "
             r"(?:\w+ ){0,2}(?:ketamine|esketamine|spravato|vials?|ket|sprays?|devices?)\b|\b(?:pass|beat|cheat|fool) "
             r"(?:a |the |my )?(?:drug|urine|tox|hair) (?:test|screen)\b|\bwithout (?:telling|informing|letting) "
             r"(?:him|her|them|my \w+)\b[^.?!]{0,30}\b(?:know|about my|that i)\b",
@@ -2394,7 +2394,7 @@ BOUNDARY_RULES = _table(
             r"\b(?:dark ?web|darknet|deep web|black market|drug dealer|dealer|plug|vendor|"
             r"street (?:ketamine|k|ket)|party dose|key bump|bump of k|line of (?:k|ket|ketamine)|rails? of|"
             r"recreational (?:dose|amount)|(?:use|take|try|do) (?:\w+ )?recreationally|get(?:ting)? (?:high|messed up|wasted|fucked up|"
-            r"a buzz) (?:on|off|from|with)|trip(?:ping)? (?:on|balls)|k ?hole at home|(?:reach|get|hit|achieve|"
+            r"a buzz) (?:on|off|from|with)|(?<!bad )(?<!horrible )(?<!scary )trip(?:ping)? (?:on|balls)|k ?hole at home|(?:reach|get|hit|achieve|"
             r"into) (?:a |the )?k hole|how to (?:k hole|khole))\b",
         ),
         (
@@ -2480,7 +2480,7 @@ BOUNDARY_RULES = _table(
             r"(?:debo|deberia|tengo que|puedo|necesito)\b|\b(?:puedo|debo|deberia|es seguro|esta bien si|se puede)"
             r"(?: \w+){0,2}? (?:dejar|suspender|parar|tomar|beber|manejar|conducir|duplicar|doblar|aumentar|bajar|"
             r"reducir|mezclar|combinar|usar|fumar|saltar|tomarme)\b|\bcomprar (?:ketamina|esketamina|spravato|k)\b|"
-            r"\bsin receta\b|\bcompr\w* (?:\w+ )?(?:ketamina|esketamina|spravato)\b|\b(?:duplicar|doblar|aumentar) "
+            r"\bsin receta\b|\bcompr(?!obad)\w* (?:\w+ )?(?:ketamina|esketamina|spravato)\b|\b(?:duplicar|doblar|aumentar) "
             r"(?:mi |la )?dosis\b|\b(?:fabricar|hacer|hago|preparar|"
             r"sintetizar|cocinar) (?:\w+ )?ketamina\b|\breceta falsa\b|\bdonde (?:consigo|compro|puedo conseguir|puedo "
             r"comprar|se consigue|se compra|venden) (?:\w+ )?(?:ketamina|esketamina|spravato|k)\b",
