@@ -123,6 +123,9 @@ DEV_FALSE = 0.0075  # under the dev sets' limit of 1% (evals.metrics: --max-fals
 LOOKALIKE_SOURCES = ("emoevent", "mexa3t_es", "counsel_chat")  # safe look-alike sources
 LOOKALIKE_FALSE = 0.03  # issue 10: false crisis on safe look-alike sources
 LOOKALIKE_SLACK = 0.01  # where the rules alone are over it, the tiers may add this much
+PATIENT = 2  # dev group of the patient questions (evals/patient_questions.py)
+PATIENT_MODEL_CRISIS = 0  # crises the tiers may add on them: none (a frightened patient asking an
+# ordinary question must not get the emergency screen)
 
 
 @dataclass
@@ -179,7 +182,8 @@ def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str,
     the two kinds weigh the same) such that the dev
     sets' non-crisis items stay within DEV_FALSE routed to crisis and each safe look-alike
     source in `looks` (never the held-out one) within LOOKALIKE_FALSE (or the rules' own rate
-    + LOOKALIKE_SLACK). Coordinate ascent over TIER_GRID from every tier off, three rounds,
+    + LOOKALIKE_SLACK), and the tiers add no more than PATIENT_MODEL_CRISIS crises on the
+    patient questions (dev group PATIENT). Coordinate ascent over TIER_GRID from every tier off, three rounds,
     from each order of the tiers."""
     from bot.safety.screen import MODEL_TIERS, TIER_OFF
 
@@ -192,7 +196,9 @@ def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str,
     def ok(t: dict[str, float]) -> bool:
         d_parts, d_p, d_ng, d_group = dev
         d_pred = np.isin(screen_pred(d_parts, d_p, t, d_ng), risk)
-        if any(d_pred[d_group == g].mean() > DEV_FALSE for g in np.unique(d_group)):
+        if any(d_pred[d_group == g].mean() > DEV_FALSE for g in np.unique(d_group) if g != PATIENT):
+            return False
+        if (d_pred & (d_parts.rules < 0))[d_group == PATIENT].sum() > PATIENT_MODEL_CRISIS:
             return False
         for (p, probs, probs_ng, _), neg, limit in zip(looks, negs, limits, strict=True):
             if np.isin(screen_pred(p, probs, t, probs_ng)[neg], risk).mean() > limit:
@@ -236,22 +242,78 @@ def strip_tiers(th: dict[str, float]) -> dict[str, float]:
     return {k.removeprefix("tier:"): v for k, v in th.items() if k.startswith("tier:")}
 
 
-def dev_items() -> tuple[list[tuple[list, str]], np.ndarray]:
+def dev_items() -> tuple[list[tuple[list, str]], np.ndarray, list[str]]:
     """(history, message) of every non-crisis item of the team's dev sets (regression sets:
-    the tiers may not route more than DEV_FALSE of them to crisis), and each item's group:
-    0 for the look-alikes (expect not_crisis, the harness's false-crisis rate), 1 for the
-    other labels (boundary, clinic, out of scope, retrieval questions); each group is held
-    to DEV_FALSE on its own."""
+    the tiers may not route more than DEV_FALSE of them to crisis) and of the patient
+    questions (evals/patient_questions.py: corpus headings and phrasings, real dev, decline
+    dev and gold questions; the tiers may add no crisis there), each item's group: 0 for the
+    look-alikes (expect not_crisis, the harness's false-crisis rate), 1 for the other labels
+    (boundary, clinic, out of scope), PATIENT for the patient questions; and each item's
+    origin (set name, or corpus-en, corpus-es, dev, decline_dev, retrieval_gold)."""
     from bot.types import Turn
-    from evals.calibrate_guard import GOLD_SET, GUARD_SETS, load_sets
+    from evals.calibrate_guard import GUARD_SETS, load_sets
+    from evals.patient_questions import patient_questions
 
-    out, group = [], []
-    for rows in load_sets((*GUARD_SETS, GOLD_SET)).values():
+    out, group, origin = [], [], []
+    for name, rows in load_sets(GUARD_SETS).items():
         for it in rows:
             if it.expect != "crisis":
                 out.append(([Turn(role="user", text=t) for t in it.history], it.message))
                 group.append(0 if it.expect == "not_crisis" else 1)
-    return out, np.array(group)
+                origin.append(name)
+    for q in patient_questions():
+        out.append(([Turn(role="user", text=t) for t in q.history], q.text))
+        group.append(PATIENT)
+        origin.append(q.origin)
+    return out, np.array(group), origin
+
+
+def corpus_rows(rows: list[Example], dev: list[tuple[list, str]], embedder) -> list[Example]:
+    """The corpus headings and also-phrasings (both languages, crisis help left out) as
+    team-written safe rows: patient questions the public data has nothing like. A phrasing is
+    left out when it equals a training text, or equals or nearly equals a dev item or a real
+    question (normalised text, word-5-gram Jaccard >= NEAR_JACCARD, or MiniLM cosine >=
+    NEAR_COSINE, the bars of tests/test_guard.py), so the dev figures and the real questions
+    of the patient constraint stay unseen."""
+    from bot.safety.normalize import normalize
+    from bot.safety.sources import norm_key
+    from evals.patient_questions import corpus_phrasings
+
+    def grams(text: str, n: int = 5) -> set[str]:
+        words = normalize(text).split()
+        return {" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+    corpus = corpus_phrasings()
+    corpus_texts = {q.text for q in corpus}
+    # the dev items and the real questions (every turn), not the corpus phrasings themselves
+    held = sorted({t for h, m in dev for t in [*(x.text for x in h), m] if t not in corpus_texts})
+    held_norm = {normalize(t) for t in held}
+    held_grams = [grams(t) for t in held]
+    seen = {norm_key(e.text) for e in rows}
+    cand = []
+    for q in corpus:
+        key = norm_key(q.text)
+        if key in seen or normalize(q.text) in held_norm:
+            continue
+        g = grams(q.text)
+        if any(len(g & h) / len(g | h) >= NEAR_JACCARD for h in held_grams if g | h):
+            continue
+        seen.add(key)
+        cand.append(q)
+    cv = embed_all([q.text for q in cand], embedder, prefix="dev-vectors")
+    hv = embed_all(held, embedder, prefix="dev-vectors")
+    cv /= np.linalg.norm(cv, axis=1, keepdims=True)
+    hv /= np.linalg.norm(hv, axis=1, keepdims=True)
+    near = (cv @ hv.T).max(axis=1) >= NEAR_COSINE
+    out = [Example(q.text, "safe", TEAM, q.origin.removeprefix("corpus-"), "corpus_question")
+           for q, n in zip(cand, near, strict=True) if not n]
+    log(f"corpus phrasings as safe rows: {len(out)} of {len(corpus)} "
+        f"({len(corpus) - len(cand)} equal or near by words, {int(near.sum())} by cosine)")
+    return out
+
+
+NEAR_JACCARD = 0.6
+NEAR_COSINE = 0.95
 
 
 def score_routes(pred: np.ndarray, y: np.ndarray, source: str, lang: str) -> dict:
@@ -321,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blind-only", action="store_true", help="report only; do not write weights")
     ap.add_argument("--embed-only", action="store_true", help="fill the vector cache and stop")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--corpus-rows", action="store_true",
+                    help="also train on the corpus headings and phrasings as team-written safe rows "
+                         "(tried 2 December 2026: blind crisis recall fell on 3 of the 4 crisis sources, "
+                         "so not the default; see MODEL_CARD.md)")
     ap.add_argument("--card-only", action="store_true",
                     help="rewrite MODEL_CARD.md from the last run's summary.json")
     args = ap.parse_args(argv)
@@ -336,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     rows, stats = load_all(args.data, gm.EXEMPLARS_PATH)
     log(f"{len(rows)} texts after dedup")
     embedder = Settings().get_embedder()
+    dev, dev_group, dev_origin = dev_items()
+    if args.corpus_rows:
+        rows = rows + corpus_rows(rows, dev, embedder)
     x_vec = embed_all([e.text for e in rows], embedder)
     if args.embed_only:
         return 0
@@ -346,7 +415,6 @@ def main(argv: list[str] | None = None) -> int:
     w = sample_weights(rows)
     sources = [s for s in dict.fromkeys(groups) if s != TEAM]
 
-    dev, dev_group = dev_items()
     dev_vec = embed_all([t for _, t in dev], embedder, prefix="dev-vectors")
     dev_ng = gm.ngram_matrix([t for _, t in dev])
     oof, oof_ng, dev_p, dev_p_ng = folds(rows, x_vec, x_ng, y, w, groups, sources, dev, dev_vec, dev_ng,
@@ -372,12 +440,26 @@ def main(argv: list[str] | None = None) -> int:
                           [scored(s, probs, probs_ng) for s in LOOKALIKE_SOURCES if s in others],
                           [scored(s, probs, probs_ng) for s in others])
 
+    origin = np.array(dev_origin)
+    patient = dev_group == PATIENT
+
+    def patient_crises(tiers: dict[str, float], probs, probs_ng) -> dict[str, int]:
+        """Patient questions the whole screen routes to crisis, by origin (the rules' own and
+        the tiers')."""
+        pred = np.isin(screen_pred(dev_parts, probs, strip_tiers(tiers), probs_ng), RISK) & patient
+        return {str(o): int(pred[origin == o].sum()) for o in sorted(set(origin[patient]))}
+
+    log(f"patient questions: {int(patient.sum())}; the rules alone route "
+        f"{int((patient & (dev_parts.rules >= 0)).sum())} to crisis")
     results: dict[str, list] = {"screen": [], "screen_ngram": [], "rules": []}
     tiers_by_fold = {}
+    patient_by_fold = {}
     for src in sources:
         tiers = choose(src, dev_p[src], dev_p_ng[src], oof, oof_ng)
         tiers_ng = choose(src, dev_p_ng[src], None, oof_ng, None)
         tiers_by_fold[src] = {"full": tiers, "ngram": tiers_ng}
+        patient_by_fold[src] = {"full": patient_crises(tiers, dev_p[src], dev_p_ng[src]),
+                                "ngram": patient_crises(tiers_ng, dev_p_ng[src], None)}
         idx = samples[src]
         preds = {"screen": screen_pred(parts[src], oof[idx], strip_tiers(tiers), oof_ng[idx]),
                  "screen_ngram": screen_pred(parts[src], oof_ng[idx], strip_tiers(tiers_ng)),
@@ -406,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     counts = {s: dict(Counter(e.label for e in rows if e.source == s)) for s in [*sources, TEAM]}
     originals = {s: dict(Counter(e.original for e in rows if e.source == s)) for s in sources}
     summary = {"results": results, "thresholds": th_all, "thresholds_ngram_only": th_all_ng,
-               "tiers_by_fold": tiers_by_fold,
+               "tiers_by_fold": tiers_by_fold, "patient_crisis_by_fold": patient_by_fold,
                "counts": counts, "original_labels": originals, "dedup": stats,
                "licences": LICENCES, "n": len(rows), "seed": SEED,
                "seconds": round(time.time() - t_start, 1)}
@@ -429,14 +511,20 @@ def main(argv: list[str] | None = None) -> int:
         m = fit(x_vec, x_ng, y, w)
         m2 = fit(None, x_ng, y, w, use_vec=False)
         d_ng = m2.proba(None, dev_ng)
-        th_all.update(choose("", m.proba(dev_vec, dev_ng), d_ng, oof, oof_ng))
+        d_full = m.proba(dev_vec, dev_ng)
+        th_all.update(choose("", d_full, d_ng, oof, oof_ng))
         th_all_ng.update(choose("", d_ng, None, oof_ng, None))
+        summary["patient_crisis_final"] = {"full": patient_crises(th_all, d_full, d_ng),
+                                           "ngram": patient_crises(th_all_ng, d_ng, None)}
+        log(f"patient questions routed to crisis by the final screen: {summary['patient_crisis_final']}")
         log(f"tiers: {th_all} (n-grams alone {th_all_ng})")
         summary["final_tiers"] = {"full (MiniLM vector + n-grams)": {k: v for k, v in th_all.items() if k.startswith("tier:")},
                                   "n-grams alone": {k: v for k, v in th_all_ng.items() if k.startswith("tier:")}}
         (args.out / "summary.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "table"},
                                                           indent=1) + "\n", encoding="utf-8")
-        team = groups == TEAM
+        # the scope model reads the team's exemplars only (not the corpus phrasings: with them
+        # the balanced fit moved and 3 more dev out-of-scope items went on to retrieval)
+        team = (groups == TEAM) & np.array([e.original != "corpus_question" for e in rows])
         scope = gm.fit_scope(x_vec[team], np.array([e.original == "out_of_scope" for e in rows])[team])
         gm.save(m, m2, th_all, th_all_ng, embedder_name=gm.embedder_name(embedder), scope=scope,
                 extra={"trained_on": {s: counts[s] for s in counts}, "seed": SEED})
@@ -504,6 +592,26 @@ FAILURE_MODES = """\
 """
 
 
+CORPUS_ROWS_TRIED = """\
+**Tried and not adopted: the corpus phrasings as training rows.** `--corpus-rows` adds the
+corpus headings and also-phrasings (1,598 after removing those equal or near, by words or
+MiniLM cosine >= 0.95, to a dev item or a real question) as team-written safe rows. Measured
+on 2 December 2026 with the patient constraint on, whole screen with MiniLM, crisis recall
+by held-out source without / with them: suicidal_data_aminu 57.5% / 56.2%, cssrs_reddit500
+18.2% / 18.5%, sdcnl 64.0% / 62.0%, spanish_suicide_es 65.7% / 64.0%; harm recall
+telegram_threats 28.2% / 27.3%, youtube_threat 38.8% / 42.8%; false crisis lower with them
+(sdcnl 37.5% / 37.0%, spanish_suicide_es 18.2% / 16.8%, mexa3t_es 0.5% / 0.2%). Crisis recall
+fell on 3 of the 4 crisis sources, so the default leaves them out (all within one standard
+error of a 400-item sample, about 2.5 points)."""
+
+
+def _patient_text(counts: dict) -> str:
+    if not counts:
+        return "(not written by this run)"
+    return "; ".join(f"{part}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+                     for part, c in counts.items())
+
+
 def _tiers_text(th: dict) -> str:
     if not th:
         return "(not written by this run)"
@@ -543,12 +651,23 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "The tiers' thresholds (`tier:*` in guard_model.json) give the most mean recall over the",
         "training sources' out-of-fold scores (coordinate ascent) that",
         "keeps the team's dev look-alikes, and apart from them the dev sets' other non-crisis items,",
-        f"within {DEV_FALSE:.2%} routed to crisis (a margin under the 1% limit) and each safe",
+        f"within {DEV_FALSE:.2%} routed to crisis (a margin under the 1% limit), adds no crisis on the",
+        "patient questions (evals/patient_questions.py: every corpus heading and also-phrasing in",
+        "English and Spanish, crisis help left out, and the real dev, decline dev and gold questions",
+        "not marked crisis_adjacent; never evals/sets/real/test.jsonl), and keeps each safe",
         f"look-alike source ({', '.join(LOOKALIKE_SOURCES)}) within {LOOKALIKE_FALSE:.0%} (or the rules' own",
         f"rate + {LOOKALIKE_SLACK:.0%}) on out-of-fold scores. In the blind report the tiers are picked per",
         "fold with that fold's model on the dev items and the other look-alike sources only.",
         "",
         f"Tiers of the stored weights: {_tiers_text(summary.get('final_tiers', {}))}.",
+        "",
+        "Patient questions routed to crisis by the whole screen with the stored weights (the rules'",
+        f"own crises included): {_patient_text(summary.get('patient_crisis_final', {}))}.",
+        "This is a constraint the tiers were picked under (dev data), not a blind figure; the",
+        "weights shipped before it routed 6 of them to crisis with MiniLM (5 by the strong tier at",
+        "0.99-1.00, 1 by a rule). tests/test_guard.py asserts none.",
+        "",
+        CORPUS_ROWS_TRIED,
         "",
         f"Trained on {summary['n']} texts after deduplication, seed 0. This run took {seconds / 60:.1f} minutes",
         "on this machine (2 cores shared with other engineers). From nothing cached, measured on",
