@@ -811,6 +811,7 @@ EDUCATION_NOT_CLINIC = [
     "do people pay out of pocket for ketamine",
     "im nervous about having a bad trip on ketamine",
     "esta comprobada la ketamina para el estres postraumatico",
+    "si no siento nada igual esta funcionando?",  # was support: no passage shown
 ]
 STILL_CLINIC = [
     "I'm hallucinating and it has been 3 hours since my infusion",
@@ -832,3 +833,14 @@ def test_effect_questions_are_education(message):
 def test_current_symptoms_stay_clinic(message):
     r = route_of(message)
     assert r.name == "clinic", (message, r)
+
+
+@pytest.mark.parametrize("message", [
+    "what is a good pcl5 score", "how is the pcl5 scored", "numero de emergencia en australia",
+    "¿Están completas las advertencias de riesgo del artículo popular?",
+])
+def test_corpus_topics_are_not_out_of_scope_with_minilm(message, minilm_settings):
+    # the scope model sent these corpus phrasings to out_of_scope (a refusal)
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    r = screen([], message, query_vec=vec, settings=minilm_settings)
+    assert r.name == "continue", (message, r)

@@ -2552,11 +2552,12 @@ IN_SCOPE = _rx(
     r"va|dod|nightmare|memories|fear|afraid|scared|nervous|worried|hopeless|lonely|sad|"
     r"overwhelmed|angry|anger|numb|warning label|off label|"
     r"addict\w*|alcohol|drinking|cannabis|weed|pill|pills|tablets?|hospital|emergency|"
-    r"911|helpline|hotline|caps|pcl|placebo|midazolam|mg|efficacy|"
+    r"911|helpline|hotline|caps|pcl|pcl ?5|caps ?5|9 ?8 ?8|placebo|midazolam|mg|efficacy|"
     r"chronic|acute|disorder|illness|veteran|soldier|soldiers|deployment|"
     r"paramedic|firefighter|violence|violent|domestic|hurt|pain|dying|die|died|death|"
     r"kill|killing|suicide|ketamina|esketamina|salud|terapia|tratamiento|medicamento|trastorno|ansiedad|"
-    r"depresion|trauma|dosis|efectos|pesadillas|recuerdos|medico|clinica|sesion|infusion)\b"
+    r"depresion|trauma|dosis|efectos|pesadillas|recuerdos|medico|clinica|sesion|infusion|emergencia|"
+    r"advertencias|articulo popular)\b"
 )
 OUT_OF_SCOPE_TOPICS = _table(
     [
