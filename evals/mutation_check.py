@@ -119,6 +119,13 @@ BREAKS = (
           (G + "test_dev_sets_without_a_vector",),
           (_rule("norm.startswith(('what dose of ketamine should i take for my ptsd', "
                  "'how much spravato should i use'))", "continue"),)),
+    Break("patient-question-to-crisis", "one real patient question ('is spravato a cure for depression or "
+          "will i need it forever') is routed to crisis",
+          (G + "test_patient_questions_are_never_crisis",),
+          (_rule("'will i need it forever' in norm", "crisis"),)),
+    Break("effect-question-to-clinic", "'will I hallucinate?' asked ahead of an infusion is a clinic call",
+          (G + "test_effect_questions_are_education",),
+          (_rule("'will i hallucinate' in norm", "clinic"),)),
     Break("near-paraphrase-exemplar", "a training exemplar that is a dev item with one word added "
           "(word-5-gram Jaccard 0: the trainer's bar misses it)",
           (G + "test_no_dev_item_is_a_near_paraphrase_of_a_training_exemplar",),
