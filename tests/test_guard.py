@@ -344,7 +344,8 @@ ROUTE_OF_TABLE = {"crisis": "crisis", "boundary": "boundary", "support": "suppor
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
 def test_rule_row_catches_its_example_and_not_its_look_alike(row):
     assert row.pattern.search(normalize(row.catch)), row.catch
-    assert not row.pattern.search(normalize(row.miss)), row.miss
+    for miss in row.miss:
+        assert not row.pattern.search(normalize(miss)), miss
     if row.table in ROUTE_OF_TABLE:
         assert route_of(row.catch).name == ROUTE_OF_TABLE[row.table], row.catch
 

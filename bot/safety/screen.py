@@ -354,7 +354,7 @@ class RuleRow:
     table: str
     pattern: re.Pattern[str]
     catch: str
-    miss: str
+    miss: tuple[str, ...]  # one close message it must not match, or several
     kind: str | None = None
 
 
@@ -371,8 +371,9 @@ def rule_rows(path: Path = RULES_YAML) -> tuple[RuleRow, ...]:
         if row["id"] in seen or not row.get("catch") or not row.get("miss"):
             raise ValueError(f"{path}: rule {row['id']}: duplicate id or missing catch/miss")
         seen.add(row["id"])
+        miss = tuple(row["miss"]) if isinstance(row["miss"], list) else (row["miss"],)
         out.append(RuleRow(row["id"], row["table"], re.compile(row["pattern"]), row["catch"],
-                           row["miss"], row.get("kind")))
+                           miss, row.get("kind")))
     return tuple(out)
 
 
