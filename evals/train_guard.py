@@ -124,6 +124,7 @@ LOOKALIKE_SOURCES = ("emoevent", "mexa3t_es", "counsel_chat")  # safe look-alike
 LOOKALIKE_FALSE = 0.03  # issue 10: false crisis on safe look-alike sources
 LOOKALIKE_SLACK = 0.01  # where the rules alone are over it, the tiers may add this much
 PATIENT = 2  # dev group of the patient questions (evals/patient_questions.py)
+PATIENT_UNSEEN = 3  # patient questions left out of the constraint (--patient-holdout): reported only
 PATIENT_MODEL_CRISIS = 0  # crises the tiers may add on them: none (a frightened patient asking an
 # ordinary question must not get the emergency screen)
 
@@ -196,7 +197,8 @@ def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str,
     def ok(t: dict[str, float]) -> bool:
         d_parts, d_p, d_ng, d_group = dev
         d_pred = np.isin(screen_pred(d_parts, d_p, t, d_ng), risk)
-        if any(d_pred[d_group == g].mean() > DEV_FALSE for g in np.unique(d_group) if g != PATIENT):
+        if any(d_pred[d_group == g].mean() > DEV_FALSE for g in np.unique(d_group)
+               if g not in (PATIENT, PATIENT_UNSEEN)):
             return False
         if (d_pred & (d_parts.rules < 0))[d_group == PATIENT].sum() > PATIENT_MODEL_CRISIS:
             return False
@@ -242,14 +244,15 @@ def strip_tiers(th: dict[str, float]) -> dict[str, float]:
     return {k.removeprefix("tier:"): v for k, v in th.items() if k.startswith("tier:")}
 
 
-def dev_items() -> tuple[list[tuple[list, str]], np.ndarray, list[str]]:
+def dev_items(holdout: tuple[str, ...] = ()) -> tuple[list[tuple[list, str]], np.ndarray, list[str]]:
     """(history, message) of every non-crisis item of the team's dev sets (regression sets:
     the tiers may not route more than DEV_FALSE of them to crisis) and of the patient
     questions (evals/patient_questions.py: corpus headings and phrasings, real dev, decline
     dev and gold questions; the tiers may add no crisis there), each item's group: 0 for the
     look-alikes (expect not_crisis, the harness's false-crisis rate), 1 for the other labels
-    (boundary, clinic, out of scope), PATIENT for the patient questions; and each item's
-    origin (set name, or corpus-en, corpus-es, dev, decline_dev, retrieval_gold)."""
+    (boundary, clinic, out of scope), PATIENT for the patient questions (PATIENT_UNSEEN for
+    those whose origin is in `holdout`: scored, never a constraint); and each item's origin
+    (set name, or corpus-en, corpus-es, dev, decline_dev, retrieval_gold)."""
     from bot.types import Turn
     from evals.calibrate_guard import GUARD_SETS, load_sets
     from evals.patient_questions import patient_questions
@@ -263,7 +266,7 @@ def dev_items() -> tuple[list[tuple[list, str]], np.ndarray, list[str]]:
                 origin.append(name)
     for q in patient_questions():
         out.append(([Turn(role="user", text=t) for t in q.history], q.text))
-        group.append(PATIENT)
+        group.append(PATIENT_UNSEEN if q.origin in holdout else PATIENT)
         origin.append(q.origin)
     return out, np.array(group), origin
 
@@ -383,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blind-only", action="store_true", help="report only; do not write weights")
     ap.add_argument("--embed-only", action="store_true", help="fill the vector cache and stop")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--patient-holdout", default="",
+                    help="comma-separated origins of patient questions (dev, decline_dev, "
+                         "retrieval_gold, corpus-en, corpus-es) left out of the tiers' constraint "
+                         "and only scored: does the constraint hold on questions it never saw?")
     ap.add_argument("--corpus-rows", action="store_true",
                     help="also train on the corpus headings and phrasings as team-written safe rows "
                          "(tried 2 December 2026: blind crisis recall fell on 3 of the 4 crisis sources, "
@@ -402,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     rows, stats = load_all(args.data, gm.EXEMPLARS_PATH)
     log(f"{len(rows)} texts after dedup")
     embedder = Settings().get_embedder()
-    dev, dev_group, dev_origin = dev_items()
+    dev, dev_group, dev_origin = dev_items(tuple(o for o in args.patient_holdout.split(",") if o))
     if args.corpus_rows:
         rows = rows + corpus_rows(rows, dev, embedder)
     x_vec = embed_all([e.text for e in rows], embedder)
@@ -441,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
                           [scored(s, probs, probs_ng) for s in others])
 
     origin = np.array(dev_origin)
-    patient = dev_group == PATIENT
+    patient = np.isin(dev_group, [PATIENT, PATIENT_UNSEEN])
 
     def patient_crises(tiers: dict[str, float], probs, probs_ng) -> dict[str, int]:
         """Patient questions the whole screen routes to crisis, by origin (the rules' own and
@@ -592,6 +599,17 @@ FAILURE_MODES = """\
 """
 
 
+PATIENT_HOLDOUT_MEASURED = """\
+Does the constraint hold on patient questions it never saw? Measured 2 December 2026 with
+`--blind-only --patient-holdout dev,decline_dev` (the 532 real and decline-dev questions
+scored, never a constraint; the tiers held to the corpus phrasings and gold questions only):
+each fold's whole screen with MiniLM routed 0 of them to crisis in 5 of the 9 folds and 1 in
+the other 4 (n-grams alone: 1 in 3 folds). With no patient constraint at all
+(`--patient-holdout` every origin) the folds routed 0-4 patient questions to crisis, and the
+blind crisis recall was cssrs_reddit500 18.8% and sdcnl 64.8% (18.2% and 64.0% with it; the
+other crisis sources unchanged), false crisis sdcnl 39.0% (37.5% with it)."""
+
+
 CORPUS_ROWS_TRIED = """\
 **Tried and not adopted: the corpus phrasings as training rows.** `--corpus-rows` adds the
 corpus headings and also-phrasings (1,598 after removing those equal or near, by words or
@@ -666,6 +684,7 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "This is a constraint the tiers were picked under (dev data), not a blind figure; the",
         "weights shipped before it routed 6 of them to crisis with MiniLM (5 by the strong tier at",
         "0.99-1.00, 1 by a rule). tests/test_guard.py asserts none.",
+        PATIENT_HOLDOUT_MEASURED,
         "",
         CORPUS_ROWS_TRIED,
         "",
