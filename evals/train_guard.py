@@ -571,6 +571,12 @@ FAILURE_MODES = """\
   look-alikes within 0.75%. That limit is what holds the strong tier back: in several folds
   it stays off, and the whole screen's blind recall gains only 1-7 points over the rules'
   (compare the first table with "Rules alone").
+- **Patient questions about depression, bipolar or fear score as crisis.** "is spravato a
+  cure for depression or will i need it forever", "im on lamictal for bipolar, will ketamine
+  still help my depression", "i'm scared ketamine will make me relive it": the full model and
+  the n-grams alone agree on 0.99+ (the public crisis posts talk about depression, meds and
+  fear in the first person). The patient-question constraint therefore holds the strong tier
+  at 0.998 or off in most folds; it adds almost no recall.
 - **Label noise caps the blind scores of some sources.** `sdcnl` labels are the subreddit
   (r/depression posts often state ideation; r/SuicideWatch holds supportive and meta posts),
   and `cssrs_reddit500` labels are per user, copied onto each post. Their "recall" and
