@@ -813,6 +813,13 @@ EDUCATION_NOT_CLINIC = [
     "im nervous about having a bad trip on ketamine",
     "esta comprobada la ketamina para el estres postraumatico",
     "si no siento nada igual esta funcionando?",  # was support: no passage shown
+    # were boundary: cost, access and the course of treatment are not a personal directive
+    "do i have to pay out of pocket for ketamine infusions",
+    "can i use my hsa for ketamine",
+    "can i get ketamine on the NHS or is it private only? would my GP refer me",
+    "do i have to be enrolled to get spravato",
+    "do i have to keep doing ketamine forever",
+    "will i relapse after stopping spravato",
 ]
 STILL_CLINIC = [
     "I'm hallucinating and it has been 3 hours since my infusion",
