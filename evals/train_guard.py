@@ -613,7 +613,15 @@ each fold's whole screen with MiniLM routed 0 of them to crisis in 5 of the 9 fo
 the other 4 (n-grams alone: 1 in 3 folds). With no patient constraint at all
 (`--patient-holdout` every origin) the folds routed 0-4 patient questions to crisis, and the
 blind crisis recall was cssrs_reddit500 18.8% and sdcnl 64.8% (18.2% and 64.0% with it; the
-other crisis sources unchanged), false crisis sdcnl 39.0% (37.5% with it)."""
+other crisis sources unchanged), false crisis sdcnl 39.0% (37.5% with it).
+
+The 28 exemplars that were near-paraphrases (MiniLM cosine >= 0.95) of 30 dev items were
+removed on the same day. Alone (no patient constraint) that moved the whole screen's blind
+crisis recall suicidal_data_aminu 56.5% -> 57.5%, cssrs_reddit500 19.8% -> 18.8%, sdcnl
+63.7% -> 64.8%, spanish_suicide_es 62.7% -> 65.7%, and harm recall youtube_threat 43.0% ->
+38.8% (telegram_threats 28.2% both): the removed twins had flattered the dev look-alike
+limit the tiers respect, and the harm tier rose from 0.53 to 0.56 in most folds. With the
+old exemplars the new rules give the previous table exactly."""
 
 
 CORPUS_ROWS_TRIED = """\
