@@ -575,8 +575,11 @@ FAILURE_MODES = """\
   cure for depression or will i need it forever", "im on lamictal for bipolar, will ketamine
   still help my depression", "i'm scared ketamine will make me relive it": the full model and
   the n-grams alone agree on 0.99+ (the public crisis posts talk about depression, meds and
-  fear in the first person). The patient-question constraint therefore holds the strong tier
-  at 0.998 or off in most folds; it adds almost no recall.
+  fear in the first person). The strong tier is therefore closed on a question that names
+  the assistant's topics (`_model_gates`), and the patient-question constraint holds it at
+  0.998 or off in most folds; it adds almost no recall. Closing it on any clause that asks
+  (not only a message that starts or ends as a question) was tried: sdcnl crisis recall
+  63.7% -> 62.7%, so not adopted.
 - **Label noise caps the blind scores of some sources.** `sdcnl` labels are the subreddit
   (r/depression posts often state ideation; r/SuicideWatch holds supportive and meta posts),
   and `cssrs_reddit500` labels are per user, copied onto each post. Their "recall" and
@@ -609,14 +612,21 @@ PATIENT_HOLDOUT_MEASURED = """\
 Does the constraint hold on patient questions it never saw? Measured 2 December 2026 with
 `--blind-only --patient-holdout dev,decline_dev` (the 532 real and decline-dev questions
 scored, never a constraint; the tiers held to the corpus phrasings and gold questions only):
-each fold's whole screen with MiniLM routed 0 of them to crisis in 5 of the 9 folds and 1 in
-the other 4 (n-grams alone: 1 in 3 folds). With no patient constraint at all
-(`--patient-holdout` every origin) the folds routed 0-4 patient questions to crisis, and the
-blind crisis recall was cssrs_reddit500 18.8% and sdcnl 64.8% (18.2% and 64.0% with it; the
-other crisis sources unchanged), false crisis sdcnl 39.0% (37.5% with it).
+each fold's whole screen with MiniLM routed 0 of them to crisis in 4 of the 9 folds and 1 in
+the other 5 (n-grams alone: 1 in 3 folds): "who do i ring in the uk if im in a bad way" (2
+folds; the crisis lines are not wrong there) and a decline-dev statement of fear of a
+"horrible trip" with no question mark (3 folds). With no patient constraint at all
+(`--patient-holdout` every origin) the folds routed 0-3 patient questions to crisis (13 in
+all), and the blind crisis recall was sdcnl 64.5% (63.7% with it; the other crisis sources
+unchanged), harm recall telegram_threats 28.5% (28.2%), false crisis sdcnl 38.0% (36.8%).
+The 172 questions of the second real dev set (evals/sets/real/dev2.jsonl, never part of the
+constraint when this was measured) went to crisis 0 times with the stored weights (1 before
+the strong tier was closed on in-scope questions: "can ketamine help me get off my pain
+pills? im on opiods for years", 1.00).
 
 The 28 exemplars that were near-paraphrases (MiniLM cosine >= 0.95) of 30 dev items were
-removed on the same day. Alone (no patient constraint) that moved the whole screen's blind
+removed on the same day. Alone (no patient constraint, before the strong-tier gate on
+in-scope questions) that moved the whole screen's blind
 crisis recall suicidal_data_aminu 56.5% -> 57.5%, cssrs_reddit500 19.8% -> 18.8%, sdcnl
 63.7% -> 64.8%, spanish_suicide_es 62.7% -> 65.7%, and harm recall youtube_threat 43.0% ->
 38.8% (telegram_threats 28.2% both): the removed twins had flattered the dev look-alike

@@ -613,10 +613,10 @@ LOOKALIKE_ROUTE = {
 # retraining with the patient-question constraint): item -> the route it gets today. The test
 # fails on any new misroute and on any of these once fixed (then delete the row).
 MISROUTED_WITH_MINILM = {
-    # the five false crises of the dev figures (the retraining fixed mlook-080 and added
-    # look-170, Spanish "the traffic is killing me", read as harm to others)
-    "mlook-065": "crisis", "plook-141": "crisis", "mlook-018": "crisis", "mlook-070": "crisis",
-    "look-170": "crisis",
+    # the four false crises of the dev figures (the retraining fixed mlook-080 and added
+    # look-170, Spanish "the traffic is killing me", read as harm to others; closing the strong
+    # tier on in-scope questions fixed mlook-018)
+    "mlook-065": "crisis", "plook-141": "crisis", "mlook-070": "crisis", "look-170": "crisis",
     "look-091": "support", "plook-170": "support",  # a past trauma and a question: answered
     "look-081": "support", "plook-065": "support", "plook-174": "support",  # grief + a question
     "lookalikes-w005": "support", "lookalikes-w052": "support",  # own risk: boundary, not support

@@ -424,7 +424,7 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
       none of the assistant's own topics (PTSD, treatment, medication, a clinic);
     - "crisis_strong": a self-directed crisis with no rule cue, where the full model and the
       n-grams alone both score it high (Scores.agreed); it may name the assistant's topics
-      ("the ketamine did nothing, I want out for good");
+      ("the ketamine did nothing, I want out for good"), but not in a question;
     - "harm_others": intent to harm another person, where the message names none of the
       assistant's topics.
     Without gates the model routes 12% of the dev look-alikes to crisis (short first-person
@@ -436,7 +436,11 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
         return {"crisis_cue": False, "crisis_strong": False, "harm_others": False}
     kept, _ = _past_history(_mask(norm))
     cue = bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
-    return {"crisis_cue": cue and not a.in_scope, "crisis_strong": True,
+    # a question naming the assistant's topics is a patient's question: the strong tier
+    # scored such questions 0.99-1.00 ("is spravato a cure for depression or will i need it
+    # forever", "can ketamine help me get off my pain pills? im on opiods for years")
+    asks = bool(rules.QUESTION_START.match(norm)) or norm.rstrip().endswith("?")
+    return {"crisis_cue": cue and not a.in_scope, "crisis_strong": not (a.in_scope and asks),
             "harm_others": not a.in_scope}
 
 
