@@ -21,7 +21,7 @@ import numpy as np
 
 from bot import prompts
 from bot.answering import claims as claim_cards
-from bot.answering.passages import Answer, compose, escape_md
+from bot.answering.passages import Answer, asks_amount, compose, escape_md
 from bot.audit import record as record_audit
 from bot.config import Settings
 from bot.errors import StoreUnavailable
@@ -277,7 +277,7 @@ class Assistant:
         answering passages and then grounded. Boundary and clinic turns never generate:
         a personal directive is never generated."""
         def extract() -> Answer | None:
-            return compose([(c.passage, c.p) for c in match.answer], exclude_doses=guarded)
+            return compose([(c.passage, c.p) for c in match.answer], exclude_doses=guarded and asks_amount(text))
 
         hits = match.hits(len(match.answer))
         if guarded or self.chat_model is None or not hits:

@@ -47,12 +47,15 @@ from evals.calibrate_retrieval import (
 )
 
 SETS = Path(__file__).parent / "sets" / "real"
-REAL, TEAM = "dev.jsonl", "decline_dev.jsonl"
-CHECKED = ("dev.jsonl", "gold", "decline_dev.jsonl")
+REAL, REAL2, TEAM = "dev.jsonl", "dev2.jsonl", "decline_dev.jsonl"
+CHECKED = ("dev.jsonl", "dev2.jsonl", "gold", "decline_dev.jsonl")
 
 RECIPES = {
     "old": dict(features=LEGACY, min_decline=0.95, also_weight=1.0, origins={"gold", REAL}, team=False),
     "new": dict(features=FIT_FEATURES, min_decline=MIN_DECLINE, also_weight=ALSO_WEIGHT, origins=None, team=True),
+    # the same recipe without the second real dev set in any fit (its folds are still checked)
+    "new-nodev2": dict(features=FIT_FEATURES, min_decline=MIN_DECLINE, also_weight=ALSO_WEIGHT, origins=None,
+                       team=True, skip={REAL2}),
 }
 
 
@@ -74,7 +77,7 @@ def fmt(c: dict) -> str:
 
 
 def cross_validate(rows: list[Row], recipe: dict, folds: int, seeds: int) -> dict[str, dict]:
-    fitted = [r for r in rows if recipe["team"] or r.origin != TEAM]
+    fitted = [r for r in rows if (recipe["team"] or r.origin != TEAM) and r.origin not in recipe.get("skip", ())]
     tot: dict[str, dict] = {o: {} for o in CHECKED}
     for seed in range(seeds):
         for k in range(folds):
@@ -120,7 +123,8 @@ def feature_rows(index, settings) -> list[Row]:
     for q in leave_one_out(index):
         queries.append(q)
         groups.append("also")
-    for origin, items in (("gold", gold_items()), (REAL, dev_items(SETS / REAL)), (TEAM, dev_items(SETS / TEAM))):
+    for origin, items in (("gold", gold_items()), (REAL, dev_items(SETS / REAL)), (REAL2, dev_items(SETS / REAL2)),
+                          (TEAM, dev_items(SETS / TEAM))):
         for g in items:
             queries.append(to_query(g, origin))
             groups.append(group_of(g, origin))

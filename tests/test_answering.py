@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answering.passages import DOSE_RE, asks_amount
 from bot.chat import Assistant
 from bot.front.cli import reply_json
 from bot.retrieval.ingest import ingest
@@ -287,9 +288,41 @@ def test_reply_json_shape(bot):
     assert "corpus_hash" in data["audit"] and "2021 ketamine trial" not in json.dumps(data["audit"])
 
 
-# A boundary turn never shows a passage that gives a dose (bot/answering/passages.py), and this
-# heading's passage cites a study's diazepam threshold: the patient gets the boundary text alone.
-HEADINGS_REFUSED = {"ketamine-with-sedatives-alcohol-and-other-drugs#Can I take a benzodiazepine with ketamine?"}
+# Headings that would not get their own section back (none today: a boundary turn withholds a
+# dose-stating passage only when the question asks about an amount, which no heading does).
+HEADINGS_REFUSED: set[str] = set()
+
+BENZO = "ketamine-with-sedatives-alcohol-and-other-drugs#Can I take a benzodiazepine with ketamine?"
+
+
+@pytest.mark.parametrize("question, shows_benzo_passage", [
+    # a personal question gets the boundary text and the whole vetted passage, whose sedation
+    # caveat cites a study's diazepam amount: withholding it would withhold the warning
+    ("can i take xanax with ketamine", True),
+    ("Can I take a benzodiazepine with ketamine?", True),
+    # asking about an amount: a study's dose would read as an instruction, so no dose is shown
+    ("how much xanax can i take before my ketamine infusion", False),
+    ("how many mg of a benzodiazepine can i take with ketamine", False),
+])
+def test_a_boundary_reply_withholds_dose_passages_only_when_asked_about_an_amount(real, question,
+                                                                                   shows_benzo_passage):
+    reply = real.respond([], question)
+    assert reply.route == "boundary"
+    assert (BENZO in [c.key for c in reply.citations]) is shows_benzo_passage
+    if not shows_benzo_passage:  # the passage did answer; it was withheld, not declined
+        assert reply.audit["best_p"] >= real.retriever.decision.threshold
+        assert not any(DOSE_RE.search(c.passage) for c in reply.citations)
+
+
+@pytest.mark.parametrize("question, amount", [
+    ("how much ketamine will they give me", True), ("how many sprays is a dose", True),
+    ("what's the dosage", True), ("is 50 mg a lot", True), ("¿cuánta ketamina me van a dar?", True),
+    ("¿qué dosis es normal?", True),
+    ("can i take xanax with ketamine", False), ("do i keep my antidepressant", False),
+    ("¿puedo tomar clonazepam con la ketamina?", False), ("how long does it last", False),
+])
+def test_asks_amount(question, amount):
+    assert asks_amount(question) is amount
 
 
 def test_every_heading_is_answered_by_its_own_section(real):

@@ -15,6 +15,17 @@ from bot.text import escape_md  # noqa: F401  (re-exported: the answering module
 from bot.types import Citation, Passage
 
 DOSE_RE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:mg|milligrams?|mg/kg|ml|sprays?)\b", re.I)
+# A personal question about an amount ("how much should I take", "¿qué dosis?"): a clinic or
+# boundary reply to it never shows a passage that states a dose, since a study's dose would read
+# as an instruction. Any other personal question ("can I take Xanax with ketamine?") keeps the
+# whole vetted passage, dose and all: withholding its safety caveat would be the greater harm.
+AMOUNT_RE = re.compile(
+    r"\b(?:how\s+(?:much|many)|doses?|dosage|dosing|amounts?|mgs?|milligrams?|ml|sprays?|"
+    r"cu[aá]nt[oa]s?|dosis|cantidad(?:es)?|miligramos?)\b", re.I)
+
+
+def asks_amount(question: str) -> bool:
+    return bool(AMOUNT_RE.search(question))
 
 
 def passage_md(text: str) -> str:
@@ -51,8 +62,8 @@ def shown(text: str, n: int) -> str:
 
 
 def compose(passages: list[tuple[Passage, float]], exclude_doses: bool = False) -> Answer | None:
-    """The answer from (passage, probability) pairs in order. A clinic or boundary turn never
-    shows a passage that gives a dose."""
+    """The answer from (passage, probability) pairs in order. `exclude_doses` (a clinic or
+    boundary turn that asks about an amount, see asks_amount) drops a passage that gives a dose."""
     chosen = [(p, prob) for p, prob in passages if not (exclude_doses and DOSE_RE.search(p.text))]
     if not chosen:
         return None

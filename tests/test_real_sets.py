@@ -1,0 +1,59 @@
+"""The real patient question dev sets (evals/sets/real/dev.jsonl, dev2.jsonl) are well formed
+and name only passages the bundled corpus has. The held-out test.jsonl is deliberately not
+read here: only the lead scores it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.retrieval.chunk import chunk_document
+from bot.retrieval.corpus import load_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT / "evals" / "sets" / "real"
+DEV_SETS = {"dev.jsonl": "rq-", "dev2.jsonl": "rq2-"}
+PAGE_KINDS = {"clinic_faq", "forum", "news_qa", "hospital", "manufacturer", "va", "other"}
+REGISTERS = {"formal", "informal", "worried", "misspelt"}
+
+
+def read(name: str) -> list[dict]:
+    return [json.loads(line) for line in (REAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def corpus_keys() -> set[str]:
+    return {p.key for doc in load_corpus(ROOT / "corpus") if doc.lang == "en" for p in chunk_document(doc)}
+
+
+@pytest.mark.parametrize("name", sorted(DEV_SETS))
+def test_every_expected_passage_is_a_real_corpus_section(name, corpus_keys):
+    missing = sorted({k for item in read(name) for k in item.get("expect_passages", [])} - corpus_keys)
+    assert missing == [], f"{name} names sections the corpus lacks (relabel): {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(DEV_SETS))
+def test_items_are_labelled_and_well_formed(name):
+    items = read(name)
+    assert len({i["id"] for i in items}) == len(items)
+    for item in items:
+        assert item["id"].startswith(DEV_SETS[name]), item["id"]
+        assert bool(item.get("text")) != bool(item.get("turns")), item["id"]
+        assert item["expect"] in ("answer", "no_answer"), item["id"]
+        assert bool(item.get("expect_passages")) == (item["expect"] == "answer"), item["id"]
+        assert item["source"] == "real-questions" and item["page"].startswith("http"), item["id"]
+        assert item["page_kind"] in PAGE_KINDS and item["register"] in REGISTERS, item["id"]
+
+
+def test_dev2_is_big_and_keeps_its_pages_apart_from_dev():
+    dev, dev2 = read("dev.jsonl"), read("dev2.jsonl")
+    assert len(dev2) >= 130
+    assert not {i["page"] for i in dev} & {i["page"] for i in dev2}
+    per_page: dict[str, int] = {}
+    for item in dev2:
+        per_page[item["page"]] = per_page.get(item["page"], 0) + 1
+    assert max(per_page.values()) <= 3
+    declines = sum(i["expect"] != "answer" for i in dev2) / len(dev2)
+    assert 0.2 <= declines <= 0.45
