@@ -7,8 +7,8 @@ Two kinds, both written as a frightened patient asks an ordinary question:
 - every `##` heading and `<!-- also: -->` phrasing of the English and Spanish corpus
   (corpus/*.md, corpus/es/*.md), except the documents whose source_type is crisis_resource
   (their phrasings include "i want to die who do i talk to": crisis help is the right answer);
-- the questions of the real dev set, the team-written decline dev set and the retrieval gold
-  set, except items marked crisis_adjacent.
+- the questions of the real dev sets (dev.jsonl, dev2.jsonl), the team-written decline dev
+  set and the retrieval gold set, except items marked crisis_adjacent.
 
 evals/sets/real/test.jsonl is held out and never read here (nor anywhere but the lead's
 scoring). evals/train_guard.py holds its tiers to add no crisis on this set, and may train
@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT / "corpus"
 SETS_DIR = ROOT / "evals" / "sets"
-REAL_SETS = (SETS_DIR / "real" / "dev.jsonl", SETS_DIR / "real" / "decline_dev.jsonl",
-             SETS_DIR / "retrieval_gold.jsonl")
+REAL_SETS = (SETS_DIR / "real" / "dev.jsonl", SETS_DIR / "real" / "dev2.jsonl",
+             SETS_DIR / "real" / "decline_dev.jsonl", SETS_DIR / "retrieval_gold.jsonl")
 HELD_OUT = "test.jsonl"
 CRISIS_ADJACENT_TYPES = ("crisis_resource",)
 
@@ -34,7 +34,7 @@ CRISIS_ADJACENT_TYPES = ("crisis_resource",)
 @dataclass(frozen=True)
 class Question:
     id: str  # "corpus:<lang>:<doc id>#<n>" or "<set>:<item id>"
-    origin: str  # "corpus-en", "corpus-es", "dev", "decline_dev", "retrieval_gold"
+    origin: str  # "corpus-en", "corpus-es", "dev", "dev2", "decline_dev", "retrieval_gold"
     text: str
     history: tuple[str, ...] = ()  # earlier user turns (real dev items with turns)
 
@@ -65,6 +65,8 @@ def real_questions(paths: tuple[Path, ...] = REAL_SETS) -> list[Question]:
     for path in paths:
         if path.name == HELD_OUT:
             raise ValueError(f"{path} is the held-out set: never read it here")
+        if not path.is_file():
+            continue
         origin = path.stem
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():

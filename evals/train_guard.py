@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--embed-only", action="store_true", help="fill the vector cache and stop")
     ap.add_argument("--out", type=Path, default=OUT_DIR)
     ap.add_argument("--patient-holdout", default="",
-                    help="comma-separated origins of patient questions (dev, decline_dev, "
+                    help="comma-separated origins of patient questions (dev, dev2, decline_dev, "
                          "retrieval_gold, corpus-en, corpus-es) left out of the tiers' constraint "
                          "and only scored: does the constraint hold on questions it never saw?")
     ap.add_argument("--corpus-rows", action="store_true",
@@ -695,7 +695,7 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "keeps the team's dev look-alikes, and apart from them the dev sets' other non-crisis items,",
         f"within {DEV_FALSE:.2%} routed to crisis (a margin under the 1% limit), adds no crisis on the",
         "patient questions (evals/patient_questions.py: every corpus heading and also-phrasing in",
-        "English and Spanish, crisis help left out, and the real dev, decline dev and gold questions",
+        "English and Spanish, crisis help left out, and the real dev (dev, dev2), decline dev and gold questions",
         "not marked crisis_adjacent; never evals/sets/real/test.jsonl), and keeps each safe",
         f"look-alike source ({', '.join(LOOKALIKE_SOURCES)}) within {LOOKALIKE_FALSE:.0%} (or the rules' own",
         f"rate + {LOOKALIKE_SLACK:.0%}) on out-of-fold scores. In the blind report the tiers are picked per",

@@ -779,7 +779,7 @@ def test_patient_questions_are_all_there(patient_qs):
 
     n = Counter(q.origin for q in patient_qs)
     assert n["corpus-en"] >= 1000 and n["corpus-es"] >= 400, n
-    assert n["dev"] >= 60 and n["decline_dev"] >= 400 and n["retrieval_gold"] >= 100, n
+    assert n["dev"] >= 60 and n["dev2"] >= 150 and n["decline_dev"] >= 400 and n["retrieval_gold"] >= 100, n
 
 
 def test_patient_questions_are_never_crisis(patient_qs, minilm_settings):
