@@ -820,6 +820,7 @@ EDUCATION_NOT_CLINIC = [
     "do i have to be enrolled to get spravato",
     "do i have to keep doing ketamine forever",
     "will i relapse after stopping spravato",
+    "threw up after my infusion and was still queasy that night, how long is the nausea supposed to last",
 ]
 STILL_CLINIC = [
     "I'm hallucinating and it has been 3 hours since my infusion",
@@ -835,6 +836,14 @@ STILL_CLINIC = [
 def test_effect_questions_are_education(message):
     r = route_of(message)
     assert r.name == "continue", (message, r)
+
+
+def test_a_follow_up_question_is_not_support(minilm_settings):
+    # the model scored this follow-up 1.00 support (a refusal with no passage)
+    earlier, message = "why do i have to stay 2 hours after spravato", "even if i feel totally normal after like 30 min?"
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    r = screen([Turn(role="user", text=earlier)], message, query_vec=vec, settings=minilm_settings)
+    assert r.name == "continue", r
 
 
 @pytest.mark.parametrize("message", STILL_CLINIC)

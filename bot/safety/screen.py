@@ -646,8 +646,11 @@ def decide(
     support = match_rule("support", norm)
     if support and not a.generic_question:
         return route("support", f"rule:{support.id}")
+    # a question right after an in-scope turn ("even if I feel totally normal after 30 min?"
+    # after "why do I have to stay 2 hours after Spravato") is a follow-up, not distress
+    follow_up_q = norm.rstrip().endswith("?") and any(analyse(t.text).in_scope for t in users[-2:])
     if (scores is not None and scores.over("support") and scores.probs["support"] >= MODEL_SUPPORT_MIN
-            and a.first_person and not a.in_scope and not a.generic_question
+            and a.first_person and not a.in_scope and not a.generic_question and not follow_up_q
             and scores.probs["support"] >= scores.probs["safe"]):
         p = scores.probs["support"]
         return route("support", f"model:{scores.part}:support:{p:.2f}", score=round(p, 4))
