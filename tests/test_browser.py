@@ -182,12 +182,26 @@ def send(page, text: str) -> None:
 
 
 def choose_spanish(page) -> None:
-    """By keyboard, as a person using the picker without a mouse would."""
-    settled(page)
-    page.locator('[data-testid="stSelectbox"] input').focus()
-    page.keyboard.type("Español")
-    page.keyboard.press("Enter")
-    page.wait_for_function("() => document.documentElement.lang === 'es'")
+    """By keyboard, as a person using the picker without a mouse would. Keys typed while the
+    picker is still being drawn can be lost (seen once in a fresh-clone CI run: the page
+    stayed English for 60 s), so a person would type again; so does this, at most three
+    times, and the page must then be in Spanish."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(3):
+        settled(page)
+        box = page.locator('[data-testid="stSelectbox"] input')
+        box.focus()
+        page.keyboard.type("Español")
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_function("() => document.documentElement.lang === 'es'",
+                                   timeout=60000 if attempt == 2 else 20000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
     settled(page)
 
 
