@@ -239,9 +239,19 @@ def _crisis_rules(text: str, spanish: bool) -> str | None:
     return None
 
 
+def _asks(norm: str) -> bool:
+    """The message is put as a question: it starts like one or ends with "?"."""
+    return bool(rules.QUESTION_START.match(norm)) or norm.rstrip().endswith("?")
+
+
+def _after_in_scope(users: list[Turn]) -> bool:
+    """One of the last two user turns named the assistant's topics (a follow-up belongs to it)."""
+    return any(analyse(t.text).in_scope for t in users[-2:])
+
+
 def _clinic_rules(norm: str, first_person: bool, session_ctx: bool) -> str | None:
     personal = first_person or rules.THIRD_PERSON.search(norm)
-    if not personal and (rules.QUESTION_START.match(norm) or norm.rstrip().endswith("?")):
+    if not personal and _asks(norm):
         return None
     if not session_ctx:
         return None
@@ -337,8 +347,7 @@ def _analyse(text: str) -> Analysis:
         benign=_benign(norm),
         boundary_cue=first_person or bool(rules.BOUNDARY_CUE.search(norm)),
         past_event=bool(rules.PAST_EVENT.search(norm) and not rules.PAST_RETURN.search(norm)),
-        generic_question=not first_person
-        and bool(rules.QUESTION_START.match(norm) or norm.rstrip().endswith("?")),
+        generic_question=not first_person and _asks(norm),
     )
 
 # ---------------------------------------------------------------------------------------
@@ -439,8 +448,7 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
     # a question naming the assistant's topics is a patient's question: the strong tier
     # scored such questions 0.99-1.00 ("is spravato a cure for depression or will i need it
     # forever", "can ketamine help me get off my pain pills? im on opiods for years")
-    asks = bool(rules.QUESTION_START.match(norm)) or norm.rstrip().endswith("?")
-    return {"crisis_cue": cue and not a.in_scope, "crisis_strong": not (a.in_scope and asks),
+    return {"crisis_cue": cue and not a.in_scope, "crisis_strong": not (a.in_scope and _asks(norm)),
             "harm_others": not a.in_scope}
 
 
@@ -648,10 +656,10 @@ def decide(
         return route("support", f"rule:{support.id}")
     # a question right after an in-scope turn ("even if I feel totally normal after 30 min?"
     # after "why do I have to stay 2 hours after Spravato") is a follow-up, not distress
-    follow_up_q = norm.rstrip().endswith("?") and any(analyse(t.text).in_scope for t in users[-2:])
     if (scores is not None and scores.over("support") and scores.probs["support"] >= MODEL_SUPPORT_MIN
-            and a.first_person and not a.in_scope and not a.generic_question and not follow_up_q
-            and scores.probs["support"] >= scores.probs["safe"]):
+            and a.first_person and not a.in_scope and not a.generic_question
+            and scores.probs["support"] >= scores.probs["safe"]
+            and not (norm.rstrip().endswith("?") and _after_in_scope(users))):
         p = scores.probs["support"]
         return route("support", f"model:{scores.part}:support:{p:.2f}", score=round(p, 4))
 
@@ -664,7 +672,7 @@ def decide(
         if p is not None:
             # a follow-up with no topic words ("how long does it last?") after an in-scope turn
             # belongs to that topic: then the bar is higher
-            needed = FOLLOW_UP_OOS if any(analyse(t.text).in_scope for t in users[-2:]) else SCOPE_MIN
+            needed = FOLLOW_UP_OOS if _after_in_scope(users) else SCOPE_MIN
             if p >= needed:
                 return route("out_of_scope", f"model:scope:{p:.2f}", score=round(p, 4))
 
