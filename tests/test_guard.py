@@ -447,6 +447,23 @@ def test_issue_examples(message, route, kind):
     assert (r.name, r.kind) == (route, kind), r
 
 
+@pytest.mark.parametrize(
+    ("message", "route"),
+    [
+        # an amount of another drug or drink "with" the treatment is for the prescriber
+        ("how much xanax is safe with ketamine", "boundary"),
+        ("how many beers are ok after my spravato session", "boundary"),
+        ("cuanto xanax es seguro con ketamina", "boundary"),
+        # whether they mix, and how many sessions a course has, are general information
+        ("is xanax safe with ketamine", "continue"),
+        ("how many sessions will I need", "continue"),
+        ("how many ketamine infusions will i need", "continue"),
+    ],
+)
+def test_amounts_with_the_treatment_and_course_length(message, route):
+    assert route_of(message).name == route
+
+
 # ---------------------------------------------------------------------------------------
 # Dev sets: regression limits from evals.metrics.THRESHOLDS; reasons never carry text
 # ---------------------------------------------------------------------------------------
