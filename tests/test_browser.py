@@ -308,6 +308,18 @@ def test_phone_crisis_buttons_come_first_and_the_plan_holds_what_is_typed(open_p
     expect(page.locator("#bot-live")).to_contain_text("Call 988")  # announced to screen readers
     assert axe(page) == []
     shot(page, "02-phone-crisis")
+    # A scroll nobody asked for (the chat's stick-to-bottom, a late layout) moves the view: the
+    # page is not "done" until the call buttons are back in view.
+    state = page.evaluate("""async () => {
+        const n = [...document.querySelectorAll('*')].find(
+            (e) => e.scrollHeight > e.clientHeight + 20 && /(auto|scroll)/.test(getComputedStyle(e).overflowY));
+        (n || document.scrollingElement).scrollTop = 1e6;
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return document.body.dataset.botScroll;
+    }""")
+    assert state == "settling", state
+    settled(page)
+    assert_on_first_screen(page, '[class*="st-key-act_"] a')
 
     # The plan: typed and downloaded at once (no update step), and printable.
     box = page.get_by_label("My warning signs")

@@ -12,7 +12,7 @@
   const now = () => performance.now();
   const SETTLE_MS = 400;  // quiet time after the run ends before a reply counts as drawn
   doc.body.dataset.botScroll = "settling";
-  const state = { lastSend: 0, lastScroll: -1, target: null, reached: null, top: true, lastChange: now(),
+  const state = { lastSend: 0, lastScroll: -1, target: null, targetMid: null, reached: null, top: true, lastChange: now(),
                   messages: 0, announce: null, fixes: 0 };
 
   const el = (tag, props) => Object.assign(doc.createElement(tag), props || {});
@@ -44,6 +44,7 @@
   function release(e) {
     if (e && !e.isTrusted) return;
     state.target = null;
+    state.targetMid = null;
     state.top = false;
   }
   function userScrolled(e) {
@@ -94,7 +95,7 @@
       state.announce = target;
       state.announceUntil = now() + 5000;  // read again only while it is still being drawn
       if (state.lastScroll > state.lastSend) showCue(box);
-      else { state.target = target; state.reached = null; state.top = false; }
+      else { state.target = target; state.targetMid = mid; state.reached = null; state.top = false; }
     }
   }
 
@@ -118,6 +119,11 @@
   // can go (state.reached), it is moved again only if something else moves it (measured: without
   // this, every 100 ms for good, a scroll and 15 wheel events, 3% of a core per idle page).
   function keepInView() {
+    if (state.target && !state.target.isConnected && state.targetMid) {
+      // Streamlit can draw the reply's element again: follow the new one, not the detached one.
+      state.target = $(`.st-key-crisis_${state.targetMid}`) || $(`.st-key-reply_${state.targetMid}`) || state.target;
+      state.reached = null;
+    }
     if (state.target && state.target.isConnected) {
       const top = state.target.getBoundingClientRect().top;
       const moved = state.reached === null || Math.abs(top - state.reached) > 2;
@@ -156,6 +162,16 @@
     if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; sync(); }); }
   }).observe(doc.body, { childList: true, subtree: true, characterData: true, attributes: true,
                          attributeFilter: ["data-test-script-state"] });
+  // A scroll nobody asked for (the chat's stick-to-bottom, late layout) while a reply is held
+  // in view: put it back now, and the view is not "done" until it has been still for a while.
+  // Scroll events do not bubble, so this listens in the capture phase.
+  doc.addEventListener("scroll", () => {
+    if (!state.target && !state.top) return;
+    state.lastChange = now();
+    doc.body.dataset.botScroll = "settling";
+    requestAnimationFrame(keepInView);
+  }, { capture: true, passive: true });
+
   const running = () => {
     const app = $('[data-testid="stApp"]');
     return !app || ["initial", "running", "rerunRequested"].includes(app.getAttribute("data-test-script-state"));
