@@ -38,6 +38,21 @@ from bot.types import Reply, Route, Turn
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
 
 
+def _text_locale(text: str, locale: str) -> tuple[str, str]:
+    """The message's language and the locale its fixed texts are shown in: a Spanish question
+    is answered in Spanish whatever the page's locale (and an English one in English)."""
+    lang = language(text, default=prompts.language(locale))
+    return lang, locale if prompts.language(locale) == lang else ("es-US" if lang == "es" else "en-US")
+
+
+def _names_suicide(text: str) -> bool:
+    """A `topic` row of bot/safety/rules.yaml matches the message."""
+    from bot.safety.normalize import normalize
+    from bot.safety.screen import match_rule
+
+    return bool(text) and match_rule("topic", normalize(text)) is not None
+
+
 def clean_message(message: Any) -> str:
     """NFKC, no control or zero-width characters, whitespace folded at the ends."""
     text = "" if message is None else str(message)
@@ -153,6 +168,17 @@ class Assistant:
         if route.name != "crisis" and "past_history" in route.flags:
             reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
+        if route.name != "crisis" and reply.route != "invalid" and _names_suicide(text):
+            # suicide or self-harm named in a turn that is not a crisis ("is it normal to feel
+            # suicidal after ketamine?"): the reply carries the crisis lines too, with one line
+            # on them (safe messaging: whoever talks about suicide says where help is)
+            loc = route.locale
+            reply.text = f"{reply.text}\n\n{self._text('suicide_topic', _text_locale(text, loc)[1])}"
+            full = prompts.resources(self.settings.prompts_dir, loc)
+            if len(reply.resources) < len(full):  # none, or the support lines without emergency
+                reply.resources = full
+            reply.extras["suicide_topic"] = True
+            audit["flags"] = [*audit["flags"], "suicide_topic"]
         audit["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         reply.audit = {**audit, **reply.audit}
         reply.audit["route"] = reply.route
@@ -183,8 +209,7 @@ class Assistant:
         loc = route.locale
         # A Spanish question is answered in Spanish whatever the page's locale (and an
         # English one in English); crisis lines stay those of the person's locale.
-        lang = language(text, default=prompts.language(loc))
-        text_loc = loc if prompts.language(loc) == lang else ("es-US" if lang == "es" else "en-US")
+        lang, text_loc = _text_locale(text, loc)
         lead = {"clinic": "clinic", "boundary": "boundary"}.get(route.name)
         query, condensed = condense(turns, text)
         if condensed:

@@ -96,6 +96,7 @@ REQUIRED = (
     "support",
     "harm_others",
     "after_crisis",
+    "suicide_topic",
 )
 
 

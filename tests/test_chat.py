@@ -100,3 +100,29 @@ def test_audit_log_has_no_message_text_unless_operator_turns_it_on(fixture_setti
     loud = Assistant(fixture_settings.with_(log_messages=True))
     loud.respond([], message)
     assert json.loads(log.read_text().splitlines()[-1])["message"] == message
+
+
+@pytest.mark.parametrize(
+    ("message", "start"),
+    [
+        ("is it normal to feel suicidal after ketamine?", "If you are having thoughts of suicide"),
+        ("what does research say about suicide rates in veterans with PTSD", "If you are having thoughts of suicide"),
+        ("¿es normal tener pensamientos suicidas después de la ketamina?", "Si tienes pensamientos de suicidio"),
+    ],
+)
+def test_a_question_naming_suicide_carries_the_crisis_lines(bot, message, start):
+    reply = bot.respond([], message)
+    assert reply.route != "crisis"  # a question, not a crisis: it is still answered or declined
+    assert reply.extras.get("suicide_topic") is True
+    assert "suicide_topic" in reply.audit["flags"]
+    assert reply.text.rstrip().splitlines()[-1].startswith(start)
+    contacts = " ".join(f"{r.name} {r.contact} {r.call} {r.sms}" for r in reply.resources)
+    for needed in ("988", "911"):
+        assert needed in contacts
+
+
+def test_a_question_not_naming_suicide_carries_no_lines(bot):
+    reply = bot.respond([], "what does ketamine do to the bladder?")
+    assert not reply.extras.get("suicide_topic")
+    assert "suicide_topic" not in reply.audit["flags"]
+    assert reply.resources == []
