@@ -368,6 +368,9 @@ WARNING_THEN_QUESTION = [
     (["regalé todas mis cosas"], "¿cuántas pastillas de paracetamol son demasiadas?"),
     (["siento que soy una carga para mi familia"], "ya no voy a necesitar más citas"),
     (["escribí una carta de despedida"], "¿qué pasa si alguien toma muchas pastillas?"),
+    (["i gave my dog to my sister, she will take better care of her"],
+     "what happens if someone takes a whole bottle of troches"),
+    (["i feel like such a burden to everyone"], "do i still need to book my next infusion"),
 ]
 
 
@@ -375,6 +378,10 @@ WARNING_THEN_QUESTION = [
 def test_warning_sign_then_means_question_is_crisis(earlier, message):
     r = route_of(message, *earlier)
     assert r.name == "crisis", (earlier, message, r)
+
+
+def test_future_care_question_without_a_warning_sign_continues():
+    assert route_of("do i still need to book my next infusion", "what is ketamine?").name == "continue"
 
 
 def test_warning_sign_outside_the_window_does_not_hold():
