@@ -126,3 +126,10 @@ def test_a_question_not_naming_suicide_carries_no_lines(bot):
     assert not reply.extras.get("suicide_topic")
     assert "suicide_topic" not in reply.audit["flags"]
     assert reply.resources == []
+
+
+def test_loss_to_suicide_gets_support_and_the_full_crisis_lines(bot):
+    reply = bot.respond([], "my friend killed himself last year and ketamine is what im trying now")
+    assert reply.route == "support" and reply.extras.get("suicide_topic") is True
+    contacts = " ".join(f"{r.name} {r.contact} {r.call} {r.sms}" for r in reply.resources)
+    assert "988" in contacts and "911" in contacts  # the support lines alone leave out emergency

@@ -471,6 +471,18 @@ def test_amounts_with_the_treatment_and_course_length(message, route):
     assert route_of(message).name == route
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my friend killed himself last year and ketamine is what im trying now",
+        "my brother took his own life in march",
+        "mi hermano se suicidó el año pasado",
+    ],
+)
+def test_loss_to_suicide_is_support_not_a_refusal(message):
+    assert route_of(message).name == "support"
+
+
 # ---------------------------------------------------------------------------------------
 # Dev sets: regression limits from evals.metrics.THRESHOLDS; reasons never carry text
 # ---------------------------------------------------------------------------------------
