@@ -921,3 +921,22 @@ def test_corpus_topics_are_not_out_of_scope_with_minilm(message, minilm_settings
     vec = minilm_settings.get_embedder().encode([message])[0]
     r = screen([], message, query_vec=vec, settings=minilm_settings)
     assert r.name == "continue", (message, r)
+
+
+@pytest.mark.parametrize(
+    ("message", "route"),
+    [
+        # symptoms after or during a course go to the clinic text (which says: chest pain, call 911)
+        ("chest pain after ketamine", "clinic"),
+        ("i peed blood this morning, i've been on ketamine for a year", "clinic"),
+        ("im on spravato and my bp is 170/100", "clinic"),
+        # a general question about the same symptom is information
+        ("If someone has chest pain after ketamine in general, what should they do?", "continue"),
+        ("does ketamine cause chest pain?", "continue"),
+        # changing a dose is for the prescriber
+        ("can you increase my dose", "boundary"),
+        ("my doctor said 56mg but can i do 84", "boundary"),
+    ],
+)
+def test_symptoms_in_a_course_and_dose_changes(message, route):
+    assert route_of(message).name == route

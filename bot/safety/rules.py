@@ -2039,7 +2039,9 @@ SESSION_TIME = _rx(
     r"a few|few) hours (?:after|since|later|ago|now|post)\b|\bhours (?:after|since|later)\b|\bthe next day\b|"
     r"\b(?:has not|hasnt|have not|not|will not|wont) (?:worn|wearing|wear) off\b|\bhoras despues\b|"
     r"\bwhere the (?:iv|needle|cannula|drip) (?:was|went)\b|\b(?:iv|needle|cannula) site\b|"
-    r"\bsince (?:this morning|yesterday|last night|earlier|then)\b"
+    r"\bsince (?:this morning|yesterday|last night|earlier|then)\b|"
+    # a course under way ("I've been on ketamine for a year", "taking spravato")
+    r"\b(?:been|am|i am|was|while|currently) (?:on|taking|using) (?:\w+ )?" + _SESSION_WORD + r"\b"
 )
 CLINIC_SYMPTOMS = _table(
     [
@@ -2108,7 +2110,7 @@ CLINIC_SYMPTOMS = _table(
         ),
         (
             "clinic.urinary",
-            r"\bblood in (?:my |the |his |her )?(?:urine|pee|wee)\b|\b(?:peeing|urinating|pee|pees|"
+            r"\bblood in (?:my |the |his |her )?(?:urine|pee|wee)\b|\b(?:peeing|urinating|pee|pees|peed|urinated|"
             r"piss\w*) blood\b|\b(?:burns?|hurts?|painful|pain|stings?) (?:when|to) (?:i )?(?:pee|urinate|wee)\b|"
             r"\bpainful urination\b|\b(?:urine|pee) (?:has|had|with) blood\b|\bblood when (?:i )?(?:pee|urinate|wee)\b|\b(?:pee|urine|wee) (?:is|looks) (?:dark|red|pink|bloody|cloudy|brown)\b|"
             r"\b(?:it )?hurts (?:to|when i) (?:pee|urinate|wee)\b|\bbladder (?:pain|problems?|issues?|hurts|is killing me)\b|\b(?:peeing|urinating|"
@@ -2124,6 +2126,13 @@ CLINIC_SYMPTOMS = _table(
             r"\bheart ?(?:beat|rate) (?:is |has been )?(?:fast|racing|irregular|high|up|through the roof)\b|"
             r"\b(?:blood pressure|bp) (?:has not|hasnt|will not|wont|is not|did not) (?:come|coming|gone|going|gotten) "
             r"down\b",
+        ),
+        (
+            # chest pain or breathing trouble after a treatment (the clinic text says: call 911)
+            "clinic.chest_breathing",
+            r"^(?!.*\b(?:someone|somebody|a person|people|patients|in general)\b).*?(?:\bchest (?:pain|pains|hurts|hurting|tight\w*|pressure|feels tight)\b|\b(?:trouble|difficulty|hard "
+            r"time|struggling) (?:breathing|to breathe)\b|\b(?:cannot|can not|could not) (?:breathe|catch my breath|"
+            r"get air)\b|\bshort(?:ness)? of breath\b)",
         ),
         (
             "clinic.vision",
