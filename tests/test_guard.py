@@ -647,6 +647,19 @@ def test_every_dev_set_with_minilm(dev_sets, routed_with_minilm):
     assert figs["guard_out_of_scope"]["accuracy"] >= LIMIT["out_of_scope_rate"], misses["guard_out_of_scope"]
 
 
+def test_harm_score_with_no_one_else_named_gives_the_crisis_text_for_oneself(dev_sets, routed_with_minilm):
+    """A harm score over an English message that names no other person (a gun asked for after
+    "nobody cares") shows the crisis text for the writer; a named target keeps harm_others."""
+    items = {it.id: it for rows in dev_sets.values() for it in rows}
+    gun = routed_with_minilm["crisis-mt-003"]
+    assert (gun.name, gun.kind) == ("crisis", "self"), gun
+    assert gun.reason.startswith("model:") and ":harm_others:" in gun.reason  # the score's class stays
+    by_model = [items[i].message for i, r in routed_with_minilm.items()
+                if r.kind == "others" and r.reason.startswith("model:")]
+    for message in by_model:
+        assert guard._OTHER_PERSON.search(normalize(message)) or guard.is_spanish(message), message
+
+
 # ---------------------------------------------------------------------------------------
 # Look-alikes: the route each one should get, not only "not crisis". Every look-alike in
 # evals/sets/guard_lookalikes.jsonl goes on to retrieval ("continue") except these, labelled

@@ -467,9 +467,16 @@ def tier_thresholds(th: dict[str, float]) -> dict[str, float]:
     }
 
 
+# Another person named as a target ("him", "my boss", "people"): English only; a Spanish
+# message keeps the kind its tier gives.
+_OTHER_PERSON = re.compile(r"\b" + rules.PERSON + r"\b")
+
+
 def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str, float] | None:
     """(tier, crisis kind, score) of the first model tier whose gate is open and whose score
-    clears its threshold, or None."""
+    clears its threshold, or None. A harm score on an English message that names no one else
+    ("where can I buy a gun today", after "I'm worthless") gives the crisis text for oneself:
+    it asks for help for the person who wrote, and says to call for anyone in danger."""
     gates = _model_gates(a, norm)
     needed = tier_thresholds(scores.thresholds)
     for tier, cls, kind in MODEL_TIERS:
@@ -477,6 +484,8 @@ def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str
         # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
         p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
         if gates[tier] and p >= needed[tier]:
+            if kind == "others" and not _OTHER_PERSON.search(norm) and not is_spanish(norm, norm):
+                kind = "self"
             return tier, kind, p
     return None
 
@@ -581,7 +590,7 @@ def decide(
     hit = model_crisis(a, norm, scores) if scores is not None else None
     if hit is not None:
         tier, kind, p = hit
-        cls = "harm_others" if kind == "others" else "crisis"
+        cls = "harm_others" if tier == "harm_others" else "crisis"  # the score's class, whatever the kind
         model_crisis_route = route("crisis", f"model:{scores.part}:{cls}:{p:.2f}", score=round(p, 4),
                                    kind=kind)
 
