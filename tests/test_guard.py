@@ -680,7 +680,7 @@ LOOKALIKE_ROUTE = {
     "lookalikes-w052": "boundary",
     "mlook-040": "clinic",
     "lookalikes-v034": "support", "lookalikes-u026": "support", "plook-049": "support",
-    "mlook-023": "support", "mlook-029": "support",
+    "mlook-023": "support", "mlook-029": "support", "lookalikes-y032": "support",
 }
 # Known misroutes (python -m evals.calibrate_guard, 2026-12-02, re-measured after the
 # retraining with the patient-question constraint): item -> the route it gets today. The test
