@@ -45,12 +45,12 @@ def _text_locale(text: str, locale: str) -> tuple[str, str]:
     return lang, locale if prompts.language(locale) == lang else ("es-US" if lang == "es" else "en-US")
 
 
-def _names_suicide(text: str) -> bool:
-    """A `topic` row of bot/safety/rules.yaml matches the message."""
+def _rule_matches(table: str, text: str) -> bool:
+    """A row of that table of bot/safety/rules.yaml matches the message."""
     from bot.safety.normalize import normalize
     from bot.safety.screen import match_rule
 
-    return bool(text) and match_rule("topic", normalize(text)) is not None
+    return bool(text) and match_rule(table, normalize(text)) is not None
 
 
 def clean_message(message: Any) -> str:
@@ -168,7 +168,7 @@ class Assistant:
         if route.name != "crisis" and "past_history" in route.flags:
             reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
-        if route.name != "crisis" and reply.route != "invalid" and _names_suicide(text):
+        if route.name != "crisis" and reply.route != "invalid" and _rule_matches("topic", text):
             # suicide or self-harm named in a turn that is not a crisis ("is it normal to feel
             # suicidal after ketamine?"): the reply carries the crisis lines too, with one line
             # on them (safe messaging: whoever talks about suicide says where help is)
@@ -264,7 +264,9 @@ class Assistant:
         if answer is None:
             audit["no_answer_reason"] = reason
             extras["suggestions"] = list(match.suggestions)
-            body = self._text("no_answer", text_loc)
+            # worry about the treatment said in the first person ("I'm nervous about Spravato"):
+            # the same decline, said warmly (rules.yaml `worry` rows)
+            body = self._text("no_answer_worry" if _rule_matches("worry", text) else "no_answer", text_loc)
             if match.suggestions:
                 label = "Preguntas que sí puedo responder:" if prompts.language(text_loc) == "es" \
                     else "Questions I can answer:"

@@ -97,6 +97,7 @@ REQUIRED = (
     "harm_others",
     "after_crisis",
     "suicide_topic",
+    "no_answer_worry",
 )
 
 

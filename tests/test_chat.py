@@ -133,3 +133,11 @@ def test_loss_to_suicide_gets_support_and_the_full_crisis_lines(bot):
     assert reply.route == "support" and reply.extras.get("suicide_topic") is True
     contacts = " ".join(f"{r.name} {r.contact} {r.call} {r.sms}" for r in reply.resources)
     assert "988" in contacts and "911" in contacts  # the support lines alone leave out emergency
+
+
+def test_a_worried_message_nothing_answers_is_declined_warmly(bot):
+    worried = bot.respond([], "i'm really nervous about my session next week")
+    plain = bot.respond([], "what colour is the clinic waiting room")
+    assert worried.route == plain.route == "no_answer"
+    assert worried.text.startswith("Thank you for telling me how you feel.")
+    assert plain.text.startswith("I don't have a vetted source on that")
