@@ -353,3 +353,17 @@ def test_a_failing_clause_encoder_falls_back_to_the_whole_question(real, corpus_
     plain = real.retriever.match(text, qvec, embed=None)
     assert [c.passage.key for c in failed.answer] == [c.passage.key for c in plain.answer]
     assert failed.answer, "the whole question still finds its passage"
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_start_page_questions_are_all_answered(real, lang):
+    """The questions the patient page offers first (prompts/ui.<lang>.yaml) must each get a cited
+    passage: the first of them had none until an overview section was written."""
+    import yaml
+
+    starters = yaml.safe_load((ROOT / "prompts" / f"ui.{lang}.yaml").read_text(encoding="utf-8"))["starters"]
+    assert len(starters) >= 3
+    for q in starters:
+        reply = real.respond([], q)
+        assert reply.route == "answer" and reply.citations, (q, reply.route)
+        assert all(c.source_type != "popular_article" for c in reply.citations), q
