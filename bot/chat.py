@@ -45,12 +45,16 @@ def _text_locale(text: str, locale: str) -> tuple[str, str]:
     return lang, locale if prompts.language(locale) == lang else ("es-US" if lang == "es" else "en-US")
 
 
-def _rule_matches(table: str, text: str) -> bool:
-    """A row of that table of bot/safety/rules.yaml matches the message."""
+def _rule_row(table: str, text: str):
+    """The first row of that table of bot/safety/rules.yaml that matches the message, or None."""
     from bot.safety.normalize import normalize
     from bot.safety.screen import match_rule
 
-    return bool(text) and match_rule(table, normalize(text)) is not None
+    return match_rule(table, normalize(text)) if text else None
+
+
+def _rule_matches(table: str, text: str) -> bool:
+    return _rule_row(table, text) is not None
 
 
 def clean_message(message: Any) -> str:
@@ -159,6 +163,8 @@ class Assistant:
         elif route.name == "support":
             reply = Reply("support", self._text("support", route.locale),
                           resources=self._support_lines(route.locale))
+        elif route.name == "continue" and (social := _rule_row("social", text)) is not None:
+            reply = self._social(social, route, text, audit)
         else:
             reply = self._answer(text, qvec, route, audit, turns, on_sentence)
         if route.name != "crisis" and {"after_crisis", "after_crisis_misread"} & set(route.flags):
@@ -198,6 +204,17 @@ class Assistant:
             extras.update(safety_plan=self._text("safety_plan", loc), grounding=self._text("grounding", loc))
         return Reply("crisis", self._text(name, loc),
                      resources=prompts.resources(self.settings.prompts_dir, loc), extras=extras)
+
+    def _social(self, row, route: Route, text: str, audit: dict) -> Reply:
+        """A greeting, thanks or a question about the assistant, and nothing else: its fixed text
+        and the page's first questions as suggestions (declined, as nothing vetted is quoted)."""
+        text_loc = _text_locale(text, route.locale)[1]
+        starters = prompts.starters(self.settings.prompts_dir, text_loc)
+        body = self._text(row.id.replace(".", "_"), text_loc)
+        if starters:
+            body += "\n\n" + "\n".join(f"- {escape_md(q)}" for q in starters)
+        audit["no_answer_reason"] = row.id
+        return Reply("no_answer", body, extras={"suggestions": starters})
 
     def _support_lines(self, locale: str) -> list:
         """The locale's lines without the emergency-services entry (support, not an emergency)."""

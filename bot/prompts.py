@@ -98,6 +98,9 @@ REQUIRED = (
     "after_crisis",
     "suicide_topic",
     "no_answer_worry",
+    "social_greeting",
+    "social_thanks",
+    "social_identity",
 )
 
 
@@ -108,3 +111,13 @@ def check_all(prompts_dir: Path) -> None:
             text(prompts_dir, name, locale)
         if not resources(prompts_dir, locale):
             raise PromptMissing(f"no crisis lines for {locale}")
+
+
+def starters(prompts_dir: Path, locale: str = DEFAULT_LOCALE) -> list[str]:
+    """The questions the patient page offers first (prompts/ui.<lang>.yaml `starters`)."""
+    path = Path(prompts_dir) / f"ui.{language(locale)}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return []
+    return [str(q) for q in data.get("starters") or [] if str(q).strip()]

@@ -141,3 +141,25 @@ def test_a_worried_message_nothing_answers_is_declined_warmly(bot):
     assert worried.route == plain.route == "no_answer"
     assert worried.text.startswith("Thank you for telling me how you feel.")
     assert plain.text.startswith("I don't have a vetted source on that")
+
+
+@pytest.mark.parametrize(
+    ("message", "start"),
+    [
+        ("hi", "Hello. I answer questions"),
+        ("thanks that helped", "You're welcome."),
+        ("are you a real person?", "I'm an automated information tool, not a person"),
+        ("hola", "Hola. Respondo preguntas"),
+    ],
+)
+def test_greetings_thanks_and_questions_about_the_assistant_get_a_fixed_reply(bot, message, start):
+    reply = bot.respond([], message)
+    assert reply.route == "no_answer" and not reply.citations  # nothing vetted is quoted
+    assert reply.text.startswith(start)
+    assert len(reply.extras["suggestions"]) >= 3  # the page's first questions
+    assert all(f"- {q}" in reply.text for q in reply.extras["suggestions"][:1])
+
+
+def test_a_greeting_with_a_question_is_answered_as_a_question(bot):
+    reply = bot.respond([], "hello, what does ketamine do to the bladder?")
+    assert not reply.text.startswith("Hello. I answer questions")

@@ -354,7 +354,7 @@ def _analyse(text: str) -> Analysis:
 # Reviewable rule rows (bot/safety/rules.yaml)
 # ---------------------------------------------------------------------------------------
 RULES_YAML = Path(__file__).resolve().parent / "rules.yaml"
-RULE_TABLES = ("crisis", "warning", "followup", "misread", "education", "boundary", "support", "topic", "worry")
+RULE_TABLES = ("crisis", "warning", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social")
 
 
 @dataclass(frozen=True)
