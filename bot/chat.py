@@ -238,7 +238,8 @@ class Assistant:
             qv = self._embed(query) if condensed else qvec
             if qv is None:
                 raise StoreUnavailable("the embedding model is not available")
-            match = self.retriever.match(query, qv, lang, embed=self.settings.get_embedder().encode)
+            shown = next((t.text for t in reversed(turns) if t.role == "assistant"), "") if condensed else ""
+            match = self.retriever.match(query, qv, lang, embed=self.settings.get_embedder().encode, shown=shown)
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash

@@ -367,3 +367,20 @@ def test_the_start_page_questions_are_all_answered(real, lang):
         reply = real.respond([], q)
         assert reply.route == "answer" and reply.citations, (q, reply.route)
         assert all(c.source_type != "popular_article" for c in reply.citations), q
+
+
+def test_a_follow_up_shows_a_passage_the_last_reply_did_not(real):
+    """'what about for veterans?' after an answer wants more than the same passage again; when
+    no other passage answers, the best one is shown again rather than nothing."""
+    from bot.types import Turn
+
+    def thread(first: str, then: str):
+        one = real.respond([], first)
+        two = real.respond([Turn("user", first), Turn("assistant", one.text, one.route)], then)
+        return one, two
+
+    one, two = thread("does ketamine work for ptsd", "what about for veterans?")
+    assert one.citations and two.citations
+    assert {c.key for c in two.citations}.isdisjoint({c.key for c in one.citations})
+    one, two = thread("can ketamine cause bladder problems", "how common is that")
+    assert one.citations and two.citations and two.citations[0].key == one.citations[0].key

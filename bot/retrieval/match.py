@@ -451,7 +451,7 @@ PER_PASSAGE = tuple(f for f in FEATURES if f not in MARGINS)  # Index.features' 
 
 def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang: str | None = None,
            exclude_questions: set[int] | None = None, parts: Sequence[str] = (),
-           part_vecs: np.ndarray | None = None) -> Match:
+           part_vecs: np.ndarray | None = None, shown: str = "") -> Match:
     """Rank the eligible passages by P(answers); keep the best if it passes the threshold and
     a second from another document only when it passes too and does not repeat the first.
     For a follow-up, `query` is the condensed query (previous question + follow-up); `parts`
@@ -467,11 +467,19 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
+    pool = cands
+    if shown:
+        # a follow-up ("what about for veterans?") wants what the last reply did not show: a
+        # passage it did not quote answers if one passes; otherwise the best one, even if shown
+        seen = _squash(shown)
+        fresh = [c for c in cands if _squash(c.passage.text) not in seen]
+        if fresh and fresh[0].p >= decision.threshold:
+            pool = fresh
     answer: list[Candidate] = []
-    if cands[0].p >= decision.threshold:
-        answer.append(cands[0])
-        first = cands[0]
-        for c in cands[1:]:
+    if pool[0].p >= decision.threshold:
+        answer.append(pool[0])
+        first = pool[0]
+        for c in pool[1:]:
             if c.p < decision.second:
                 break
             if c.passage.source_id == first.passage.source_id:
@@ -489,6 +497,10 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
         if len(suggestions) >= N_SUGGESTIONS:
             break
     return Match(cands, answer, lang, decision, suggestions)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", text.lower()).strip()
 
 
 class Retriever:
@@ -533,7 +545,7 @@ class Retriever:
             return self._index
 
     def match(self, query: str, qvec: np.ndarray, lang: str | None = None,
-              embed: Callable[[list[str]], np.ndarray] | None = None) -> Match:
+              embed: Callable[[list[str]], np.ndarray] | None = None, shown: str = "") -> Match:
         """Every eligible passage ranked for the question, and the ones that answer it.
         `embed` encodes a run-on question's clauses (one batch, at most MAX_CLAUSES) when the
         decision weighs a clause feature; without it the clauses count by characters only."""
@@ -553,7 +565,7 @@ class Retriever:
                 part_vecs = np.asarray(embed(parts), dtype=np.float32)
             except Exception:  # noqa: BLE001 - the whole question's vector is enough to answer
                 part_vecs = None
-        return decide(index, query, qvec, decision, lang, parts=parts, part_vecs=part_vecs)
+        return decide(index, query, qvec, decision, lang, parts=parts, part_vecs=part_vecs, shown=shown)
 
     def search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
         """Top passages as Hits (score = P(answers)) and the best probability."""
