@@ -686,10 +686,10 @@ LOOKALIKE_ROUTE = {
 # retraining with the patient-question constraint): item -> the route it gets today. The test
 # fails on any new misroute and on any of these once fixed (then delete the row).
 MISROUTED_WITH_MINILM = {
-    # the four false crises of the dev figures (the retraining fixed mlook-080 and added
-    # look-170, Spanish "the traffic is killing me", read as harm to others; closing the strong
-    # tier on in-scope questions fixed mlook-018)
-    "mlook-065": "crisis", "plook-141": "crisis", "mlook-070": "crisis", "look-170": "crisis",
+    # the three false crises of the dev figures (the retraining fixed mlook-080; closing the
+    # strong tier on in-scope questions fixed mlook-018; a harm score on Spanish that names no
+    # one no longer routes, which fixed look-170, "el tráfico me está matando")
+    "mlook-065": "crisis", "plook-141": "crisis", "mlook-070": "crisis",
     "look-091": "support", "plook-170": "support",  # a past trauma and a question: answered
     "look-081": "support", "plook-065": "support", "plook-174": "support",  # grief + a question
     "lookalikes-w005": "support", "lookalikes-w052": "support",  # own risk: boundary, not support
@@ -700,9 +700,9 @@ MISROUTED_WITH_MINILM = {
 # The embedder down (rules and the n-gram model): the scope model has no vector, so three
 # off-topic items go on to retrieval (which declines them), and one venting line reads as support.
 MISROUTED_WITHOUT_A_VECTOR = {
-    # the three false crises without a vector (plook-170, a racing heart at a memory, came with
-    # the retraining: the n-gram harm score)
-    "look-170": "crisis", "mlook-065": "crisis", "plook-170": "crisis",
+    # the two false crises without a vector (plook-170, a racing heart at a memory, came with
+    # the retraining: the n-gram harm score; look-170 went with the Spanish harm gate)
+    "mlook-065": "crisis", "plook-170": "crisis",
     "look-081": "support", "plook-065": "support", "plook-174": "support",
     "lookalikes-w005": "support", "lookalikes-w052": "support",
     "plook-053": "support", "look-091": "support",
@@ -953,3 +953,12 @@ def test_corpus_topics_are_not_out_of_scope_with_minilm(message, minilm_settings
 )
 def test_symptoms_in_a_course_and_dose_changes(message, route):
     assert route_of(message).name == route
+
+
+@pytest.mark.parametrize("message", ["voy a alucinar", "voy a llorar", "voy a vomitar"])
+def test_spanish_without_anyone_named_is_not_read_as_harm_to_others(message, minilm_settings):
+    """'voy a alucinar' ('will I hallucinate') scored 1.00 for harm to others: the harm data is
+    English, so a Spanish message naming no one gets nothing from the harm tier."""
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    assert screen([], message, query_vec=vec, settings=minilm_settings).name != "crisis"
+    assert screen([], "voy a matarlo", query_vec=vec, settings=minilm_settings).kind == "others"

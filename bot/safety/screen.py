@@ -467,16 +467,24 @@ def tier_thresholds(th: dict[str, float]) -> dict[str, float]:
     }
 
 
-# Another person named as a target ("him", "my boss", "people"): English only; a Spanish
-# message keeps the kind its tier gives.
+# Another person named as a target ("him", "my boss", "people"; "a mi jefe", "matarlo").
 _OTHER_PERSON = re.compile(r"\b" + rules.PERSON + r"\b")
+_OTRA_PERSONA = re.compile(
+    r"\b(?:mi|mis|su|sus|tu|tus|ese|esa|esos|esas|el|la|los|las|un|una|a) (?:\w+ )?(?:vecin\w*|espos\w*|pareja|"
+    r"novi\w*|ex|jefe|jefa|companer\w*|herman\w*|padre|madre|papa|mama|padrastro|madrastra|hij\w*|familia|"
+    r"maestr\w*|profe\w*|gente|tipo|tipa|hombre|mujer|nino\w*|bebe|primo|prima|amig\w*|suegr\w*)\b|"
+    r"\b(?:alguien|todos|todas|ellos|ellas)\b|"
+    r"\b(?:matar|golpear|lastimar|apunalar|acuchillar|disparar|balacear|pegar|ahorcar|quemar|violar)(?:lo|la|los|las|le|les)\b"
+)
 
 
 def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str, float] | None:
     """(tier, crisis kind, score) of the first model tier whose gate is open and whose score
     clears its threshold, or None. A harm score on an English message that names no one else
     ("where can I buy a gun today", after "I'm worthless") gives the crisis text for oneself:
-    it asks for help for the person who wrote, and says to call for anyone in danger."""
+    it asks for help for the person who wrote, and says to call for anyone in danger. On a
+    Spanish message naming no one it adds nothing (the harm data is English; "voy a alucinar",
+    "will I hallucinate?", scored 1.00)."""
     gates = _model_gates(a, norm)
     needed = tier_thresholds(scores.thresholds)
     for tier, cls, kind in MODEL_TIERS:
@@ -484,7 +492,9 @@ def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str
         # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
         p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
         if gates[tier] and p >= needed[tier]:
-            if kind == "others" and not _OTHER_PERSON.search(norm) and not is_spanish(norm, norm):
+            if kind == "others" and not (_OTHER_PERSON.search(norm) or _OTRA_PERSONA.search(norm)):
+                if is_spanish(norm, norm) or not any(w in rules.ENGLISH_WORDS for w in norm.split()):
+                    continue  # a harm score on Spanish naming no one ("voy a alucinar") is not enough
                 kind = "self"
             return tier, kind, p
     return None
