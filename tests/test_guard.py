@@ -503,6 +503,10 @@ def test_loss_to_suicide_is_support_not_a_refusal(message):
         "nadie me extrañaría",
         "soy una carga para todos",
         "me corté otra vez",
+        # a veteran's register
+        "22 a day and i might be one of them",
+        "survivors guilt is eating me alive, i dont deserve to be here",
+        "going to go out on my own terms",
     ],
 )
 def test_chat_phrasings_of_ideation_are_crisis_for_oneself(message):
