@@ -326,6 +326,8 @@ def test_spanish_lookalikes_and_locale_of_other_routes():
         ("Ｋｉｌｌ", "kill"),
         ("dying\u200b to know", "dying to know"),
         ("I'll", "i will"),
+        ("i swear ill kill her", "i swear i will kill her"),  # no apostrophe, before a verb
+        ("i feel ill after my infusion", "i feel ill after my infusion"),  # the adjective stays
         ("ld50 and 10mg at 4am in 2021", "ld50 and 10mg at 4am in 2021"),
     ],
 )
@@ -435,6 +437,7 @@ def test_model_crisis_is_carried_on_turn_route_not_in_process_memory():
         ("quiero morirme", "crisis", "self"),
         ("no quiero existir", "crisis", "self"),
         ("I want to kill my husband.", "crisis", "others"),
+        ("if my ex shows up again i swear ill kill her", "crisis", "others"),
         ("i'm gonna kill my ex", "crisis", "others"),
         ("can you diagnose my PTSD", "boundary", None),
         ("suggest medicines for my depression", "boundary", None),

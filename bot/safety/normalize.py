@@ -411,6 +411,9 @@ _PHRASES = [
     (r"\bun[\s-]?alive\b", "kill"),
     (r"\bun[\s-]?aliving\b", "killing"),
     (r"\bsewer[\s-]?slide\b", "suicide"),
+    # "ill kill her" typed without the apostrophe: "i will" only before a verb ("I feel ill" stays)
+    (r"(?:^|(?<=\s))ill (?=(?:kill|hurt|shoot|stab|murder|strangle|choke|end|do|be|go|take|make|never|just|"
+     r"probably|definitely|finally|jump|die|cut|overdose)\b)", "i will "),
     (r"\bself[\s-]+harm", "self harm"),
     (r"\bself[\s-]+injur", "self injur"),
     (r"\bkill\s+my\s+self\b", "kill myself"),
