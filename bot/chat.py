@@ -33,6 +33,8 @@ from bot.retrieval.match import (
     condense,
     language,
 )
+from bot.safety.normalize import normalize
+from bot.safety.screen import match_rule, screen
 from bot.types import Reply, Route, Turn
 
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
@@ -43,18 +45,6 @@ def _text_locale(text: str, locale: str) -> tuple[str, str]:
     is answered in Spanish whatever the page's locale (and an English one in English)."""
     lang = language(text, default=prompts.language(locale))
     return lang, locale if prompts.language(locale) == lang else ("es-US" if lang == "es" else "en-US")
-
-
-def _rule_row(table: str, text: str):
-    """The first row of that table of bot/safety/rules.yaml that matches the message, or None."""
-    from bot.safety.normalize import normalize
-    from bot.safety.screen import match_rule
-
-    return match_rule(table, normalize(text)) if text else None
-
-
-def _rule_matches(table: str, text: str) -> bool:
-    return _rule_row(table, text) is not None
 
 
 def clean_message(message: Any) -> str:
@@ -133,7 +123,6 @@ class Assistant:
 
     def respond(self, history: Sequence[Any] | None, message: Any, locale: str | None = None,
                 on_sentence=None) -> Reply:
-        from bot.safety.screen import screen
 
         t0 = time.perf_counter()
         locale = prompts.normalize_locale(locale or self.settings.locale)
@@ -151,6 +140,7 @@ class Assistant:
         audit.update(route=route.name, reason=route.reason, score=route.score, flags=list(route.flags),
                      locale=route.locale, screen_ms=round((time.perf_counter() - t1) * 1000, 3))
 
+        norm = normalize(text)  # the message as the rule rows of rules.yaml read it (social, worry, topic)
         if route.name == "crisis":
             reply = self._crisis(route)
         elif not text:
@@ -163,10 +153,10 @@ class Assistant:
         elif route.name == "support":
             reply = Reply("support", self._text("support", route.locale),
                           resources=self._support_lines(route.locale))
-        elif route.name == "continue" and (social := _rule_row("social", text)) is not None:
+        elif route.name == "continue" and (social := match_rule("social", norm)) is not None:
             reply = self._social(social, route, text, audit)
         else:
-            reply = self._answer(text, qvec, route, audit, turns, on_sentence)
+            reply = self._answer(text, qvec, route, audit, turns, on_sentence, norm)
         if route.name != "crisis" and {"after_crisis", "after_crisis_misread"} & set(route.flags):
             # the turn after a crisis reply is answered; the crisis lines stay visible
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
@@ -174,7 +164,7 @@ class Assistant:
         if route.name != "crisis" and "past_history" in route.flags:
             reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
-        if route.name != "crisis" and reply.route != "invalid" and _rule_matches("topic", text):
+        if route.name != "crisis" and reply.route != "invalid" and match_rule("topic", norm):
             # suicide or self-harm named in a turn that is not a crisis ("is it normal to feel
             # suicidal after ketamine?"): the reply carries the crisis lines too, with one line
             # on them (safe messaging: whoever talks about suicide says where help is)
@@ -222,7 +212,7 @@ class Assistant:
         return [r for r in lines if not r.name.lower().startswith(("emergency", "emergencia"))] or lines
 
     def _answer(self, text: str, qvec: np.ndarray | None, route: Route, audit: dict,
-                turns: list[Turn], on_sentence=None) -> Reply:
+                turns: list[Turn], on_sentence=None, norm: str = "") -> Reply:
         loc = route.locale
         # A Spanish question is answered in Spanish whatever the page's locale (and an
         # English one in English); crisis lines stay those of the person's locale.
@@ -284,7 +274,8 @@ class Assistant:
             extras["suggestions"] = list(match.suggestions)
             # worry about the treatment said in the first person ("I'm nervous about Spravato"):
             # the same decline, said warmly (rules.yaml `worry` rows)
-            body = self._text("no_answer_worry" if _rule_matches("worry", text) else "no_answer", text_loc)
+            worried = match_rule("worry", norm) is not None
+            body = self._text("no_answer_worry" if worried else "no_answer", text_loc)
             if match.suggestions:
                 label = "Preguntas que sí puedo responder:" if prompts.language(text_loc) == "es" \
                     else "Questions I can answer:"

@@ -115,9 +115,8 @@ def check_all(prompts_dir: Path) -> None:
 
 def starters(prompts_dir: Path, locale: str = DEFAULT_LOCALE) -> list[str]:
     """The questions the patient page offers first (prompts/ui.<lang>.yaml `starters`)."""
-    path = Path(prompts_dir) / f"ui.{language(locale)}.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        data = yaml.safe_load(_read(Path(prompts_dir) / f"ui.{language(locale)}.yaml")) or {}
+    except (PromptMissing, yaml.YAMLError):
         return []
     return [str(q) for q in data.get("starters") or [] if str(q).strip()]

@@ -164,6 +164,22 @@ def right_at(t_rows, rate=0.90):
     return counts([x for x in t_rows if x[3] != "also"], threshold(t_rows, rate))["answered_right"]
 
 
+def choose_c(rows, seed: int, fit, score) -> float:
+    """The L2 strength of CS with the most answered right at 90% declined under an inner grouped
+    3-fold CV of these (training) rows; `fit(rows, C)` fits, `score` is what tops() reads."""
+    best, best_c = -1, CS[0]
+    for c in CS:
+        got = 0
+        for k in range(3):
+            inner = [r for r in rows if r.origin == "also" or fold_of(r.group, 3, 100 + seed) != k]
+            val = [r for r in rows if r.origin != "also" and fold_of(r.group, 3, 100 + seed) == k]
+            fit(inner, c)
+            got += right_at(tops(val, score))
+        if got > best:
+            best, best_c = got, c
+    return best_c
+
+
 class Lin:
     """Standardised (optionally quadratic) logistic regression, C chosen by inner grouped CV."""
 
@@ -191,16 +207,7 @@ class Lin:
         return self.design(r.F) @ self.coef + self.b
 
     def fit(self, rows):
-        best, self.C = -1, CS[0]
-        for C in CS:
-            got = 0
-            for k in range(3):
-                inner = [r for r in rows if r.origin == "also" or fold_of(r.group, 3, 100 + self.seed) != k]
-                val = [r for r in rows if r.origin != "also" and fold_of(r.group, 3, 100 + self.seed) == k]
-                self._fit(inner, C)
-                got += right_at(tops(val, self.score))
-            if got > best:
-                best, self.C = got, C
+        self.C = choose_c(rows, self.seed, self._fit, self.score)
         return self._fit(rows, self.C)
 
 
@@ -325,16 +332,7 @@ class Q2:
         from sklearn.preprocessing import StandardScaler
 
         if C is None:  # inner grouped CV on the training folds
-            best, C = -1, CS[0]
-            for c in CS:
-                got = 0
-                for k in range(3):
-                    inner = [r for r in rows if r.origin == "also" or fold_of(r.group, 3, 100 + self.seed) != k]
-                    val = [r for r in rows if r.origin != "also" and fold_of(r.group, 3, 100 + self.seed) == k]
-                    self._fit(inner, c)
-                    got += right_at(tops(val, self))
-                if got > best:
-                    best, C = got, c
+            C = choose_c(rows, self.seed, self._fit, self)
         self.m = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=3000))
         self.m.fit(X, y, logisticregression__sample_weight=w)
         return C

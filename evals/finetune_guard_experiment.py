@@ -36,8 +36,8 @@ import numpy as np
 
 from bot.config import ROOT, Settings
 from bot.safety import model as gm
-from bot.safety.sources import CLASSES, TEAM, load_all, text_hash
-from evals.train_guard import DEFAULT_DATA, sample_weights
+from bot.safety.sources import CLASSES, TEAM, load_all
+from evals.train_guard import DEFAULT_DATA, embed_all, log, sample_weights
 
 OUT = ROOT / "data" / "ft-experiment"
 SEED = 0
@@ -46,10 +46,6 @@ RISK = [CRISIS, HARM]
 LOOKALIKES = ("counsel_chat", "mexa3t_es", "emoevent")
 FOLD_ORDER = ("suicidal_data_aminu", "spanish_suicide_es", "telegram_threats", "sdcnl",
               "youtube_threat", "cssrs_reddit500", "counsel_chat", "mexa3t_es", "emoevent")
-
-
-def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -77,29 +73,6 @@ def subsamples(groups: np.ndarray, y: np.ndarray, budget: int, val: int, heldout
 # ---------------------------------------------------------------------------------------
 # Baseline features (frozen vector of the bot's embedder + n-grams), cached by text hash
 # ---------------------------------------------------------------------------------------
-def frozen_vectors(texts: list[str]) -> np.ndarray:
-    emb = Settings().get_embedder()
-    path = OUT / f"vectors-{gm.embedder_name(emb)}.npz"
-    cache: dict[str, np.ndarray] = {}
-    if path.is_file():
-        with np.load(path) as z:
-            cache = dict(zip(z["keys"].tolist(), z["vecs"], strict=True))
-    keys = [text_hash(t) for t in texts]
-    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items(),
-                  key=lambda kv: len(kv[1]))
-    log(f"frozen vectors: {len(todo)} to embed ({len(cache)} cached)")
-    t0 = time.time()
-    for i in range(0, len(todo), 512):
-        part = todo[i : i + 512]
-        for (k, _), v in zip(part, emb.encode([t for _, t in part]), strict=True):
-            cache[k] = v.astype(np.float16)
-    if todo:
-        OUT.mkdir(parents=True, exist_ok=True)
-        np.savez(path, keys=np.array(list(cache)), vecs=np.stack(list(cache.values())))
-        log(f"  embedded in {time.time() - t0:.0f}s")
-    return np.stack([cache[k] for k in keys]).astype(np.float32)
-
-
 # ---------------------------------------------------------------------------------------
 # The fine-tuned model
 # ---------------------------------------------------------------------------------------
@@ -350,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
 
     need = np.unique(np.concatenate([tr_all, va_all, *[held[s] for s in folds]]))
     vec = np.zeros((len(rows), 384), dtype=np.float32)
-    vec[need] = frozen_vectors([texts[i] for i in need])
+    vec[need] = embed_all([texts[i] for i in need], Settings().get_embedder())  # train_guard's cache
     from scipy import sparse
 
     ng = sparse.csr_matrix((len(rows), gm.NGRAM_DIM), dtype=np.float32)

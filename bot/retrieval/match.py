@@ -16,7 +16,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -499,7 +499,9 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
     return Match(cands, answer, lang, decision, suggestions)
 
 
+@lru_cache(maxsize=4096)
 def _squash(text: str) -> str:
+    """Letters and digits only, for "was this passage already shown?" (each passage once)."""
     return re.sub(r"[^0-9a-z]+", " ", text.lower()).strip()
 
 

@@ -85,11 +85,14 @@
     setTimeout(() => { live.textContent = text; }, 50);
   }
 
+  // A reply's element: the crisis box or the answer container, by message id.
+  const replyOf = (mid) => $(`.st-key-crisis_${mid}`) || $(`.st-key-reply_${mid}`);
+
   function newReplies() {
     for (const m of $$(".bot-new-reply:not([data-seen])")) {
       m.dataset.seen = "1";
       const mid = m.dataset.mid;
-      const target = $(`.st-key-crisis_${mid}`) || $(`.st-key-reply_${mid}`);
+      const target = replyOf(mid);
       if (!target) continue;
       const box = target.closest('[data-testid="stChatMessage"]') || target;
       state.announce = target;
@@ -121,7 +124,7 @@
   function keepInView() {
     if (state.target && !state.target.isConnected && state.targetMid) {
       // Streamlit can draw the reply's element again: follow the new one, not the detached one.
-      state.target = $(`.st-key-crisis_${state.targetMid}`) || $(`.st-key-reply_${state.targetMid}`) || state.target;
+      state.target = replyOf(state.targetMid) || state.target;
       state.reached = null;
     }
     if (state.target && state.target.isConnected) {
