@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 import unicodedata
@@ -68,6 +69,11 @@ def as_turns(history: Sequence[Any] | None) -> list[Turn]:
             out.append(Turn(role, str(item.get("text", item.get("content", "")) or ""), item.get("route")))
     return out
 
+
+# The treatment named (normalised text): fear about it is `worry`, not distress.
+TREATMENT_RE = re.compile(
+    r"\b(?:ketamin\w*|esketamin\w*|spravato|infusions?|sessions?|treatments?|doses?|spray|trip|clinic|"
+    r"therap\w*|k|sesion\w*|tratamiento\w*|infusion\w*|terapia)\b")
 
 class Assistant:
     """Holds the heavy objects (embedder, retriever) for one process and answers turns."""
@@ -274,7 +280,16 @@ class Assistant:
             extras["suggestions"] = list(match.suggestions)
             # worry about the treatment said in the first person ("I'm nervous about Spravato"):
             # the same decline, said warmly (rules.yaml `worry` rows)
-            worried = match_rule("worry", norm) is not None
+            distress = "distress" in route.flags and reason == "no_passage_answers"
+            # fear of the treatment gets the warm decline; other fear ("I'm going to be homeless
+            # and I'm scared") read as distress gets the support text
+            worried = match_rule("worry", norm) is not None and (not distress or bool(TREATMENT_RE.search(norm)))
+            if not worried and distress:
+                # a first-person statement the screen's model read as distress, not a question
+                # anything vetted answers: the support text and lines, not "no vetted source"
+                audit["no_answer_reason"] = "distress"
+                return Reply("support", self._text("support", text_loc),
+                             resources=self._support_lines(loc), extras=extras)
             body = self._text("no_answer_worry" if worried else "no_answer", text_loc)
             if match.suggestions:
                 label = "Preguntas que sí puedo responder:" if prompts.language(text_loc) == "es" \

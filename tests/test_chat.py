@@ -144,6 +144,26 @@ def test_a_worried_message_nothing_answers_is_declined_warmly(bot):
 
 
 @pytest.mark.parametrize(
+    "message",
+    ["i feel like a failure because nothing has worked", "i cant stop thinking about what happened to me",
+     "I'm going to be homeless and I'm scared."],
+)
+def test_distress_nothing_answers_gets_support_not_the_plain_decline(bot, message):
+    # no risk words: the screen's model reads distress but no crisis gate opens; the reply is the
+    # support text with the support lines (no emergency entry), not "no vetted source"
+    reply = bot.respond([], message)
+    assert reply.route == "support" and not reply.citations
+    assert "distress" in reply.audit["flags"] and reply.audit["no_answer_reason"] == "distress"
+    assert reply.text.startswith("I'm sorry things feel this heavy")
+    assert reply.resources and not any(r.name.lower().startswith("emergency") for r in reply.resources)
+
+
+def test_a_question_is_never_turned_into_support(bot):
+    reply = bot.respond([], "what colour is the clinic waiting room")
+    assert reply.route == "no_answer" and "distress" not in reply.audit["flags"]
+
+
+@pytest.mark.parametrize(
     ("message", "start"),
     [
         ("hi", "Hello. I answer questions"),

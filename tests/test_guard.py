@@ -328,6 +328,8 @@ def test_spanish_lookalikes_and_locale_of_other_routes():
         ("I'll", "i will"),
         ("i swear ill kill her", "i swear i will kill her"),  # no apostrophe, before a verb
         ("i feel ill after my infusion", "i feel ill after my infusion"),  # the adjective stays
+        ("im scared ill become addicted like my dad", "i am scared i will become addicted like my dad"),
+        ("mentally ill people", "mentally ill people"),
         ("ld50 and 10mg at 4am in 2021", "ld50 and 10mg at 4am in 2021"),
     ],
 )
@@ -875,6 +877,22 @@ def test_patient_questions_are_never_crisis(patient_qs, minilm_settings):
         crisis += [(q.id, part, r.reason) for part, r in (("minilm", with_vec), ("no vector", without))
                    if r.name == "crisis"]
     assert crisis == []
+
+
+# A patient's fear of addiction or relapse, typed without the apostrophe ("ill" for "I'll"), is
+# not a crisis: the bare "ill" read as the adjective gave the model's crisis tier 1.00.
+WORRIED_NOT_CRISIS = [
+    "im scared ill become addicted like my dad",
+    "i am scared ill become addicted like my mom",
+    "im scared ill relapse",
+    "im worried ill get hooked on it",
+]
+
+
+@pytest.mark.parametrize("message", WORRIED_NOT_CRISIS)
+def test_worried_patient_is_not_crisis(message, minilm_settings):
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    assert screen([], message, query_vec=vec, settings=minilm_settings).name != "crisis"
 
 
 # Questions about what might happen, in future or general form, are education, not a clinic

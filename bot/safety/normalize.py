@@ -413,7 +413,10 @@ _PHRASES = [
     (r"\bsewer[\s-]?slide\b", "suicide"),
     # "ill kill her" typed without the apostrophe: "i will" only before a verb ("I feel ill" stays)
     (r"(?:^|(?<=\s))ill (?=(?:kill|hurt|shoot|stab|murder|strangle|choke|end|do|be|go|take|make|never|just|"
-     r"probably|definitely|finally|jump|die|cut|overdose)\b)", "i will "),
+     r"probably|definitely|finally|jump|die|cut|overdose|become|get|relapse|lose|need|have|feel|ever|always|"
+     r"still|start|stop|try|wake|fail|want|see|tell|call|leave|miss|regret|freak|panic|say|ask|look|"
+     r"wait|keep|end up|turn|give|find|think|know|let|hate|use|drink|smoke|sleep|eat|drive|pass out)\b)",
+     "i will "),
     (r"\bself[\s-]+harm", "self harm"),
     (r"\bself[\s-]+injur", "self injur"),
     (r"\bkill\s+my\s+self\b", "kill myself"),

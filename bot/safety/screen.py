@@ -244,6 +244,13 @@ def _asks(norm: str) -> bool:
     return bool(rules.QUESTION_START.match(norm)) or norm.rstrip().endswith("?")
 
 
+# A question asked inside a message ("84mg made me panicky. should i drop back to 56"): a question
+# mark anywhere, or an auxiliary before its subject.
+_ASKS_INSIDE = re.compile(
+    r"[?¿]|\b(?:should|can|could|do|does|did|is|are|will|would|may|must|shall) (?:i|it|you|we|they|this|that|"
+    r"ketamine|spravato|esketamine|someone|people)\b|\b(?:puedo|debo|deberia|es normal|sera)\b")
+
+
 def _after_in_scope(users: list[Turn]) -> bool:
     """One of the last two user turns named the assistant's topics (a follow-up belongs to it)."""
     return any(analyse(t.text).in_scope for t in users[-2:])
@@ -398,6 +405,7 @@ def match_rule(table: str, norm: str) -> RuleRow | None:
 # ---------------------------------------------------------------------------------------
 MODEL_CRISIS_MIN = 0.90  # the least score of a gated model crisis when the stored model names none
 TIER_OFF = 1.01  # a tier with no stored threshold never fires
+WORRY_MAX_WORDS = 20  # the strong model tier stays closed on fear of the treatment up to this length
 SCOPE_MIN = 0.80  # out_of_scope from the vector (team exemplars only; see MODEL_CARD.md)
 FOLLOW_UP_OOS = 0.92  # the same, right after an in-scope user turn
 MODEL_SUPPORT_MIN = 0.50  # support from the model alone (the rows in rules.yaml need no score)
@@ -433,7 +441,8 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
       none of the assistant's own topics (PTSD, treatment, medication, a clinic);
     - "crisis_strong": a self-directed crisis with no rule cue, where the full model and the
       n-grams alone both score it high (Scores.agreed); it may name the assistant's topics
-      ("the ketamine did nothing, I want out for good"), but not in a question;
+      ("the ketamine did nothing, I want out for good"), but not in a question, nor in fear of the
+      treatment said in the first person with no cue (a `worry` row of rules.yaml);
     - "harm_others": intent to harm another person, where the message names none of the
       assistant's topics.
     Without gates the model routes 12% of the dev look-alikes to crisis (short first-person
@@ -448,7 +457,12 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
     # a question naming the assistant's topics is a patient's question: the strong tier
     # scored such questions 0.99-1.00 ("is spravato a cure for depression or will i need it
     # forever", "can ketamine help me get off my pain pills? im on opiods for years")
-    return {"crisis_cue": cue and not a.in_scope, "crisis_strong": not (a.in_scope and _asks(norm)),
+    # nor is fear of the treatment said in the first person with no cue ("i am scared i will
+    # become addicted like my mom" scored 1.00 on both parts: short first-person fear sentences)
+    # (short messages only: a long post that says "I'm scared" is another matter)
+    worried = len(norm.split()) <= WORRY_MAX_WORDS and not cue and match_rule("worry", norm) is not None
+    return {"crisis_cue": cue and not a.in_scope,
+            "crisis_strong": not (a.in_scope and (_asks(norm) or worried)),
             "harm_others": not a.in_scope}
 
 
@@ -603,6 +617,14 @@ def decide(
         cls = "harm_others" if tier == "harm_others" else "crisis"  # the score's class, whatever the kind
         model_crisis_route = route("crisis", f"model:{scores.part}:{cls}:{p:.2f}", score=round(p, 4),
                                    kind=kind)
+
+    elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
+          and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
+        # the model reads crisis in a first-person statement but no gate let it route there
+        # ("i feel like a failure because nothing has worked", "i cant stop thinking about what
+        # happened to me"): not an emergency, but if nothing vetted answers, the reply is the
+        # support text, not the plain decline (bot.chat)
+        flags.append("distress")
 
     # 3. the conversation window
     users = _user_turns(history)
