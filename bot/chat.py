@@ -270,7 +270,13 @@ class Assistant:
         if answer is not None and answer.claim_cards:
             extras["claim_cards"] = answer.claim_cards
         if lead:
-            body = self._text(lead, text_loc)
+            # a question put as "can I / should I" that a general passage answers ("can i go to
+            # work the next day after ketamine"): the passage, with "your prescriber decides"
+            # rather than the refusal (issue 11: education is not refused)
+            general = answer is not None and route.reason in ("rule:boundary.directive", "rule:boundary.es")
+            body = self._text("boundary_general" if general else lead, text_loc)
+            if general:
+                extras["prescriber_decides"] = True
             if answer:
                 body = f"{body}\n\n{answer.text}"
             resources = prompts.resources(self.settings.prompts_dir, loc) if lead == "clinic" else []

@@ -87,6 +87,7 @@ REQUIRED = (
     "grounding",
     "clinic",
     "boundary",
+    "boundary_general",
     "out_of_scope",
     "no_answer",
     "unavailable",

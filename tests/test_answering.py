@@ -314,6 +314,25 @@ def test_a_boundary_reply_withholds_dose_passages_only_when_asked_about_an_amoun
         assert not any(DOSE_RE.search(c.passage) for c in reply.citations)
 
 
+@pytest.mark.parametrize("question", ["can i go to work the next day after ketamine",
+                                      "do i have to stop drinking coffee before spravato",
+                                      "¿puedo manejar después de mi sesión de spravato?"])
+def test_a_directive_a_general_passage_answers_says_the_prescriber_decides(real, question):
+    # "can I / should I" that a general passage answers: the passage, led by "your prescriber
+    # decides", not by the refusal (issue 11: education is not refused)
+    reply = real.respond([], question)
+    assert reply.route == "boundary" and reply.citations
+    assert reply.extras.get("prescriber_decides") is True
+    assert not reply.text.startswith(("I can't give personal", "No puedo dar"))
+    assert reply.text.startswith(("Whether this applies to you", "Si esto se aplica a usted"))
+
+
+def test_a_directive_nothing_answers_keeps_the_refusal(real):
+    reply = real.respond([], "can i take ketamine while on birth control")
+    assert reply.route == "boundary" and not reply.citations
+    assert reply.text.startswith("I can't give personal") and not reply.extras.get("prescriber_decides")
+
+
 @pytest.mark.parametrize("question, amount", [
     ("how much ketamine will they give me", True), ("how many sprays is a dose", True),
     ("what's the dosage", True), ("is 50 mg a lot", True), ("¿cuánta ketamina me van a dar?", True),
