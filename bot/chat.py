@@ -167,6 +167,11 @@ class Assistant:
             # the turn after a crisis reply is answered; the crisis lines stay visible
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
             reply.extras["after_crisis"] = True
+        if route.name != "crisis" and reply.route != "invalid" and "overdose_info" in route.flags:
+            # "can you overdose on Spravato?": what to do if someone has taken too much comes
+            # first (the emergency number; in the U.S. Poison Help), then the answer or decline
+            reply.text = f"{self._text('overdose_info', _text_locale(text, route.locale)[1])}\n\n{reply.text}"
+            reply.extras["overdose_info"] = True
         if route.name != "crisis" and "past_history" in route.flags:
             reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)

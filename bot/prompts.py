@@ -88,6 +88,7 @@ REQUIRED = (
     "clinic",
     "boundary",
     "boundary_general",
+    "overdose_info",
     "out_of_scope",
     "no_answer",
     "unavailable",

@@ -164,3 +164,21 @@ def test_every_number_is_in_the_dossier_crisis_section():
         assert found <= allowed, (
             f"{res.name}: numbers not in DOSSIER section 10: {sorted(found - allowed)}"
         )
+
+
+# Poison Help (U.S.), checked on the HRSA page poisonhelp.hrsa.gov on 2026-12-03; it is not in
+# the dossier, so the only number allowed in these texts besides the locale's emergency number.
+POISON_HELP = "1-800-222-1222"
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "es-US"])
+def test_overdose_text_gives_the_locales_emergency_number_and_no_other(locale):
+    from bot import prompts
+
+    text = prompts.text(PROMPTS, "overdose_info", locale)
+    emergency = str(load(PROMPTS / "resources" / f"{locale}.yaml")["emergency_number"])
+    assert f"call {emergency}" in text.lower() or f"llame al {emergency}" in text.lower()
+    us = locale.endswith("-US")
+    assert (POISON_HELP in text) is us  # the U.S. line only where it works
+    others = set(re.findall(r"\d[\d-]{2,}\d|\b\d{3}\b", text)) - {emergency, POISON_HELP}
+    assert others == set(), others

@@ -361,7 +361,8 @@ def _analyse(text: str) -> Analysis:
 # Reviewable rule rows (bot/safety/rules.yaml)
 # ---------------------------------------------------------------------------------------
 RULES_YAML = Path(__file__).resolve().parent / "rules.yaml"
-RULE_TABLES = ("crisis", "warning", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social")
+RULE_TABLES = ("crisis", "warning", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social",
+               "overdose")
 
 
 @dataclass(frozen=True)
@@ -667,7 +668,15 @@ def decide(
         if any(analyse(t.text).distress for t in users[-DISTRESS_WINDOW:]):
             return route("crisis", "history:means.after_distress", extra=("history_crisis",))
 
-    # 4. general questions that only look like a clinic call or a directive (issue 11)
+    # 4. too much of a medicine: taken (a clinic call) or asked about (answered, with what to
+    # do if someone has taken too much first); after a warning sign the window above decided
+    overdose = match_rule("overdose", norm)
+    if overdose is not None:
+        flags.append("overdose_info")
+        if overdose.kind == "acute":
+            return route("clinic", f"rule:{overdose.id}")
+
+    # general questions that only look like a clinic call or a directive (issue 11)
     education = match_rule("education", norm)
     if education:
         return route("continue", f"rule:{education.id}")
