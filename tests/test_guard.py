@@ -990,3 +990,16 @@ def test_spanish_without_anyone_named_is_not_read_as_harm_to_others(message, min
     vec = minilm_settings.get_embedder().encode([message])[0]
     assert screen([], message, query_vec=vec, settings=minilm_settings).name != "crisis"
     assert screen([], "voy a matarlo", query_vec=vec, settings=minilm_settings).kind == "others"
+
+
+# A change to one's own dose put without a question mark, or as "one more": boundary, not the
+# plain decline (it went to no_answer); another clinic or a second opinion is not a dose.
+@pytest.mark.parametrize(("message", "route"), [
+    ("if one troche doesnt work can i take another", "boundary"),
+    ("i missed my booster, should i double up next time", "boundary"),
+    ("84mg is too much for me, should i go back to 56", "boundary"),
+    ("can i try another clinic", "continue"),
+    ("can i have a second opinion", "continue"),
+])
+def test_one_more_dose_is_a_boundary(message, route):
+    assert route_of(message).name == route
