@@ -375,7 +375,19 @@ WARNING_THEN_QUESTION = [
     (["i gave my dog to my sister, she will take better care of her"],
      "what happens if someone takes a whole bottle of troches"),
     (["i feel like such a burden to everyone"], "do i still need to book my next infusion"),
+    # stop 19: wording the rows missed (each pair went to no_answer)
+    (["ive been putting aside my pills for a while"], "how many troches would be too many"),
+    (["my life insurance policy is sorted now"], "what happens if you mix ketamine and xanax"),
+    (["i wrote letters to my kids today"], "is it dangerous to take ketamine with alcohol"),
+    (["ya no quiero ser una carga para nadie"], "cuanta ketamina es peligrosa"),
+    (["he estado juntando mis pastillas"], "¿cuántas pastillas son demasiadas?"),
 ]
+
+# ... and the same questions with no warning sign before them are ordinary questions
+@pytest.mark.parametrize("message", ["how many troches would be too many", "what happens if you mix ketamine and xanax",
+                                     "is it dangerous to take ketamine with alcohol"])
+def test_means_like_question_without_a_warning_sign_is_not_crisis(message):
+    assert route_of(message, "my insurance is sorted for the infusions").name != "crisis"
 
 
 @pytest.mark.parametrize(("earlier", "message"), WARNING_THEN_QUESTION)
