@@ -1015,3 +1015,14 @@ def test_spanish_without_anyone_named_is_not_read_as_harm_to_others(message, min
 ])
 def test_one_more_dose_is_a_boundary(message, route):
     assert route_of(message).name == route
+
+
+# Spanish "I can't take this life any more" is a crisis as the English is; the bare "I can't any
+# more" is support (it is as often exhaustion: 7 crisis and 15 safe items in the public data).
+@pytest.mark.parametrize(("message", "route"), [
+    ("ya no aguanto mas esta vida", "crisis"), ("ya no puedo más con mi vida", "crisis"),
+    ("i cant take this life anymore", "crisis"), ("ya no puedo más", "support"),
+    ("no puedo más con el calor", "continue"),
+])
+def test_spanish_cant_go_on(message, route):
+    assert route_of(message).name == route
