@@ -50,6 +50,8 @@ REAL = ("dev.jsonl", "dev2.jsonl")
 TAU = 0.05
 PSIM_WEIGHT = 0.5
 SEED = 0
+# the configurations of evals/experiments/query_adapter.md's table
+REPORTED = "query:16:100,query:64:100,query:4:30,both:4:100,both:16:100,both:16:300,query:64:300:0.1"
 QSIM, QSIMC = FEATURES.index("qsim"), FEATURES.index("qsimc")
 
 
@@ -232,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", default="100,300")
     ap.add_argument("--regs", default="0,0.1")
     ap.add_argument("--sides", default="query,both")
-    ap.add_argument("--configs", help="side:rank:steps[:reg],... instead of the grid")
+    ap.add_argument("--configs", default=REPORTED,
+                    help="side:rank:steps[:reg],... ('' to run the grid of --ranks/--steps/--regs/--sides)")
     args = ap.parse_args(argv)
     settings = Settings.from_env()
     index = Retriever(settings).index()
