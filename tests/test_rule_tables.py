@@ -17,9 +17,11 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bot.safety import rules
+from bot.safety.normalize import normalize
 
 FINGERPRINT = Path(__file__).resolve().parent / "fixtures" / "rule_tables_fingerprint.json"
 
@@ -87,6 +89,16 @@ def test_every_row_compiles_and_names_only_known_fragments():
         1 for v in loaded.values() if isinstance(v, re.Pattern))
     for _, _, _, pattern in ROWS:
         assert not rules.PLACEHOLDER.search(pattern.pattern), pattern.pattern[:80]
+
+
+@pytest.mark.parametrize(("file", "name", "row", "pattern"), ROWS,
+                         ids=[f"{name}:{i}:{row['id']}" for i, (_, name, row, _) in enumerate(ROWS)])
+def test_row_catches_its_example_and_not_its_look_alike(file, name, row, pattern):
+    assert row.get("catch") and row.get("miss"), f"{file}.yaml {name} {row['id']}: catch and miss are required"
+    assert pattern.search(normalize(row["catch"])), row["catch"]
+    misses = row["miss"] if isinstance(row["miss"], list) else [row["miss"]]
+    for miss in misses:
+        assert not pattern.search(normalize(miss)), miss
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:
