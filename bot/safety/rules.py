@@ -15,7 +15,7 @@ typos mapped to plain words ("kms" -> "kill myself"). The rule id is what bot.sa
 into Route.reason, so ids are stable names, and several rows may share one id (a family of
 paraphrases). In tables where the first match wins, the row order of the file is the order.
 
-The files (how to read and add a row: tables/README.md and the header of each file):
+The files (how to read and add a row: the header of each file):
     vocabulary.yaml  fragments the patterns share: {person}, {med}, {weapon}, ...
     masks.yaml       MASKS: benign spans blanked before the crisis tables run
     past.yaml        PAST_*: past suicidal or self-harm history, and words that say it is back
