@@ -96,7 +96,7 @@ def load(directory: Path = TABLES_DIR) -> dict[str, Any]:
     return out
 
 
-
+# The names bot.safety.screen and the evals read (a name the files define must be bound here).
 _T = load()
 PERSON: str = _T["PERSON"]
 ACTOR: str = _T["ACTOR"]
@@ -149,4 +149,6 @@ IN_SCOPE: re.Pattern[str] = _T["IN_SCOPE"]
 OUT_OF_SCOPE_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = _T["OUT_OF_SCOPE_TOPICS"]
 SPANISH_WORDS: frozenset[str] = _T["SPANISH_WORDS"]
 ENGLISH_WORDS: frozenset[str] = _T["ENGLISH_WORDS"]
+if set(_T) - set(globals()):
+    raise ValueError(f"tables not bound in bot/safety/rules.py: {sorted(set(_T) - set(globals()))}")
 del _T
