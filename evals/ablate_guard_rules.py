@@ -1,4 +1,4 @@
-"""Which crisis rule rows of bot/safety/rules.py still earn their place.
+"""Which crisis rule rows of bot/safety/tables/crisis.yaml still earn their place.
 
     .venv/bin/python -m evals.ablate_guard_rules                 # the report
     .venv/bin/python -m evals.ablate_guard_rules --model         # a row is also covered where
@@ -18,7 +18,6 @@ evals/sets/*.jsonl` must stay at 100% crisis and within 1% false crisis.
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -29,7 +28,7 @@ from bot.safety import rules
 from bot.safety import screen as guard
 from bot.safety.normalize import normalize
 
-RULES_PY = Path(rules.__file__)
+RULES_YAML = rules.TABLES_DIR / "crisis.yaml"  # CRISIS_STRONG and CRISIS_FP
 TABLES = ("CRISIS_STRONG", "CRISIS_FP")
 
 
@@ -183,27 +182,28 @@ def redundant(fired: list[set], covered: np.ndarray) -> list[tuple[str, int]]:
     return dropped
 
 
-def delete_rows(keys: list[tuple[str, int]], path: Path = RULES_PY) -> int:
-    """Delete the rows' source lines from rules.py; returns the number of lines removed."""
-    src = path.read_text(encoding="utf-8")
-    tree = ast.parse(src)
-    spans = []
-    for node in tree.body:
-        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)):
+def delete_rows(keys: list[tuple[str, int]], path: Path = RULES_YAML) -> int:
+    """Delete the rows from the YAML table file; returns the number of lines removed. A row is
+    its "    - id:" line and the lines under it, up to the next row, comment or table."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    starts: dict[str, list[int]] = {}  # table -> line index of each row
+    table = None
+    for n, ln in enumerate(lines):
+        if ln[:1].isalpha():
+            table = ln.split(":")[0]
+        elif ln.startswith("    - id:") and table:
+            starts.setdefault(table, []).append(n)
+    gone: set[int] = set()
+    for t, i in keys:
+        if t not in TABLES:
             continue
-        name = node.targets[0].id
-        if name not in TABLES:
-            continue
-        elts = node.value.args[0].elts  # _table([...])
-        for t, i in keys:
-            if t == name:
-                spans.append((elts[i].lineno, elts[i].end_lineno))
-    lines = src.splitlines(keepends=True)
-    gone = set()
-    for a, b in spans:
-        gone.update(range(a, b + 1))
-    kept = [ln for n, ln in enumerate(lines, 1) if n not in gone]
-    path.write_text("".join(kept), encoding="utf-8")
+        n = starts[t][i]
+        gone.add(n)
+        for m in range(n + 1, len(lines)):
+            if not lines[m].startswith("      "):
+                break
+            gone.add(m)
+    path.write_text("".join(ln for n, ln in enumerate(lines) if n not in gone), encoding="utf-8")
     return len(gone)
 
 
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--model", action="store_true", help="the gated model also covers a catch")
-    ap.add_argument("--delete", action="store_true", help="delete the redundant rows from rules.py")
+    ap.add_argument("--delete", action="store_true", help="delete the redundant rows from tables/crisis.yaml")
     args = ap.parse_args(argv)
     texts, origin = positives(args.data)
     fired = [fired_rows(t) for t in texts]
@@ -227,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {t}[{i}] {getattr(rules, t)[i][0]}")
     if args.delete:
         n = delete_rows(drop)
-        print(f"deleted {len(drop)} rows, {n} lines of {RULES_PY}", file=sys.stderr)
+        print(f"deleted {len(drop)} rows, {n} lines of {RULES_YAML}", file=sys.stderr)
     return 0
 
 

@@ -598,7 +598,7 @@ FAILURE_MODES = """\
   n-gram part and the Spanish rules carry it.
 - **Harm to others** is learned from political Telegram replies and YouTube comments about
   one topic; a threat against a partner, a classmate or a boss in plain words relies more on
-  the rules (`harm_others` rows in bot/safety/rules.py) than on the model.
+  the rules (`harm_others` rows in bot/safety/tables/crisis.yaml) than on the model.
 - **Hyperbole.** "I'm going to kill him if he's late again" and Spanish "me mato" sit close
   to real threats and disclosures; sources of loose social-media hyperbole keep a false
   crisis rate above the look-alike target.

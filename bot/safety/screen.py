@@ -15,10 +15,11 @@ after a crisis reply, see below).
 
 Layers, in order
     1. Rules (need no model): bot.safety.normalize rewrites the text (case, accents, leet,
-       slang, typos); the regular-expression tables in bot.safety.rules (masks for idioms,
-       negations, research phrasing and past history; crisis, clinic, boundary and scope
-       families) and the reviewable rows of bot/safety/rules.yaml (each with an example it
-       must catch and one it must not) decide what they recognise.
+       slang, typos); the regular-expression tables of bot/safety/tables/*.yaml, loaded by
+       bot.safety.rules (masks for idioms, negations, research phrasing and past history;
+       crisis, clinic, boundary and scope families) and the reviewable rows of
+       bot/safety/rules.yaml (both with an example per row that it must catch and one it
+       must not) decide what they recognise.
     2. The learned model (bot.safety.model, trained by `python -m evals.train_guard` on
        public labelled data, measured blind by source; see MODEL_CARD.md): a linear
        classifier over the MiniLM vector respond() already computed for retrieval (no
