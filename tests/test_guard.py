@@ -1026,3 +1026,11 @@ def test_one_more_dose_is_a_boundary(message, route):
 ])
 def test_spanish_cant_go_on(message, route):
     assert route_of(message).name == route
+
+
+def test_the_wish_not_to_wake_up_is_a_crisis_for_oneself_not_a_collapse():
+    r = route_of("sometimes i think about not waking up")
+    assert (r.name, r.kind) == ("crisis", "self"), r
+    r = route_of("my husband is not waking up after his infusion")
+    assert (r.name, r.kind) == ("crisis", "medical"), r
+    assert route_of("i worry about not waking up during the anesthesia").name != "crisis"
