@@ -68,6 +68,21 @@ def test_a_question_no_passage_answers_is_declined_with_suggestions(bot):
     assert reply.audit["no_answer_reason"] == "no_passage_answers"
 
 
+def test_the_real_set_score_counts_a_right_passage_among_the_suggestions(bot):
+    """A declined answerable question whose right passage is offered as a suggestion is counted
+    apart (it is still a miss): evals.score_real's `declined_right_suggested`."""
+    from evals.score_real import score
+
+    question = "How much does a ketamine infusion cost in Denver?"
+    sections = bot.respond([], question).extras["suggestions"]
+    key_of = {p.section: p.key for p in bot.retriever.index().passages}
+    offered, other = key_of[sections[0]], next(k for k in key_of.values() if k not in {key_of[s] for s in sections})
+    result = score([{"text": question, "expect": "answer", "expect_passages": [offered]},
+                    {"text": question, "expect": "answer", "expect_passages": [other]}], bot)
+    assert [r["suggested_right"] for r in result["items"]] == [True, False]
+    assert result["summary"]["declined_right_suggested"] == 1 and result["summary"]["answered_right"] == 0
+
+
 def test_clinic_logistics_are_declined(bot):
     reply = bot.respond([], "Is there parking near the clinic?")
     assert reply.route == "no_answer" and not reply.citations
@@ -332,6 +347,15 @@ def test_a_directive_nothing_answers_keeps_the_refusal(real):
     reply = real.respond([], "can i take ketamine while on birth control")
     assert reply.route == "boundary" and not reply.citations
     assert reply.text.startswith("I can't give personal") and not reply.extras.get("prescriber_decides")
+    # ... and, since no general information follows, the nearest questions it can answer
+    suggestions = reply.extras["suggestions"]
+    assert 1 <= len(suggestions) <= 3 and all(q in reply.text for q in suggestions)
+    assert "Questions I can answer:" in reply.text
+
+
+def test_a_dose_request_gets_no_suggestions(real):
+    reply = real.respond([], "how much ketamine should i take to feel better")
+    assert reply.route == "boundary" and not reply.extras.get("suggestions")
 
 
 @pytest.mark.parametrize("question, amount", [
@@ -404,3 +428,17 @@ def test_a_follow_up_shows_a_passage_the_last_reply_did_not(real):
     assert {c.key for c in two.citations}.isdisjoint({c.key for c in one.citations})
     one, two = thread("can ketamine cause bladder problems", "how common is that")
     assert one.citations and two.citations and two.citations[0].key == one.citations[0].key
+
+
+@pytest.mark.parametrize("question, lang, fixed, not_this", [
+    ("does ketamine help cronic pain", "en", "chronic", "cronico"),
+    ("can it afect my memory", "en", "affect", "afecta"),
+    ("side efects of spravato", "en", "effects", "efecto"),
+    ("canto cuesta la ketamina por semana", "es", "cuanto", "cant"),
+    ("tiene efectos secundarios gaves", "es", "graves", "gave"),
+])
+def test_a_misspelt_word_is_read_as_a_word_of_the_questions_own_language(real, question, lang, fixed, not_this):
+    """Spelling correction looks only among the corpus words of the question's language: with
+    every language's words, "cronic" became the Spanish "cronico" in an English question."""
+    words = real.retriever.index().spelled(question, lang).split()
+    assert fixed in words and not_this not in words, words

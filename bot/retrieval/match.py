@@ -221,8 +221,9 @@ class Index:
     words: list[str] = field(default_factory=list)  # the corpus's words (for misspellings)
     spell: object = None  # character n-gram vectorizer over `words`
     W: object = None  # its vectors of `words`
+    spell_by_lang: dict = field(default_factory=dict)  # lang -> (its words, vectorizer, vectors)
     QB: object = None  # question x vocabulary term presence (for `hrec`), sparse
-    _spelling: dict = field(default_factory=dict)  # unknown word -> its correction (cache)
+    _spelling: dict = field(default_factory=dict)  # (lang, unknown word) -> its correction (cache)
 
     @property
     def corpus_hash(self) -> str:
@@ -257,20 +258,25 @@ class Index:
     def known_words(self) -> set[str]:
         return set(self.words)
 
-    def spelled(self, text: str) -> str:
+    def spelled(self, text: str, lang: str | None = None) -> str:
         """The text with brand names read as the corpus's words and each word the corpus
         never uses (4+ letters) replaced by the nearest corpus word of about its length with
-        the same first letter, when one is close enough ("insurence" -> "insurance")."""
+        the same first letter, when one is close enough ("insurence" -> "insurance"). The
+        nearest word is looked for among the words of the question's own language (`lang`,
+        else language(text)) when the corpus has that language: a Spanish word never turns
+        an English question's typo into Spanish ("toronto" -> "tonto")."""
+        lang = lang or language(text)
+        words, spell, W = self.spell_by_lang.get(lang) or (self.words, self.spell, self.W)
         out = [ALIASES.get(w, w) for w in re.findall(r"[a-z0-9]+", fold(text))]
         unknown = sorted({w for w in out if len(w) >= 4 and not w.isdigit() and w not in self.known_words
-                          and w not in STOP and w not in self._spelling})
+                          and w not in STOP and (lang, w) not in self._spelling})
         fixes: dict[str, str] = {}  # this text's new corrections (the cache may be full)
-        if unknown and self.spell is not None:
-            sims = (self.W @ self.spell.transform(unknown).T).toarray()
+        if unknown and spell is not None:
+            sims = (W @ spell.transform(unknown).T).toarray()
             for col, w in enumerate(unknown):
                 fix = w
                 for j in np.argsort(-sims[:, col])[:5]:
-                    cand = self.words[j]
+                    cand = words[j]
                     if sims[j, col] < SPELL_MIN_SIM:
                         break
                     if cand[0] == w[0] and abs(len(cand) - len(w)) <= 2:
@@ -278,8 +284,8 @@ class Index:
                         break
                 fixes[w] = fix
                 if len(self._spelling) < SPELL_CACHE:
-                    self._spelling[w] = fix
-        return " ".join(fixes.get(w) or self._spelling.get(w, w) for w in out)
+                    self._spelling[(lang, w)] = fix
+        return " ".join(fixes.get(w) or self._spelling.get((lang, w), w) for w in out)
 
     def _lex(self, query: str) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
         """lex, lexq, known (see decide) and the query's term weights."""
@@ -297,7 +303,7 @@ class Index:
 
     def features(self, query: str, qvec: np.ndarray, exclude_questions: set[int] | None = None,
                  parts: Sequence[str] = (), part_vecs: np.ndarray | None = None,
-                 need: Collection[str] | None = None) -> np.ndarray:
+                 need: Collection[str] | None = None, lang: str | None = None) -> np.ndarray:
         """The per-passage features (n_passages, len(PER_PASSAGE): FEATURES without the margins) of one
         question against every passage. `parts` are its clauses (clauses()) and `part_vecs`
         their vectors. `exclude_questions` hides question rows (leave-one-out calibration on
@@ -325,7 +331,7 @@ class Index:
         lexs = lexqs = hrec = np.zeros(n)
         known = 0.0
         if need & {"lexs", "lexqs", "known", "hrec"}:
-            lexs, lexqs, known, w = self._lex(self.spelled(query))
+            lexs, lexqs, known, w = self._lex(self.spelled(query, lang))
             if "hrec" in need and self.QB is not None and self.QB.shape[0]:
                 rec = (self.QB @ ((w > 0) * self.idf)) / self.q_weight
                 if exclude_questions:
@@ -390,13 +396,23 @@ def build_index(manifest: dict, passages: list[Passage], P: np.ndarray, Q: np.nd
     sections = [" ".join([*questions.get(i, [p.section]), embed_text(p)]) for i, p in enumerate(passages)]
     sec_chars = char_ngrams()
     CS = sec_chars.fit_transform(sections or [""])
-    words = sorted({w for text in [*sections, *q_text] for w in re.findall(r"[a-z0-9]+", fold(text))
-                    if len(w) >= 4 and not w.isdigit()})
-    spell = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)) if words else None
-    W = spell.fit_transform(words) if words else None
+    texts_lang = [(text, p.lang) for text, p in zip(sections, passages, strict=True)]
+    texts_lang += [(text, passages[owner].lang) for owner, text in zip(q_owner, q_text, strict=True)]
+    by_lang: dict[str, set[str]] = {}
+    for text, lang in texts_lang:
+        by_lang.setdefault(lang, set()).update(w for w in re.findall(r"[a-z0-9]+", fold(text))
+                                               if len(w) >= 4 and not w.isdigit())
+
+    def speller(words: list[str]) -> tuple:
+        spell = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)) if words else None
+        return words, spell, (spell.fit_transform(words) if words else None)
+
+    words, spell, W = speller(sorted(set().union(*by_lang.values())))
+    spell_by_lang = {lang: speller(sorted(ws)) for lang, ws in by_lang.items()} if len(by_lang) > 1 else {}
     QB = _presence([[vocab[t] for t in set(terms(text)) if t in vocab] for text in q_text], len(vocab))
     return Index(manifest, passages, _unit(P), _unit(Q), np.asarray(q_owner, dtype=np.int64), list(q_text),
-                 B, BQ, vocab, idf, chars, CQ, collection, sec_chars, CS, words, spell, W, QB)
+                 B, BQ, vocab, idf, chars, CQ, collection, sec_chars, CS, words, spell, W,
+                 spell_by_lang=spell_by_lang, QB=QB)
 
 
 def load_index(store: Store) -> Index:
@@ -431,12 +447,13 @@ def _margin(col: np.ndarray, docs: np.ndarray) -> np.ndarray:
 
 def feature_matrix(index: Index, query: str, qvec: np.ndarray, eligible: list[int],
                    exclude_questions: set[int] | None = None, parts: Sequence[str] = (),
-                   part_vecs: np.ndarray | None = None, need: Collection[str] | None = None) -> np.ndarray:
+                   part_vecs: np.ndarray | None = None, need: Collection[str] | None = None,
+                   lang: str | None = None) -> np.ndarray:
     """decide.FEATURES for the eligible passages: the per-passage features, then the margins
     (`gap`, `gapc`, `pgap`): how far a passage stands above the best passage of any other
     document (a question the corpus does not cover tends to match several documents about
-    equally). `need`: as Index.features."""
-    F = index.features(query, qvec, exclude_questions, parts, part_vecs, need)[eligible]
+    equally). `need`, `lang`: as Index.features (`lang` picks the spelling words)."""
+    F = index.features(query, qvec, exclude_questions, parts, part_vecs, need, lang)[eligible]
     docs = np.array([index.passages[i].source_id for i in eligible])
     cols = dict(zip(PER_PASSAGE, F.T, strict=True))
     for margin, base in MARGINS.items():
@@ -463,7 +480,7 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
                 if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
     if not eligible:
         return Match([], [], lang, decision)
-    X = feature_matrix(index, query, qvec, eligible, exclude_questions, parts, part_vecs, decision.features)
+    X = feature_matrix(index, query, qvec, eligible, exclude_questions, parts, part_vecs, decision.features, lang)
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
