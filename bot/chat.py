@@ -278,12 +278,18 @@ class Assistant:
             # a question put as "can I / should I" that a general passage answers ("can i go to
             # work the next day after ketamine"): the passage, with "your prescriber decides"
             # rather than the refusal (issue 11: education is not refused)
-            general = answer is not None and route.reason in ("rule:boundary.directive", "rule:boundary.es")
+            directive = route.reason in ("rule:boundary.directive", "rule:boundary.es")
+            general = answer is not None and directive
             body = self._text("boundary_general" if general else lead, text_loc)
             if general:
                 extras["prescriber_decides"] = True
             if answer:
                 body = f"{body}\n\n{answer.text}"
+            elif directive and match.suggestions:
+                # a "can I / should I" question nothing vetted answers: the refusal says general
+                # information would follow; offer the nearest questions it can answer instead
+                extras["suggestions"] = list(match.suggestions)
+                body += f"\n\n{self._suggestion_list(match.suggestions, text_loc)}"
             resources = prompts.resources(self.settings.prompts_dir, loc) if lead == "clinic" else []
             return Reply(route.name, body, answer.citations if answer else [], resources, extras=extras)
         if answer is None:
@@ -303,11 +309,14 @@ class Assistant:
                              resources=self._support_lines(loc), extras=extras)
             body = self._text("no_answer_worry" if worried else "no_answer", text_loc)
             if match.suggestions:
-                label = "Preguntas que sí puedo responder:" if prompts.language(text_loc) == "es" \
-                    else "Questions I can answer:"
-                body += f"\n\n{label}\n" + "\n".join(f"- {escape_md(q)}" for q in match.suggestions)
+                body += f"\n\n{self._suggestion_list(match.suggestions, text_loc)}"
             return Reply("no_answer", body, extras=extras)
         return Reply("answer", answer.text, answer.citations, notice=notice, extras=extras)
+
+    @staticmethod
+    def _suggestion_list(suggestions: list[str], locale: str) -> str:
+        label = "Preguntas que sí puedo responder:" if prompts.language(locale) == "es" else "Questions I can answer:"
+        return f"{label}\n" + "\n".join(f"- {escape_md(q)}" for q in suggestions)
 
     def _claim_cards(self, qvec: np.ndarray, index, lang: str) -> Answer | None:
         """Claim cards for a question about the popular article (None without a claims table)."""

@@ -59,6 +59,10 @@ def padded(reply: Reply) -> bool:
 
 def score(items: list[dict], assistant: Assistant) -> dict[str, Any]:
     rows = []
+    try:  # a suggestion is a section heading (in the reply's language); its passage key
+        key_of = {p.section: p.key for p in assistant.retriever.index().passages}
+    except Exception:  # noqa: BLE001 - a store that is down: no suggestions are scored
+        key_of = {}
     for item in items:
         if item.get("turns"):  # a conversation: the last user turn is the one scored
             *before, message = item["turns"]
@@ -75,6 +79,9 @@ def score(items: list[dict], assistant: Assistant) -> dict[str, Any]:
             "padding": padded(reply), "verbatim": verbatim(reply), "condensed": bool(reply.audit.get("condensed")),
             "best_p": reply.audit.get("best_p"), "no_answer_reason": reply.audit.get("no_answer_reason", ""),
             "expect_passages": sorted(want),
+            # declined, but a right passage's question is among the "questions I can answer"
+            "suggested_right": answerable and not reply.citations
+            and bool(want & {key_of.get(q) for q in reply.extras.get("suggestions", [])}),
         })
     ans = [r for r in rows if r["answerable"]]
     dec = [r for r in rows if not r["answerable"]]
@@ -82,6 +89,7 @@ def score(items: list[dict], assistant: Assistant) -> dict[str, Any]:
         "items": len(rows), "answerable": len(ans), "answered_right": sum(r["right"] for r in ans),
         "answered_other_passage": sum(r["answered"] and not r["right"] for r in ans),
         "declined_answerable": sum(not r["answered"] for r in ans),
+        "declined_right_suggested": sum(r["suggested_right"] for r in ans),
         "to_decline": len(dec), "declined": sum(not r["answered"] for r in dec),
         "answered_when_should_decline": sum(r["answered"] for r in dec),
         "padding": sum(r["padding"] for r in rows), "verbatim": sum(r["verbatim"] for r in rows),
@@ -106,6 +114,7 @@ def table(result: dict[str, Any], name: str) -> str:
         f"{pct('answered_right_rate')} | >= 90% |",
         f"| answerable answered with another passage | {s['answered_other_passage']} | | |",
         f"| answerable declined | {s['declined_answerable']} | | |",
+        f"| — of them, a right passage's question among the suggestions | {s['declined_right_suggested']} | | |",
         f"| to decline, declined | {s['declined']}/{s['to_decline']} | {pct('declined_rate')} | >= 95% |",
         f"| answered when it should have declined | {s['answered_when_should_decline']} | | |",
         f"| popular-article padding | {s['padding']} | | 0 |",
