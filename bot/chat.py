@@ -148,7 +148,7 @@ class Assistant:
 
         norm = normalize(text)  # the message as the rule rows of rules.yaml read it (social, worry, topic)
         if route.name == "crisis":
-            reply = self._crisis(route)
+            reply = self._crisis(route, norm)
         elif not text:
             reply = Reply("invalid", self._text("empty_message", route.locale))
         elif too_long:
@@ -193,7 +193,7 @@ class Assistant:
             record_audit(self.settings, reply, text)
         return reply
 
-    def _crisis(self, route: Route) -> Reply:
+    def _crisis(self, route: Route, norm: str = "") -> Reply:
         loc = route.locale
         kind = route.kind or "self"
         # harm to others: emergency number first, no safety plan, no lecture; a brush-off right
@@ -201,6 +201,12 @@ class Assistant:
         name = ("harm_others" if kind == "others" else
                 "after_crisis" if "after_crisis" in route.flags else "crisis")
         extras: dict[str, Any] = {"crisis_kind": kind}
+        if kind == "others" and match_rule("intrusive", norm) is not None:
+            # thoughts of harm the person calls unwanted or intrusive ("intrusive thoughts about
+            # hurting my baby"): still the emergency number first, but not "put distance between
+            # yourself and the person"; bring them to the clinician (rules.yaml `intrusive`)
+            name = "harm_others_intrusive"
+            extras["intrusive"] = True
         if kind != "others":
             extras.update(safety_plan=self._text("safety_plan", loc), grounding=self._text("grounding", loc))
         return Reply("crisis", self._text(name, loc),

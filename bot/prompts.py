@@ -97,6 +97,7 @@ REQUIRED = (
     "too_long",
     "support",
     "harm_others",
+    "harm_others_intrusive",
     "after_crisis",
     "suicide_topic",
     "no_answer_worry",

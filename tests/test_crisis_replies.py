@@ -38,6 +38,23 @@ def test_crisis_kind_and_its_fixed_text(bot, message, kind, prompt):
     assert ("safety_plan" in reply.extras) is (kind == "self")
 
 
+@pytest.mark.parametrize("message", ["i keep getting intrusive thoughts about hurting my kids and i hate it",
+                                     "tengo pensamientos intrusivos de hacerle daño a mi bebé y me da miedo"])
+def test_unwanted_thoughts_of_harm_keep_the_emergency_lines_without_distance_advice(bot, message):
+    """Intrusive, unwanted thoughts of harming someone (common in OCD and after a birth) stay a
+    crisis of kind others with the emergency number first, but the text brings them to the
+    clinician instead of telling a parent to move away from their child."""
+    reply = bot.respond([], message)
+    assert reply.route == "crisis" and reply.extras["crisis_kind"] == "others"
+    assert reply.extras.get("intrusive") is True
+    assert reply.text == _text(bot, "harm_others_intrusive", reply.audit["locale"])
+    assert reply.resources[0].name.lower().startswith("emergenc")
+    assert "distance" not in reply.text and "aléjate" not in reply.text
+    plain = bot.respond([], "i want to hurt my ex, i know where she lives")
+    assert plain.route == "crisis" and "intrusive" not in plain.extras
+    assert plain.text == _text(bot, "harm_others", plain.audit["locale"])
+
+
 @pytest.mark.parametrize(("message", "locale"), [("I feel so lonely lately", "en-US"),
                                                   ("me siento muy sola", "es-US")])
 def test_support_gets_a_warm_text_and_support_lines(bot, message, locale):

@@ -363,7 +363,7 @@ def _analyse(text: str) -> Analysis:
 # ---------------------------------------------------------------------------------------
 RULES_YAML = Path(__file__).resolve().parent / "rules.yaml"
 RULE_TABLES = ("crisis", "warning", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social",
-               "overdose")
+               "overdose", "intrusive")
 
 
 @dataclass(frozen=True)
