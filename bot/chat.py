@@ -75,6 +75,23 @@ TREATMENT_RE = re.compile(
     r"\b(?:ketamin\w*|esketamin\w*|spravato|infusions?|sessions?|treatments?|doses?|spray|trip|clinic|"
     r"therap\w*|k|sesion\w*|tratamiento\w*|infusion\w*|terapia)\b")
 
+# The line before the "questions I can answer" list of a decline (the app shows the list as buttons)
+SUGGESTIONS_LABEL = {"en": "Questions I can answer:", "es": "Preguntas que sí puedo responder:"}
+
+
+def split_suggestions(reply: Reply) -> tuple[str, list[str], str]:
+    """A declined reply's text without its trailing "questions I can answer" list, the
+    questions and the list's label; (text, [], "") when the reply has no such list."""
+    questions = [str(q) for q in reply.extras.get("suggestions") or []]
+    if not questions or reply.citations:
+        return reply.text, [], ""
+    for label in SUGGESTIONS_LABEL.values():
+        head, sep, tail = reply.text.rpartition(f"\n\n{label}\n")
+        if sep and tail == "\n".join(f"- {escape_md(q)}" for q in questions):
+            return head, questions, label
+    return reply.text, [], ""
+
+
 class Assistant:
     """Holds the heavy objects (embedder, retriever) for one process and answers turns."""
 
@@ -321,8 +338,7 @@ class Assistant:
 
     @staticmethod
     def _suggestion_list(suggestions: list[str], locale: str) -> str:
-        label = "Preguntas que sí puedo responder:" if prompts.language(locale) == "es" else "Questions I can answer:"
-        return f"{label}\n" + "\n".join(f"- {escape_md(q)}" for q in suggestions)
+        return f"{SUGGESTIONS_LABEL[prompts.language(locale)]}\n" + "\n".join(f"- {escape_md(q)}" for q in suggestions)
 
     def _claim_cards(self, qvec: np.ndarray, index, lang: str) -> Answer | None:
         """Claim cards for a question about the popular article (None without a claims table)."""

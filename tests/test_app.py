@@ -178,6 +178,20 @@ def test_a_starter_question_is_answered(app):
     assert not [b for b in app.button if b.key.startswith("starter_")]
 
 
+def test_a_decline_offers_its_suggestions_as_buttons_that_ask_them(app):
+    ask(app, "How much does a ketamine infusion cost in Denver?")
+    reply = last_reply(app)
+    assert reply.route == "no_answer" and reply.extras["suggestions"]
+    buttons = [b for b in app.button if b.key.startswith("suggest_")]
+    assert [b.label for b in buttons] == reply.extras["suggestions"]
+    assert not any("- " + reply.extras["suggestions"][0] in m.value for m in app.markdown)  # not twice
+    assert any(m.value == "**Questions I can answer:**" for m in app.markdown)
+    buttons[0].click().run()
+    assert not app.exception
+    assert app.session_state["messages"][-2]["text"] == reply.extras["suggestions"][0]
+    assert last_reply(app).route == "answer"
+
+
 def test_crisis_puts_the_call_buttons_first_then_the_words_and_the_plan(app):
     ask(app, CRISIS)
     reply = last_reply(app)

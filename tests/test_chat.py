@@ -214,3 +214,18 @@ def test_a_hard_session_told_in_the_first_person_is_declined_warmly(bot, message
     reply = bot.respond([], message)
     assert reply.route == "no_answer"
     assert reply.text.startswith(("Thank you for telling me how you feel.", "Gracias por contarme"))
+
+
+def test_split_suggestions_takes_off_only_a_list_the_reply_itself_made():
+    from bot.chat import split_suggestions
+    from bot.text import escape_md
+    from bot.types import Reply
+
+    qs = ["¿Qué es la ketamina?", "What is the *REMS*?"]
+    for label in ("Questions I can answer:", "Preguntas que sí puedo responder:"):
+        text = "No vetted source.\n\n" + label + "\n" + "\n".join(f"- {escape_md(q)}" for q in qs)
+        assert split_suggestions(Reply("no_answer", text, extras={"suggestions": qs})) == ("No vetted source.", qs, label)
+    starters = Reply("no_answer", "Hello.\n\n- What is ketamine?", extras={"suggestions": ["What is ketamine?"]})
+    assert split_suggestions(starters) == (starters.text, [], "")  # a social reply's list has no label
+    edited = Reply("no_answer", "x\n\nQuestions I can answer:\n- other", extras={"suggestions": qs})
+    assert split_suggestions(edited) == (edited.text, [], "")

@@ -36,7 +36,7 @@ import yaml
 
 from bot import prompts
 from bot import text as textlib
-from bot.chat import Assistant, assistant_for, warm
+from bot.chat import Assistant, assistant_for, split_suggestions, warm
 from bot.config import Settings
 from bot.errors import PromptMissing
 from bot.front import feedback, timing
@@ -618,11 +618,16 @@ def reply_body(settings: Settings, msg: dict, streamed: bool = False) -> None:
                     why_lines(settings, locale, mid, again)
                     actions(settings, reply.resources or prompts.resources(settings.prompts_dir, locale),
                             locale, mid, compact=True)
-            text = linked(reply.text, mid, w)
+            body, asks, label = split_suggestions(reply)
+            text = linked(body, mid, w)
             if streamed:
                 st.write_stream(stream(text))
             else:
                 st.markdown(text)
+            if asks:  # "questions I can answer" after a decline: one tap asks one
+                st.markdown(f"**{label}**")
+                for i, q in enumerate(asks):
+                    st.button(q, key=f"suggest_{mid}_{i}", on_click=queue, args=(q,), width="stretch")
             if reply.notice:
                 st.caption(plain(reply.notice))
             if reply.citations:
