@@ -83,8 +83,10 @@ def test_the_real_set_score_counts_a_right_passage_among_the_suggestions(bot):
     assert result["summary"]["declined_right_suggested"] == 1 and result["summary"]["answered_right"] == 0
 
 
-def test_clinic_logistics_are_declined(bot):
-    reply = bot.respond([], "Is there parking near the clinic?")
+@pytest.mark.parametrize("question", ["Is there parking near the clinic?", "is there wifi in the infusion room",
+                                      "is there a bathroom at the clinic"])
+def test_clinic_logistics_are_declined(bot, question):
+    reply = bot.respond([], question)
     assert reply.route == "no_answer" and not reply.citations
     assert reply.audit["no_answer_reason"] == "clinic_logistics"
 

@@ -55,7 +55,9 @@ ARTICLE_RE = re.compile(
 LOGISTICS_RE = re.compile(
     r"\b(?:opening hours|open(?:ing)? (?:on|at|until)|hours on|parking|park (?:at|near)|near me|nearest|"
     r"address|directions to|how do i get to|book(?:ing)? an? (?:appointment|session)|make an appointment|"
-    r"wait(?:ing)? list|clinics? (?:are there )?in [a-z]+|clinics? near|where is the clinic)\b", re.I)
+    r"wait(?:ing)? list|clinics? (?:are there )?in [a-z]+|clinics? near|where is the clinic|wi-?fi|"
+    r"(?:restroom|bathroom|toilet|elevator|wheelchair access)s? (?:at|in|near) the (?:clinic|office|infusion room))\b",
+    re.I)
 # A follow-up leans on the previous question: a connective start, or a short message that
 # points back ("that", "it") without naming its own topic.
 FOLLOW_START_RE = re.compile(
