@@ -85,10 +85,14 @@ def split_suggestions(reply: Reply) -> tuple[str, list[str], str]:
     questions = [str(q) for q in reply.extras.get("suggestions") or []]
     if not questions or reply.citations:
         return reply.text, [], ""
+    listed = "\n".join(f"- {escape_md(q)}" for q in questions)
     for label in SUGGESTIONS_LABEL.values():
         head, sep, tail = reply.text.rpartition(f"\n\n{label}\n")
-        if sep and tail == "\n".join(f"- {escape_md(q)}" for q in questions):
+        if sep and tail == listed:
             return head, questions, label
+    head, sep, tail = reply.text.rpartition("\n\n")  # a greeting's first questions: no label
+    if sep and tail == listed:
+        return head, questions, ""
     return reply.text, [], ""
 
 

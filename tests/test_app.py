@@ -192,6 +192,13 @@ def test_a_decline_offers_its_suggestions_as_buttons_that_ask_them(app):
     assert last_reply(app).route == "answer"
 
 
+def test_a_greeting_offers_the_first_questions_as_buttons(app):
+    ask(app, "hi there")
+    reply = last_reply(app)
+    assert reply.route == "no_answer" and reply.audit["no_answer_reason"] == "social.greeting"
+    assert [b.label for b in app.button if b.key.startswith("suggest_")] == reply.extras["suggestions"]
+
+
 def test_crisis_puts_the_call_buttons_first_then_the_words_and_the_plan(app):
     ask(app, CRISIS)
     reply = last_reply(app)

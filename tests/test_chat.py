@@ -226,6 +226,6 @@ def test_split_suggestions_takes_off_only_a_list_the_reply_itself_made():
         text = "No vetted source.\n\n" + label + "\n" + "\n".join(f"- {escape_md(q)}" for q in qs)
         assert split_suggestions(Reply("no_answer", text, extras={"suggestions": qs})) == ("No vetted source.", qs, label)
     starters = Reply("no_answer", "Hello.\n\n- What is ketamine?", extras={"suggestions": ["What is ketamine?"]})
-    assert split_suggestions(starters) == (starters.text, [], "")  # a social reply's list has no label
+    assert split_suggestions(starters) == ("Hello.", ["What is ketamine?"], "")  # a greeting's list has no label
     edited = Reply("no_answer", "x\n\nQuestions I can answer:\n- other", extras={"suggestions": qs})
     assert split_suggestions(edited) == (edited.text, [], "")

@@ -625,7 +625,8 @@ def reply_body(settings: Settings, msg: dict, streamed: bool = False) -> None:
             else:
                 st.markdown(text)
             if asks:  # "questions I can answer" after a decline: one tap asks one
-                st.markdown(f"**{label}**")
+                if label:
+                    st.markdown(f"**{label}**")
                 for i, q in enumerate(asks):
                     st.button(q, key=f"suggest_{mid}_{i}", on_click=queue, args=(q,), width="stretch")
             if reply.notice:
