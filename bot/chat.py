@@ -96,6 +96,17 @@ def split_suggestions(reply: Reply) -> tuple[str, list[str], str]:
     return reply.text, [], ""
 
 
+def _add_note(reply: Reply, note: str) -> None:
+    """Add a closing note to a reply, above a trailing "questions I can answer" list, so
+    the list stays last (the app turns exactly that list into buttons)."""
+    head, questions, label = split_suggestions(reply)
+    if not questions:
+        reply.text = f"{reply.text}\n\n{note}"
+        return
+    listed = "\n".join(f"- {escape_md(q)}" for q in questions)
+    reply.text = f"{head}\n\n{note}\n\n" + (f"{label}\n{listed}" if label else listed)
+
+
 class Assistant:
     """Holds the heavy objects (embedder, retriever) for one process and answers turns."""
 
@@ -194,14 +205,14 @@ class Assistant:
             reply.text = f"{self._text('overdose_info', _text_locale(text, route.locale)[1])}\n\n{reply.text}"
             reply.extras["overdose_info"] = True
         if route.name != "crisis" and "past_history" in route.flags:
-            reply.text = f"{reply.text}\n\n{self._text('past_history', route.locale)}"
+            _add_note(reply, self._text('past_history', route.locale))
             reply.resources = reply.resources or prompts.resources(self.settings.prompts_dir, route.locale)
         if route.name != "crisis" and reply.route != "invalid" and match_rule("topic", norm):
             # suicide or self-harm named in a turn that is not a crisis ("is it normal to feel
             # suicidal after ketamine?"): the reply carries the crisis lines too, with one line
             # on them (safe messaging: whoever talks about suicide says where help is)
             loc = route.locale
-            reply.text = f"{reply.text}\n\n{self._text('suicide_topic', _text_locale(text, loc)[1])}"
+            _add_note(reply, self._text('suicide_topic', _text_locale(text, loc)[1]))
             full = prompts.resources(self.settings.prompts_dir, loc)
             if len(reply.resources) < len(full):  # none, or the support lines without emergency
                 reply.resources = full

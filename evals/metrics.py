@@ -88,6 +88,24 @@ def _sentences(chunk: str) -> list[str]:
     return [s for s in split_sentences(text) if re.search(r"\w", s)]
 
 
+def without_suggestions(reply: dict[str, Any]) -> str:
+    """A reply's text without its trailing "questions I can answer" list: those lines are
+    the headings of vetted passages offered as next questions, not answer sentences."""
+    from bot.chat import SUGGESTIONS_LABEL
+    from bot.text import escape_md
+
+    text = str(reply.get("text", ""))
+    questions = [str(q) for q in (reply.get("extras") or {}).get("suggestions") or []]
+    if not questions:
+        return text
+    listed = "\n".join(f"- {escape_md(q)}" for q in questions)
+    for label in SUGGESTIONS_LABEL.values():
+        head, sep, tail = text.rpartition(f"\n\n{label}\n")
+        if sep and tail == listed:
+            return head
+    return text
+
+
 def citation_check(reply: dict[str, Any], fixed_texts: Iterable[str] = ()) -> dict[str, Any] | None:
     """For a reply that can carry citations: how many of its answer sentences are found,
     verbatim (after unescaping and whitespace folding), in the passage they cite."""
@@ -95,7 +113,7 @@ def citation_check(reply: dict[str, Any], fixed_texts: Iterable[str] = ()) -> di
         return None
     passages = {int(c["n"]): _norm(str(c.get("passage", ""))) for c in reply.get("citations") or []}
     total, supported, unsupported = 0, 0, []
-    for sentence, marks in cited_sentences(str(reply.get("text", "")), fixed_texts):
+    for sentence, marks in cited_sentences(without_suggestions(reply), fixed_texts):
         total += 1
         if any(sentence in passages.get(n, "") for n in marks):
             supported += 1

@@ -115,7 +115,11 @@ def test_a_question_naming_suicide_carries_the_crisis_lines(bot, message, start)
     assert reply.route != "crisis"  # a question, not a crisis: it is still answered or declined
     assert reply.extras.get("suicide_topic") is True
     assert "suicide_topic" in reply.audit["flags"]
-    assert reply.text.rstrip().splitlines()[-1].startswith(start)
+    from bot.chat import split_suggestions
+
+    body, questions, _ = split_suggestions(reply)
+    assert body.rstrip().splitlines()[-1].startswith(start)  # above any "questions I can answer" list
+    assert not questions or reply.text.rstrip().endswith(questions[-1])
     contacts = " ".join(f"{r.name} {r.contact} {r.call} {r.sms}" for r in reply.resources)
     for needed in ("988", "911"):
         assert needed in contacts
@@ -214,6 +218,19 @@ def test_a_hard_session_told_in_the_first_person_is_declined_warmly(bot, message
     reply = bot.respond([], message)
     assert reply.route == "no_answer"
     assert reply.text.startswith(("Thank you for telling me how you feel.", "Gracias por contarme"))
+
+
+def test_a_note_goes_above_the_suggestion_list_so_the_app_can_still_split_it():
+    from bot.chat import _add_note, split_suggestions
+    from bot.types import Reply
+
+    qs = ["Can I drive after a session?", "What is a session like?"]
+    reply = Reply("boundary", "I can't say.\n\nQuestions I can answer:\n- " + "\n- ".join(qs), extras={"suggestions": qs})
+    _add_note(reply, "The crisis lines are below.")
+    assert split_suggestions(reply) == ("I can't say.\n\nThe crisis lines are below.", qs, "Questions I can answer:")
+    plain = Reply("answer", "Text.")
+    _add_note(plain, "Note.")
+    assert plain.text == "Text.\n\nNote."
 
 
 def test_split_suggestions_takes_off_only_a_list_the_reply_itself_made():
