@@ -82,6 +82,10 @@ def score(items: list[dict], assistant: Assistant) -> dict[str, Any]:
             # declined, but a right passage's question is among the "questions I can answer"
             "suggested_right": answerable and not reply.citations
             and bool(want & {key_of.get(q) for q in reply.extras.get("suggestions", [])}),
+            # declined, and the best-ranked passage (the first suggestion) is a right one: the
+            # ranking was right and only the decision to answer was not
+            "declined_top_right": answerable and not reply.citations
+            and key_of.get((reply.extras.get("suggestions") or [""])[0]) in want,
         })
     ans = [r for r in rows if r["answerable"]]
     dec = [r for r in rows if not r["answerable"]]

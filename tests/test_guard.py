@@ -474,6 +474,24 @@ def test_issue_examples(message, route, kind):
 @pytest.mark.parametrize(
     ("message", "route"),
     [
+        # fear of a coming session is a question about what it is like, not a symptom to call about
+        ("im terrified of losing control during the session", "continue"),
+        ("scared about having a bad trip on ketamine", "continue"),
+        ("I'm so nervous about my first infusion next week", "continue"),
+        # the same fear words about what is happening since a session stay a clinic call
+        ("I am terrified, I have been crying since my infusion this morning", "clinic"),
+        ("I have had panic attacks since my session yesterday and I am scared", "clinic"),
+        # and fear of what one might do stays a crisis
+        ("im scared of what i might do during the session", "crisis"),
+    ],
+)
+def test_worry_before_a_session_is_not_a_clinic_call(message, route):
+    assert route_of(message).name == route
+
+
+@pytest.mark.parametrize(
+    ("message", "route"),
+    [
         # an amount of another drug or drink "with" the treatment is for the prescriber
         ("how much xanax is safe with ketamine", "boundary"),
         ("how many beers are ok after my spravato session", "boundary"),
