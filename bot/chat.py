@@ -188,6 +188,12 @@ class Assistant:
                 "{limit}", f"{self.settings.max_message_chars:,}"))
         elif route.name == "out_of_scope":
             reply = Reply("out_of_scope", self._text("out_of_scope", route.locale))
+        elif route.name == "support" and "warning_sign" in route.flags:
+            # a warning sign said on its own ("I gave away all my stuff this week"): one direct,
+            # gentle question about suicide and the full crisis lines, emergency number included
+            reply = Reply("support", self._text("warning_sign", _text_locale(text, route.locale)[1]),
+                          resources=prompts.resources(self.settings.prompts_dir, route.locale),
+                          extras={"warning_sign": True})
         elif route.name == "support":
             reply = Reply("support", self._text("support", route.locale),
                           resources=self._support_lines(route.locale))

@@ -98,6 +98,7 @@ REQUIRED = (
     "support",
     "harm_others",
     "harm_others_intrusive",
+    "warning_sign",
     "after_crisis",
     "suicide_topic",
     "no_answer_worry",

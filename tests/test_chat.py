@@ -220,6 +220,22 @@ def test_a_hard_session_told_in_the_first_person_is_declined_warmly(bot, message
     assert reply.text.startswith(("Thank you for telling me how you feel.", "Gracias por contarme"))
 
 
+@pytest.mark.parametrize(("message", "start"), [
+    ("I gave away all my stuff this week", "Thank you for telling me."),
+    ("regalé todas mis cosas", "Gracias por contármelo."),
+])
+def test_a_warning_sign_on_its_own_gets_a_direct_question_and_every_line(bot, message, start):
+    """Giving things away, said alone, is not yet a crisis by the window's rule, but never the
+    cold decline: it asks about suicide directly and shows the emergency number too."""
+    reply = bot.respond([], message)
+    assert reply.route == "support" and reply.extras.get("warning_sign") is True
+    assert reply.text.startswith(start) and not reply.citations
+    contacts = " ".join(f"{r.name} {r.contact} {r.call} {r.sms}" for r in reply.resources)
+    assert "911" in contacts and "988" in contacts
+    asked = bot.respond([], "should I give away my dog before I move?")  # a question about it is not
+    assert asked.route != "support" and not asked.extras.get("warning_sign")
+
+
 def test_a_note_goes_above_the_suggestion_list_so_the_app_can_still_split_it():
     from bot.chat import _add_note, split_suggestions
     from bot.types import Reply

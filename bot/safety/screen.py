@@ -362,7 +362,7 @@ def _analyse(text: str) -> Analysis:
 # Reviewable rule rows (bot/safety/rules.yaml)
 # ---------------------------------------------------------------------------------------
 RULES_YAML = Path(__file__).resolve().parent / "rules.yaml"
-RULE_TABLES = ("crisis", "warning", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social",
+RULE_TABLES = ("crisis", "warning", "warning_alone", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social",
                "overdose", "intrusive")
 
 
@@ -701,7 +701,13 @@ def decide(
     if a.boundary:
         return route("boundary", f"rule:{a.boundary}")
 
-    # 7. support: distress without risk
+    # 7. support: distress without risk. A clear warning sign said on its own ("I gave away all
+    # my stuff this week", rules.yaml table warning_alone) is not yet a crisis by the window's rule,
+    # but it is never answered with a plain decline: bot.chat gives prompts/warning_sign.md
+    # (one direct question about suicide) and the full crisis lines
+    sign = match_rule("warning_alone", norm)
+    if sign and not a.generic_question and not rules.QUESTION_START.match(norm):
+        return route("support", f"rule:{sign.id}", extra=("warning_sign",))
     support = match_rule("support", norm)
     if support and not a.generic_question:
         return route("support", f"rule:{support.id}")
