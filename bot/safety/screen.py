@@ -494,6 +494,16 @@ _OTRA_PERSONA = re.compile(
 )
 
 
+# A harm act, weapon or wish in Spanish. The harm data the model learned from is English; on
+# Spanish it scored "mi mamá murió hace un mes" 0.92 and "mi hijo está enfermo y tengo miedo" 1.00
+# for harm to others, so on Spanish its harm tier needs one of these words too.
+_DANO_ES = re.compile(
+    r"\b(?:matar\w*|mato|mate|golpe\w*|pegar\w*|pegarle\w*|lastim\w*|apunal\w*|acuchill\w*|dispar\w*|balace\w*|"
+    r"ahorc\w*|quemar\w*|violar\w*|dano|danar\w*|hacerle dano|vengar\w*|venganza|destru\w*|arma|armas|pistola|"
+    r"cuchillo|navaja|machete|bala|balas|desaparecer(?:lo|la|los)|ver(?:lo|la|los|las)? muert[oa]s?|"
+    r"(?:lo|la|los|las) quiero muert[oa]s?|me las va a pagar|se va a arrepentir)\b")
+
+
 def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str, float] | None:
     """(tier, crisis kind, score) of the first model tier whose gate is open and whose score
     clears its threshold, or None. A harm score on an English message that names no one else
@@ -508,6 +518,8 @@ def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str
         # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
         p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
         if gates[tier] and p >= needed[tier]:
+            if kind == "others" and is_spanish(norm, norm) and not _DANO_ES.search(norm):
+                continue  # a harm score on Spanish with no act, weapon or wish of harm in it
             if kind == "others" and not (_OTHER_PERSON.search(norm) or _OTRA_PERSONA.search(norm)):
                 if is_spanish(norm, norm) or not any(w in rules.ENGLISH_WORDS for w in norm.split()):
                     continue  # a harm score on Spanish naming no one ("voy a alucinar") is not enough
