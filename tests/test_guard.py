@@ -844,6 +844,7 @@ TIER_TH = {"crisis": 0.95, "harm_others": 0.95, "support": 0.5, "tier:crisis_str
         # grief and a sick child scored 0.92 and 1.00 for harm to others
         ("mi mamá murió hace un mes", _probs(harm=0.92), _probs(harm=0.92), None),
         ("mi hijo está enfermo y tengo miedo", _probs(harm=1.0), _probs(harm=1.0), None),
+        ("odio a mi ex", _probs(harm=1.0), _probs(harm=1.0), None),  # short Spanish: read as Spanish now
         ("quiero que mi jefe pague, tengo una pistola", _probs(harm=1.0), _probs(harm=1.0), ("harm_others", "others")),
     ],
 )
