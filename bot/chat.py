@@ -79,21 +79,33 @@ TREATMENT_RE = re.compile(
 SUGGESTIONS_LABEL = {"en": "Questions I can answer:", "es": "Preguntas que sí puedo responder:"}
 
 
+def suggestion_block(questions: list[str], label: str = "") -> str:
+    """The "questions I can answer" list as a reply shows it (a greeting's has no label)."""
+    listed = "\n".join(f"- {escape_md(q)}" for q in questions)
+    return f"{label}\n{listed}" if label else listed
+
+
+def split_suggestion_text(text: str, questions: list[str]) -> tuple[str, str] | None:
+    """(text before, label) when `text` ends with exactly the list of `questions`, else None."""
+    if not questions:
+        return None
+    listed = suggestion_block(questions)
+    for label in SUGGESTIONS_LABEL.values():
+        head, sep, tail = text.rpartition(f"\n\n{label}\n")
+        if sep and tail == listed:
+            return head, label
+    head, sep, tail = text.rpartition("\n\n")  # a greeting's first questions: no label
+    if sep and tail == listed:
+        return head, ""
+    return None
+
+
 def split_suggestions(reply: Reply) -> tuple[str, list[str], str]:
     """A declined reply's text without its trailing "questions I can answer" list, the
     questions and the list's label; (text, [], "") when the reply has no such list."""
     questions = [str(q) for q in reply.extras.get("suggestions") or []]
-    if not questions or reply.citations:
-        return reply.text, [], ""
-    listed = "\n".join(f"- {escape_md(q)}" for q in questions)
-    for label in SUGGESTIONS_LABEL.values():
-        head, sep, tail = reply.text.rpartition(f"\n\n{label}\n")
-        if sep and tail == listed:
-            return head, questions, label
-    head, sep, tail = reply.text.rpartition("\n\n")  # a greeting's first questions: no label
-    if sep and tail == listed:
-        return head, questions, ""
-    return reply.text, [], ""
+    found = None if reply.citations else split_suggestion_text(reply.text, questions)
+    return (found[0], questions, found[1]) if found else (reply.text, [], "")
 
 
 def _add_note(reply: Reply, note: str) -> None:
@@ -103,8 +115,7 @@ def _add_note(reply: Reply, note: str) -> None:
     if not questions:
         reply.text = f"{reply.text}\n\n{note}"
         return
-    listed = "\n".join(f"- {escape_md(q)}" for q in questions)
-    reply.text = f"{head}\n\n{note}\n\n" + (f"{label}\n{listed}" if label else listed)
+    reply.text = f"{head}\n\n{note}\n\n{suggestion_block(questions, label)}"
 
 
 class Assistant:
@@ -257,7 +268,7 @@ class Assistant:
         starters = prompts.starters(self.settings.prompts_dir, text_loc)
         body = self._text(row.id.replace(".", "_"), text_loc)
         if starters:
-            body += "\n\n" + "\n".join(f"- {escape_md(q)}" for q in starters)
+            body += "\n\n" + suggestion_block(starters)
         audit["no_answer_reason"] = row.id
         return Reply("no_answer", body, extras={"suggestions": starters})
 
@@ -359,7 +370,7 @@ class Assistant:
 
     @staticmethod
     def _suggestion_list(suggestions: list[str], locale: str) -> str:
-        return f"{SUGGESTIONS_LABEL[prompts.language(locale)]}\n" + "\n".join(f"- {escape_md(q)}" for q in suggestions)
+        return suggestion_block(suggestions, SUGGESTIONS_LABEL[prompts.language(locale)])
 
     def _claim_cards(self, qvec: np.ndarray, index, lang: str) -> Answer | None:
         """Claim cards for a question about the popular article (None without a claims table)."""

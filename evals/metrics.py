@@ -91,19 +91,12 @@ def _sentences(chunk: str) -> list[str]:
 def without_suggestions(reply: dict[str, Any]) -> str:
     """A reply's text without its trailing "questions I can answer" list: those lines are
     the headings of vetted passages offered as next questions, not answer sentences."""
-    from bot.chat import SUGGESTIONS_LABEL
-    from bot.text import escape_md
+    from bot.chat import split_suggestion_text
 
     text = str(reply.get("text", ""))
     questions = [str(q) for q in (reply.get("extras") or {}).get("suggestions") or []]
-    if not questions:
-        return text
-    listed = "\n".join(f"- {escape_md(q)}" for q in questions)
-    for label in SUGGESTIONS_LABEL.values():
-        head, sep, tail = text.rpartition(f"\n\n{label}\n")
-        if sep and tail == listed:
-            return head
-    return text
+    found = split_suggestion_text(text, questions)
+    return found[0] if found else text
 
 
 def citation_check(reply: dict[str, Any], fixed_texts: Iterable[str] = ()) -> dict[str, Any] | None:
