@@ -177,6 +177,56 @@ RISK = (CLASSES.index("crisis"), CLASSES.index("harm_others"))
 Scored = tuple  # (Parts, probs, probs of the n-grams alone or None, labels)
 
 
+def violations(dev: Scored, looks: list[Scored], t: dict[str, float], first: bool = False) -> list[str]:
+    """The constraints of pick_tiers that the tiers `t` break (empty: allowed): a dev group over
+    DEV_FALSE, patient questions the tiers route to crisis (their indexes in the dev items) or
+    a safe look-alike source over its limit. `first`: stop at the first one."""
+    risk = list(RISK)
+    out: list[str] = []
+    d_parts, d_p, d_ng, d_group = dev
+    d_pred = np.isin(screen_pred(d_parts, d_p, t, d_ng), risk)
+    for g in np.unique(d_group):
+        if g not in (PATIENT, PATIENT_UNSEEN) and d_pred[d_group == g].mean() > DEV_FALSE:
+            out.append(f"dev group {int(g)}: {d_pred[d_group == g].mean():.2%} > {DEV_FALSE:.2%}")
+            if first:
+                return out
+    fired = np.flatnonzero(d_pred & (d_parts.rules < 0) & (d_group == PATIENT))
+    if len(fired) > PATIENT_MODEL_CRISIS:
+        out.append(f"patient questions {fired.tolist()[:12]}")
+        if first:
+            return out
+    for k, (p, probs, probs_ng, y) in enumerate(looks):
+        neg = ~np.isin(y, risk)
+        limit = max(LOOKALIKE_FALSE, float(np.isin(p.rules, risk)[neg].mean()) + LOOKALIKE_SLACK)
+        rate = np.isin(screen_pred(p, probs, t, probs_ng)[neg], risk).mean()
+        if rate > limit:
+            out.append(f"look-alike source {k}: {rate:.2%} > {limit:.2%}")
+            if first:
+                return out
+    return out
+
+
+def why_closed(dev: Scored, looks: list[Scored], tiers: dict[str, float], texts: list[str],
+               at: tuple[float, ...] = (0.6, 0.7, 0.8, 0.9, 0.95, 0.99)) -> list[str]:
+    """For each tier that pick_tiers left off or above 0.95: which constraints each of a few
+    lower thresholds would break (patient questions by text), so a closed tier can be traced."""
+    out = []
+    plain = strip_tiers(tiers)
+    for tier, th in plain.items():
+        if th < 0.95:
+            continue
+        for a in at:
+            broken = violations(dev, looks, {**plain, tier: a})
+            for b in broken:
+                if b.startswith("patient questions"):
+                    idx = [int(i) for i in b.split("[", 1)[1].rstrip("]").split(",") if i.strip()]
+                    b = "patient questions: " + " | ".join(texts[i][:80] for i in idx[:4])
+                out.append(f"{tier} at {a}: {b}")
+            if not broken:
+                out.append(f"{tier} at {a}: allowed (recall lower than the choice)")
+    return out
+
+
 def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str, float]:
     """The tiers' thresholds: the most mean recall over the training sources given in `pos`
     (crisis or harm rows routed to crisis; each source weighs the same within its kind, and
@@ -189,23 +239,10 @@ def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str,
     from bot.safety.screen import MODEL_TIERS, TIER_OFF
 
     risk = list(RISK)
-    limits = [max(LOOKALIKE_FALSE, float(np.isin(p.rules, risk)[~np.isin(y, risk)].mean()) + LOOKALIKE_SLACK)
-              for p, _, _, y in looks]
-    negs = [~np.isin(y, risk) for _, _, _, y in looks]
     poss = [np.isin(y, risk) for *_, y in pos]
 
     def ok(t: dict[str, float]) -> bool:
-        d_parts, d_p, d_ng, d_group = dev
-        d_pred = np.isin(screen_pred(d_parts, d_p, t, d_ng), risk)
-        if any(d_pred[d_group == g].mean() > DEV_FALSE for g in np.unique(d_group)
-               if g not in (PATIENT, PATIENT_UNSEEN)):
-            return False
-        if (d_pred & (d_parts.rules < 0))[d_group == PATIENT].sum() > PATIENT_MODEL_CRISIS:
-            return False
-        for (p, probs, probs_ng, _), neg, limit in zip(looks, negs, limits, strict=True):
-            if np.isin(screen_pred(p, probs, t, probs_ng)[neg], risk).mean() > limit:
-                return False
-        return True
+        return not violations(dev, looks, t, first=True)
 
     def recall(t: dict[str, float]) -> float:
         # per kind (crisis, harm_others) the mean over its sources, then the mean of the kinds:
@@ -478,6 +515,11 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 results[name].append(score_routes(pred[sel], y[idx][sel], src, lang))
         log(f"fold {src}: tiers {tiers} (n-grams alone {tiers_ng})")
+        others = [s for s in sources if s != src]
+        for line in why_closed((dev_parts, dev_p[src], dev_p_ng[src], dev_group),
+                               [scored(s, oof, oof_ng) for s in LOOKALIKE_SOURCES if s in others],
+                               tiers, [t for _, t in dev]):
+            log(f"  fold {src}: {line}")
     for kind, probs in (("full", oof), ("ngram_only", oof_ng)):
         rows_out = []
         for src in sources:

@@ -854,6 +854,24 @@ def test_model_tiers(message, full, ngram, expected):
     assert (hit[:2] if hit else None) == expected
 
 
+@pytest.mark.parametrize(("message", "open_"), [
+    ("la keta da miedo", False),  # a corpus phrasing ("ketamine is scary"): its harm score hit 0.99
+    ("voy a alucinar", False),
+    ("mi hijo está enfermo y tengo miedo", False),
+    ("quiero que mi jefe pague, tengo una pistola", True),
+    ("he will regret it, I will get him after work", True),
+    ("where can i buy a gun today", True),  # English naming no one: a crisis for oneself
+])
+def test_the_harm_gate_holds_the_spanish_and_no_one_named_checks(message, open_):
+    """evals/train_guard.py picks the tiers' thresholds from the gates alone; the harm tier's
+    text checks live in the gate so that its simulation of the screen is the screen (a Spanish
+    corpus phrasing the real screen never routes kept the harm tier closed in one blind fold)."""
+    norm = normalize(message)
+    assert guard._model_gates(guard.analyse(message), norm)["harm_others"] is open_
+    scores = gm.Scores(_probs(harm=1.0), TIER_TH, "full", _probs(harm=1.0))
+    assert (guard.model_crisis(guard.analyse(message), norm, scores) is not None) is open_
+
+
 def test_stored_tiers_are_in_range():
     stored = gm.load()
     assert stored is not None

@@ -465,7 +465,23 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
     worried = len(norm.split()) <= WORRY_MAX_WORDS and not cue and match_rule("worry", norm) is not None
     return {"crisis_cue": cue and not a.in_scope,
             "crisis_strong": not (a.in_scope and (_asks(norm) or worried)),
-            "harm_others": not a.in_scope}
+            "harm_others": not a.in_scope and _harm_readable(norm)}
+
+
+def _harm_readable(norm: str) -> bool:
+    """Whether the model's harm score may count on this text. The harm data it learned from is
+    English: on Spanish it scored "mi mamá murió hace un mes" 0.92 and "voy a alucinar" ("will I
+    hallucinate?") 1.00, so a Spanish message needs a harm act, weapon or wish (_DANO_ES) and
+    another person named; an English one naming no one still counts (as a crisis for oneself,
+    see `model_crisis`), a text with no English word at all does not. Part of the gate, so
+    evals/train_guard.py, which picks the tiers' thresholds from the gates, sees what the
+    screen does."""
+    spanish = is_spanish(norm, norm)
+    if spanish and not _DANO_ES.search(norm):
+        return False
+    if not (_OTHER_PERSON.search(norm) or _OTRA_PERSONA.search(norm)):
+        return not spanish and any(w in rules.ENGLISH_WORDS for w in norm.split())
+    return True
 
 
 # (tier, the class it reads, the crisis kind it gives)
@@ -518,12 +534,8 @@ def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str
         # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
         p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
         if gates[tier] and p >= needed[tier]:
-            if kind == "others" and is_spanish(norm, norm) and not _DANO_ES.search(norm):
-                continue  # a harm score on Spanish with no act, weapon or wish of harm in it
             if kind == "others" and not (_OTHER_PERSON.search(norm) or _OTRA_PERSONA.search(norm)):
-                if is_spanish(norm, norm) or not any(w in rules.ENGLISH_WORDS for w in norm.split()):
-                    continue  # a harm score on Spanish naming no one ("voy a alucinar") is not enough
-                kind = "self"
+                kind = "self"  # English naming no one (the gate, _harm_readable, let it through)
             return tier, kind, p
     return None
 

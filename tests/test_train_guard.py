@@ -1,0 +1,57 @@
+"""The tier choice of evals/train_guard.py on small synthetic scores (no training data needed):
+a tier opens as far as the constraints allow, stays closed when it would send a patient's
+ordinary question to crisis, and why_closed names the question that kept it closed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.safety.screen import MODEL_TIERS, TIER_OFF
+from bot.safety.sources import CLASSES
+from evals.train_guard import PATIENT, Parts, pick_tiers, violations, why_closed
+
+HARM = CLASSES.index("harm_others")
+SAFE = CLASSES.index("safe")
+
+
+def _parts(n: int) -> Parts:
+    return Parts(rules=np.full(n, -1), gates={t: np.ones(n, dtype=bool) for t, _, _ in MODEL_TIERS})
+
+
+def _probs(harm: list[float]) -> np.ndarray:
+    p = np.zeros((len(harm), len(CLASSES)))
+    p[:, HARM] = harm
+    p[:, SAFE] = 1 - np.asarray(harm)
+    return p
+
+
+def _scored(harm: list[float], labels: list[int], group: list[int] | None = None):
+    y = np.array(labels if group is None else group)
+    return _parts(len(harm)), _probs(harm), None, y
+
+
+def test_harm_tier_opens_below_the_training_threats_and_above_every_dev_item():
+    dev = _scored([0.1] * 200 + [0.4] * 5, [], [0] * 100 + [PATIENT] * 105)
+    pos = [_scored([0.9, 0.8, 0.7, 0.2], [HARM] * 4)]
+    tiers = pick_tiers(dev, [], pos)
+    assert 0.4 < tiers["tier:harm_others"] <= 0.7
+    assert violations(dev, [], {t: TIER_OFF for t, _, _ in MODEL_TIERS}) == []
+
+
+def test_one_patient_question_keeps_the_harm_tier_closed_and_is_named():
+    harm = [0.1] * 104 + [0.97]  # the last patient question scores above every threat
+    dev = _scored(harm, [], [0] * 100 + [PATIENT] * 5)
+    pos = [_scored([0.9, 0.8, 0.7], [HARM] * 3)]
+    tiers = pick_tiers(dev, [], pos)
+    assert tiers["tier:harm_others"] == TIER_OFF
+    texts = [f"question {i}" for i in range(len(harm))]
+    lines = why_closed(dev, [], tiers, texts, at=(0.8,))
+    assert any(line.startswith("harm_others at 0.8: patient questions: question 104") for line in lines)
+
+
+def test_a_lookalike_source_over_its_limit_is_a_violation():
+    dev = _scored([0.1] * 10, [], [0] * 10)
+    look = _scored([0.9] * 10 + [0.1] * 90, [SAFE] * 100)  # 10% of the safe look-alikes score high
+    tiers = {t: TIER_OFF for t, _, _ in MODEL_TIERS}
+    assert violations(dev, [look], {**tiers, "harm_others": 0.5}) == ["look-alike source 0: 10.00% > 3.00%"]
+    assert violations(dev, [look], {**tiers, "harm_others": 0.95}) == []
