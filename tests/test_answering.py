@@ -132,6 +132,11 @@ def test_spanish_decline_is_in_spanish(bot):
         (["what is ketamine cystitis"], "how long does that last", True),
         (["what is ketamine cystitis"], "What did the 2021 ketamine trial find about midazolam?", False),
         ([], "and for PTSD specifically?", False),
+        # opening as a follow-up, it is one up to 14 words; a pointer alone, up to 8
+        (["what are the main side effects of spravato"], "and how long do they last after each dose?", True),
+        (["is spravato safe"], "so would spravato be an option for someone like me then, do you think?", True),
+        (["is spravato safe"], "and what does the research say about ketamine for veterans with combat ptsd and depression?", False),
+        (["is spravato safe"], "is that the same for the ketamine infusions at a clinic?", False),
     ],
 )
 def test_a_short_follow_up_is_read_with_the_previous_question(history, message, condensed):

@@ -65,6 +65,9 @@ FOLLOW_START_RE = re.compile(
     r"tambi[eé]n|pero|entonces)\b", re.I)
 POINTER_RE = re.compile(r"\b(?:it|that|this|those|these|they|them|one|eso|esto|ese|esa|lo|la)\b", re.I)
 FOLLOW_MAX_WORDS = 8  # longer messages carry their own topic (issue 12: "short or elliptical")
+# A message that opens as a follow-up ("and how long do they last after each dose?", "so would
+# spravato be an option for me then?") is read with the previous question up to this length.
+FOLLOW_START_MAX_WORDS = 14
 
 
 def fold(text: str) -> str:
@@ -163,10 +166,11 @@ def condense(history: Sequence[Turn], message: str) -> tuple[str, bool]:
     previous = next((t.text for i, t in reversed(list(enumerate(turns)))
                      if t.role == "user" and t.text.strip() and not crisis_turn(i)), "")
     words = message.split()
-    if not previous or len(words) > FOLLOW_MAX_WORDS:
+    if not previous:
         return message, False
     own = terms(message)
-    elliptical = bool(FOLLOW_START_RE.match(message)) or (bool(POINTER_RE.search(message)) and len(own) <= 2)
+    elliptical = ((bool(FOLLOW_START_RE.match(message)) and len(words) <= FOLLOW_START_MAX_WORDS)
+                  or (bool(POINTER_RE.search(message)) and len(own) <= 2 and len(words) <= FOLLOW_MAX_WORDS))
     if not elliptical:
         return message, False
     return f"{previous.strip()} {message.strip()}", True
