@@ -136,7 +136,10 @@ def test_spanish_decline_is_in_spanish(bot):
         (["what are the main side effects of spravato"], "and how long do they last after each dose?", True),
         (["is spravato safe"], "so would spravato be an option for someone like me then, do you think?", True),
         (["is spravato safe"], "and what does the research say about ketamine for veterans with combat ptsd and depression?", False),
-        (["is spravato safe"], "is that the same for the ketamine infusions at a clinic?", False),
+        # opening by pointing back with that/this/those/these (not "it"), up to 14 words
+        (["can ketamine damage your bladder"], "does that happen with treatment doses or only people who abuse it", True),
+        (["is spravato safe"], "is it true that ketamine was first made for horses?", False),
+        (["is spravato safe"], "we were told that the ketamine infusions at the clinic are the same as this", False),
     ],
 )
 def test_a_short_follow_up_is_read_with_the_previous_question(history, message, condensed):

@@ -63,10 +63,15 @@ LOGISTICS_RE = re.compile(
 FOLLOW_START_RE = re.compile(
     r"^\s*(?:and|also|or|but|so|what about|how about|what if|same for|even|y|¿?y|¿?qué tal|¿?y si|"
     r"tambi[eé]n|pero|entonces)\b", re.I)
+# A question that opens by pointing back ("does that happen with treatment doses too?", "is that as
+# good as the iv?") is a follow-up too ("it" is left out: "is it true ketamine was made for horses")
+POINTER_START_RE = re.compile(r"^\s*(?:does|do|is|are|will|would|can|could|did|was|were|and)\s+"
+                              r"(?:that|this|those|these|eso|esto)\b", re.I)
 POINTER_RE = re.compile(r"\b(?:it|that|this|those|these|they|them|one|eso|esto|ese|esa|lo|la)\b", re.I)
 FOLLOW_MAX_WORDS = 8  # longer messages carry their own topic (issue 12: "short or elliptical")
 # A message that opens as a follow-up ("and how long do they last after each dose?", "so would
-# spravato be an option for me then?") is read with the previous question up to this length.
+# spravato be an option for me then?", "does that happen with treatment doses too?") is read with
+# the previous question up to this length.
 FOLLOW_START_MAX_WORDS = 14
 
 
@@ -169,7 +174,8 @@ def condense(history: Sequence[Turn], message: str) -> tuple[str, bool]:
     if not previous:
         return message, False
     own = terms(message)
-    elliptical = ((bool(FOLLOW_START_RE.match(message)) and len(words) <= FOLLOW_START_MAX_WORDS)
+    elliptical = ((bool(FOLLOW_START_RE.match(message) or POINTER_START_RE.match(message))
+                   and len(words) <= FOLLOW_START_MAX_WORDS)
                   or (bool(POINTER_RE.search(message)) and len(own) <= 2 and len(words) <= FOLLOW_MAX_WORDS))
     if not elliptical:
         return message, False
