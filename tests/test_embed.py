@@ -165,3 +165,20 @@ def test_a_fresh_process_answers_without_torch_or_sklearn(fixture_settings):
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out == {"route": "answer", "heavy": []}
+
+
+def test_a_batch_job_uses_every_core_and_gets_the_same_vectors(monkeypatch):
+    """Ingest-sized calls run on a second session with more threads; queries stay on the
+    one-thread session; the vectors do not depend on which."""
+    from bot.retrieval import embed as embed_mod
+
+    monkeypatch.setenv("BOT_INGEST_THREADS", "2")
+    emb = OnnxEmbedder(int8=False)
+    texts = [f"Ketamine question number {i} about sessions and side effects" for i in range(embed_mod.BULK_MIN_TEXTS)]
+    few = emb.encode(texts[:3])
+    assert emb._bulk_session is None  # a query-sized call never makes the bulk session
+    many = emb.encode(texts)
+    assert emb._bulk_session is not None
+    assert np.allclose(many[:3], few, atol=1e-6)
+    monkeypatch.setenv("BOT_INGEST_THREADS", "1")
+    assert emb._session_for(len(texts)) is emb._session  # capped at one thread: no second session

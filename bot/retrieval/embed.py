@@ -8,6 +8,10 @@ Backends (Settings.embedder_backend, BOT_EMBEDDER), one model, one vector space:
   torch      sentence-transformers, the model card's own library
   hash       HashEmbedder, a fake for tests that need no model
 
+The onnx backends answer a query on one thread (a busy 2-core host serves several patients);
+a call with BULK_MIN_TEXTS or more texts (an ingest, an evaluation) runs on a second session
+with every core (BOT_INGEST_THREADS caps it), with the same vectors.
+
 All MiniLM backends share one name, so an index or the screen's model built with one is
 valid for the others (tests/test_embed.py and make bench hold the cosine figures). Mean
 pooling over all tokens (the [CLS]/[SEP] included, as sentence-transformers does), then L2 normalisation.
@@ -33,6 +37,15 @@ def _threads() -> int:
     return max(1, int(os.environ.get("BOT_TORCH_THREADS", "1") or 1))
 
 
+BULK_MIN_TEXTS = 64  # a call with this many texts (an ingest, an evaluation) is a batch job
+
+
+def _bulk_threads() -> int:
+    # A batch job (ingest, a test corpus, an evaluation's bulk encode) may use every core:
+    # it is not a patient waiting behind another patient's query. BOT_INGEST_THREADS caps it.
+    return max(1, int(os.environ.get("BOT_INGEST_THREADS", "0") or 0) or (os.cpu_count() or 1))
+
+
 def _mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
     m = mask[..., None].astype(np.float32)
     pooled = (tokens * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
@@ -53,7 +66,6 @@ class OnnxEmbedder:
 
     def __init__(self, int8: bool = True, batch_size: int = 32):
         offline_environment()
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         from bot.retrieval import onnx_model
@@ -67,28 +79,46 @@ class OnnxEmbedder:
         tok.enable_truncation(MAX_WORD_PIECES)
         tok.enable_padding(pad_id=0, pad_token="[PAD]")
         self._tok = tok
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = _threads()
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        path = folder / (onnx_model.INT8 if int8 else onnx_model.FP32)
-        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._path = folder / (onnx_model.INT8 if int8 else onnx_model.FP32)
+        self._session = self._new_session(_threads())
+        self._bulk_session = None  # made on the first batch job, when it would use more threads
+        self._bulk_lock = threading.Lock()
         self.batch_size = batch_size
 
-    def _tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
+    def _new_session(self, threads: int):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        return ort.InferenceSession(str(self._path), opts, providers=["CPUExecutionProvider"])
+
+    def _session_for(self, n_texts: int):
+        """The one-thread session for queries; for a batch job, a second session on every core
+        (same graph, same numbers: the thread count does not change the vectors)."""
+        if n_texts < BULK_MIN_TEXTS or _bulk_threads() <= _threads():
+            return self._session
+        with self._bulk_lock:
+            if self._bulk_session is None:
+                self._bulk_session = self._new_session(_bulk_threads())
+        return self._bulk_session
+
+    def _tokens(self, texts: list[str], session=None) -> tuple[np.ndarray, np.ndarray, list]:
         enc = self._tok.encode_batch(list(texts))
         ids = np.asarray([e.ids for e in enc], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
-        out = self._session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                       "token_type_ids": np.zeros_like(ids)})[0]
+        out = (session or self._session).run(None, {"input_ids": ids, "attention_mask": mask,
+                                                    "token_type_ids": np.zeros_like(ids)})[0]
         return out, mask, enc
 
     def _batches(self, texts: list[str]):
         # Similar lengths together: less padding (sentence-transformers does the same).
+        session = self._session_for(len(texts))
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start:start + self.batch_size]
-            yield idx, self._tokens([texts[i] for i in idx])
+            yield idx, self._tokens([texts[i] for i in idx], session)
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
