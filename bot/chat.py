@@ -32,7 +32,9 @@ from bot.retrieval.match import (
     about_article,
     clinic_logistics,
     condense,
+    covers,
     language,
+    swaps_subject,
 )
 from bot.safety.normalize import normalize
 from bot.safety.screen import match_rule, screen
@@ -296,6 +298,12 @@ class Assistant:
                 raise StoreUnavailable("the embedding model is not available")
             shown = next((t.text for t in reversed(turns) if t.role == "assistant"), "") if condensed else ""
             match = self.retriever.match(query, qv, lang, embed=self.settings.get_embedder().encode, shown=shown)
+            if condensed and match.answer and swaps_subject(text) and \
+                    not covers(self.retriever.index(), match.answer[0].passage, text, match.lang):
+                # "and my klonopin?" after a lamotrigine question: the thread's passage does not
+                # name the new subject, so the follow-up is matched on its own (or declined)
+                audit["condensed"] = "dropped"
+                match = self.retriever.match(text, qvec, lang, embed=self.settings.get_embedder().encode)
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash

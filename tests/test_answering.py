@@ -158,6 +158,18 @@ def test_follow_up_is_audited_and_matched_with_its_thread(bot):
     assert not alone.audit.get("condensed")
 
 
+def test_a_follow_up_that_swaps_the_subject_is_not_answered_with_the_thread_passage(bot):
+    """'and my klonopin?' after a lamotrigine question got the lamotrigine passage: a short
+    follow-up naming a new subject is matched on its own when the thread's passage does not
+    name it."""
+    history = [Turn("user", "Can ketamine damage the bladder?"), Turn("assistant", "...", "answer")]
+    reply = bot.respond(history, "and what about veterans?")
+    assert reply.audit.get("condensed") == "dropped"
+    assert BLADDER not in [c.key for c in reply.citations]
+    same = bot.respond(history, "and for recreational users?")  # the bladder passage names them: kept
+    assert same.audit.get("condensed") is True
+
+
 def test_a_follow_up_never_changes_the_crisis_decision(bot):
     history = [Turn("user", "Can ketamine damage the bladder?"), Turn("assistant", "...", "answer")]
     assert bot.respond(history, "and I want to kill myself").route == "crisis"

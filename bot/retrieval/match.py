@@ -182,6 +182,25 @@ def condense(history: Sequence[Turn], message: str) -> tuple[str, bool]:
     return f"{previous.strip()} {message.strip()}", True
 
 
+SWAP_MAX_WORDS = 5  # "and my klonopin?", "what about for veterans?": a follow-up that swaps the subject
+
+
+def swaps_subject(message: str) -> bool:
+    """A short follow-up that names a new subject for the previous question ("and my
+    klonopin?" after a question about lamotrigine)."""
+    return bool(FOLLOW_START_RE.match(message)) and len(message.split()) <= SWAP_MAX_WORDS
+
+
+def covers(index: Index, passage: Passage, message: str, lang: str | None = None) -> bool:
+    """Whether a passage (its heading, `also` phrasings and text) names one of the message's
+    own content words, brand names and misspellings read as the corpus's words. True when
+    the message has none ("and then?")."""
+    own = set(terms(index.spelled(message, lang)))
+    if not own:
+        return True
+    return bool(own & set(terms(" ".join([passage.section, *passage.also, passage.text]))))
+
+
 @dataclass
 class Candidate:
     passage: Passage
