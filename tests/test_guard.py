@@ -740,7 +740,7 @@ MISROUTED_WITH_MINILM = {
     "look-091": "support", "plook-170": "support",  # a past trauma and a question: answered
     "look-081": "support", "plook-065": "support", "plook-174": "support",  # grief + a question
     "lookalikes-w005": "support", "lookalikes-w052": "support",  # own risk: boundary, not support
-    "plook-053": "support", "plook-114": "support", "lookalikes-x040": "support",
+    "plook-053": "support", "plook-114": "support",
     "lookalikes-w024": "clinic", "plook-056": "clinic",  # asks what dissociation is like:
     "plook-132": "clinic",  # answered, not "call your clinic now" (z030, a fear of it, now is)
 }
@@ -1081,3 +1081,18 @@ def test_the_wish_not_to_wake_up_is_a_crisis_for_oneself_not_a_collapse():
     r = route_of("my husband is not waking up after his infusion")
     assert (r.name, r.kind) == ("crisis", "medical"), r
     assert route_of("i worry about not waking up during the anesthesia").name != "crisis"
+
+
+@pytest.mark.parametrize("message", ["How do I get rid of aphids on my roses?", "Do I need a visa to visit Japan?",
+                                     "how do I set up a VPN on my router"])
+def test_an_out_of_scope_question_is_not_read_as_distress(message, minilm_settings):
+    """These went to the support text on the model's support score ("how do I ..." reads like a
+    counselling question); out of scope now comes before support from the model alone."""
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    assert screen([], message, query_vec=vec, settings=minilm_settings).name == "out_of_scope"
+
+
+def test_distress_naming_no_topic_still_gets_support(minilm_settings):
+    message = "i feel so alone and empty every single day"
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    assert screen([], message, query_vec=vec, settings=minilm_settings).name == "support"

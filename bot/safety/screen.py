@@ -48,9 +48,9 @@ Layers, in order
        - distress followed within DISTRESS_WINDOW turns by a means question is crisis.
     4. Education questions that only look like a clinic call or a directive ("How long
        until I feel better after ketamine?", "should I keep taking my antidepressant?") go
-       on to retrieval; then clinic, boundary, support (rules.yaml rows, or the model's
-       support score for a first-person message naming nothing in scope) and out_of_scope
-       (rules, or a small vector classifier fitted on the team's exemplars).
+       on to retrieval; then clinic, boundary, support from rules.yaml rows, out_of_scope
+       (rules, or a small vector classifier fitted on the team's exemplars), then support
+       from the model's score for a first-person message naming nothing in scope.
 
 Works with the vector store, any LLM and the embedder down. Analyses of earlier turns are
 cached by a hash of their text, never the text. Cost per turn: see `make bench`
@@ -735,27 +735,33 @@ def decide(
     support = match_rule("support", norm)
     if support and not a.generic_question:
         return route("support", f"rule:{support.id}")
-    # a question right after an in-scope turn ("even if I feel totally normal after 30 min?"
-    # after "why do I have to stay 2 hours after Spravato") is a follow-up, not distress
-    if (scores is not None and scores.over("support") and scores.probs["support"] >= MODEL_SUPPORT_MIN
+    # 8. out of scope: never when the message names anything the assistant is about
+    oos = None
+    if not a.in_scope and not a.past_history:
+        if a.oos:
+            oos = route("out_of_scope", f"rule:{a.oos}")
+        else:
+            stored = stored or model.load()
+            p = stored.p_out_of_scope(query_vec, _embedder_name(settings)) if stored else None
+            # a follow-up with no topic words ("how long does it last?") after an in-scope turn
+            # belongs to that topic: then the bar is higher
+            if p is not None and p >= (FOLLOW_UP_OOS if _after_in_scope(users) else SCOPE_MIN):
+                oos = route("out_of_scope", f"model:scope:{p:.2f}", score=round(p, 4))
+
+    # 7b. support from the model alone: a first-person message it reads as distress. Not a
+    # question right after an in-scope turn ("even if I feel totally normal after 30 min?" after
+    # "why do I have to stay 2 hours after Spravato": a follow-up), nor a message out of scope
+    # ("How do I unclog a drain?" scored 0.87 for support in one retrain: counselling questions
+    # are "how do I ..." questions too); the rows of the support table above need neither.
+    if (oos is None and scores is not None and scores.over("support")
+            and scores.probs["support"] >= MODEL_SUPPORT_MIN
             and a.first_person and not a.in_scope and not a.generic_question
             and scores.probs["support"] >= scores.probs["safe"]
             and not (norm.rstrip().endswith("?") and _after_in_scope(users))):
         p = scores.probs["support"]
         return route("support", f"model:{scores.part}:support:{p:.2f}", score=round(p, 4))
-
-    # 8. out of scope: never when the message names anything the assistant is about
-    if not a.in_scope and not a.past_history:
-        if a.oos:
-            return route("out_of_scope", f"rule:{a.oos}")
-        stored = stored or model.load()
-        p = stored.p_out_of_scope(query_vec, _embedder_name(settings)) if stored else None
-        if p is not None:
-            # a follow-up with no topic words ("how long does it last?") after an in-scope turn
-            # belongs to that topic: then the bar is higher
-            needed = FOLLOW_UP_OOS if _after_in_scope(users) else SCOPE_MIN
-            if p >= needed:
-                return route("out_of_scope", f"model:scope:{p:.2f}", score=round(p, 4))
+    if oos is not None:
+        return oos
 
     if scores is not None:
         p = scores.probs["safe"]
