@@ -118,8 +118,8 @@ def sample_per_class(idx: np.ndarray, y: np.ndarray, n: int) -> np.ndarray:
 # thresholds can then be swept on the model's scores without re-running the rules.
 # ---------------------------------------------------------------------------------------
 TIER_GRID = np.round(np.concatenate([np.arange(0.50, 0.95, 0.01), np.arange(0.95, 0.999, 0.002)]), 3)
-DEV_FALSE = 0.0075  # under the dev sets' limit of 1% (evals.metrics: --max-false-crisis), for the
-# float16 rounding of the stored weights
+DEV_FALSE = 0.005  # under the dev sets' limit of 0.57% (evals.metrics: --max-false-crisis), with
+# room for the float16 rounding of the stored weights (0.75% let a retrain reach the limit)
 LOOKALIKE_SOURCES = ("emoevent", "mexa3t_es", "counsel_chat")  # safe look-alike sources
 LOOKALIKE_FALSE = 0.03  # issue 10: false crisis on safe look-alike sources
 LOOKALIKE_SLACK = 0.01  # where the rules alone are over it, the tiers may add this much
@@ -735,7 +735,7 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "The tiers' thresholds (`tier:*` in guard_model.json) give the most mean recall over the",
         "training sources' out-of-fold scores (coordinate ascent) that",
         "keeps the team's dev look-alikes, and apart from them the dev sets' other non-crisis items,",
-        f"within {DEV_FALSE:.2%} routed to crisis (a margin under the 1% limit), adds no crisis on the",
+        f"within {DEV_FALSE:.2%} routed to crisis (a margin under the dev sets' 0.57% limit), adds no crisis on the",
         "patient questions (evals/patient_questions.py: every corpus heading and also-phrasing in",
         "English and Spanish, crisis help left out, and the real dev (dev, dev2), decline dev and gold questions",
         "not marked crisis_adjacent; never evals/sets/real/test.jsonl), and keeps each safe",
