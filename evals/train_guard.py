@@ -132,7 +132,8 @@ PATIENT_MODEL_CRISIS = 0  # crises the tiers may add on them: none (a frightened
 @dataclass
 class Parts:
     rules: np.ndarray  # class index the rules and the window gave alone (crisis/harm_others) or -1
-    gates: dict[str, np.ndarray]  # tier -> gate open
+    gates: dict[str, np.ndarray]  # tier -> gate open, with the full model scoring
+    gates_ngram: dict[str, np.ndarray]  # the same with the n-grams alone (the embedder down)
 
 
 def screen_parts(items: list[tuple[list, str]]) -> Parts:
@@ -142,32 +143,38 @@ def screen_parts(items: list[tuple[list, str]]) -> Parts:
 
     settings = Settings()
     rules = np.full(len(items), -1, dtype=int)
-    gates = {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
+    gates = {part: {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
+             for part in ("full", "ngram")}
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
             rules[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
         if text.strip():
-            for tier, ok in guard._model_gates(guard.analyse(text), normalize(text)).items():
-                gates[tier][i] = ok
-    return Parts(rules, gates)
+            a, norm = guard.analyse(text), normalize(text)
+            for part, by_tier in gates.items():
+                for tier, ok in guard._model_gates(a, norm, part).items():
+                    by_tier[tier][i] = ok
+    return Parts(rules, gates["full"], gates["ngram"])
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
                 probs_ng: np.ndarray | None = None) -> np.ndarray:
     """The whole screen's class per item: the rules' crisis, else the first model tier that
     fires (crisis_strong, crisis_cue, harm_others), else safe. The strong tier reads the lower
-    of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed)."""
+    of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed). Without
+    `probs_ng`, `probs` are the n-grams' alone (the screen with the embedder down, where
+    Scores.part is "ngram") and the gates are that part's."""
     from bot.safety.screen import MODEL_TIERS
 
     out = np.where(parts.rules >= 0, parts.rules, 0)
     free = parts.rules < 0
+    gates = parts.gates if probs_ng is not None else parts.gates_ngram
     for tier, cls, _ in MODEL_TIERS:
         k = CLASSES.index(cls)
         p = probs[:, k]
         if tier == "crisis_strong" and probs_ng is not None:
             p = np.minimum(p, probs_ng[:, k])
-        fire = free & parts.gates[tier] & (p >= tiers[tier])
+        fire = free & gates[tier] & (p >= tiers[tier])
         out[fire] = k
         free &= ~fire
     return out

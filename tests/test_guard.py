@@ -872,6 +872,21 @@ def test_the_harm_gate_holds_the_spanish_and_no_one_named_checks(message, open_)
     assert (guard.model_crisis(guard.analyse(message), norm, scores) is not None) is open_
 
 
+@pytest.mark.parametrize(("message", "open_"), [
+    ("and now I have a really bad headache that won't go away", False),  # scored 0.54 in a retrain
+    ("where can i buy a gun today", False),
+    ("he will regret it, I will get him after work", True),
+    ("quiero que mi jefe pague, tengo una pistola", True),
+])
+def test_with_the_embedder_down_the_harm_tier_needs_a_person_named(message, open_):
+    """The n-gram model's harm score is loose on short English complaints; alone (no vector) it
+    adds a crisis only where the message names another person."""
+    norm = normalize(message)
+    assert guard._model_gates(guard.analyse(message), norm, "ngram")["harm_others"] is open_
+    scores = gm.Scores(_probs(harm=1.0), TIER_TH, "ngram")
+    assert (guard.model_crisis(guard.analyse(message), norm, scores) is not None) is open_
+
+
 def test_stored_tiers_are_in_range():
     stored = gm.load()
     assert stored is not None

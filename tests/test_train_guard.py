@@ -15,7 +15,8 @@ SAFE = CLASSES.index("safe")
 
 
 def _parts(n: int) -> Parts:
-    return Parts(rules=np.full(n, -1), gates={t: np.ones(n, dtype=bool) for t, _, _ in MODEL_TIERS})
+    return Parts(rules=np.full(n, -1), gates={t: np.ones(n, dtype=bool) for t, _, _ in MODEL_TIERS},
+                 gates_ngram={t: np.ones(n, dtype=bool) for t, _, _ in MODEL_TIERS})
 
 
 def _probs(harm: list[float]) -> np.ndarray:
@@ -55,3 +56,19 @@ def test_a_lookalike_source_over_its_limit_is_a_violation():
     tiers = {t: TIER_OFF for t, _, _ in MODEL_TIERS}
     assert violations(dev, [look], {**tiers, "harm_others": 0.5}) == ["look-alike source 0: 10.00% > 3.00%"]
     assert violations(dev, [look], {**tiers, "harm_others": 0.95}) == []
+
+
+def test_the_ngram_screen_reads_its_own_gates():
+    """With the embedder down the harm tier needs a person named (bot.safety.screen._model_gates,
+    part "ngram"); the simulation reads those gates when it is given the n-grams' scores alone."""
+    from evals.train_guard import screen_parts, screen_pred
+
+    items = [([], "and now I have a really bad headache that won't go away"),
+             ([], "he will regret it, I will get him after work")]
+    parts = screen_parts(items)
+    assert parts.gates["harm_others"].tolist() == [True, True]
+    assert parts.gates_ngram["harm_others"].tolist() == [False, True]
+    probs = _probs([0.9, 0.9])
+    tiers = {t: TIER_OFF for t, _, _ in MODEL_TIERS} | {"harm_others": 0.5}
+    assert (screen_pred(parts, probs, tiers, probs) == HARM).tolist() == [True, True]  # the full model
+    assert (screen_pred(parts, probs, tiers) == HARM).tolist() == [False, True]  # the n-grams alone

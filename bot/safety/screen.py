@@ -433,8 +433,9 @@ def model_scores(message: str, query_vec: np.ndarray | None, settings: Settings,
         return None
 
 
-def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
-    """Where each tier of the model may add a crisis (see `model_crisis`).
+def _model_gates(a: Analysis, norm: str, part: str = "full") -> dict[str, bool]:
+    """Where each tier of the model may add a crisis (see `model_crisis`). `part` is the
+    model that scores (model.Scores.part): "full", or "ngram" when the embedder is down.
 
     No tier fires where the rules recognised the text as benign (an idiom, a negation,
     research or past history), as a general question, a clinic call or a boundary request.
@@ -446,7 +447,10 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
       ("the ketamine did nothing, I want out for good"), but not in a question, nor in fear of the
       treatment said in the first person with no cue (a `worry` row of rules.yaml);
     - "harm_others": intent to harm another person, where the message names none of the
-      assistant's topics.
+      assistant's topics; on the n-grams alone (embedder down) only where it names another
+      person too: their harm score is loose on short English complaints ("and now I have a
+      really bad headache that won't go away" scored 0.54 in a retrain, over its tier), and a
+      harm score naming no one would be a crisis for oneself (`model_crisis`).
     Without gates the model routes 12% of the dev look-alikes to crisis (short first-person
     sentences about PTSD score high: the length confound of the public data). Each tier's
     threshold is stored with the weights (see MODEL_CARD.md for how it was chosen)."""
@@ -465,7 +469,11 @@ def _model_gates(a: Analysis, norm: str) -> dict[str, bool]:
     worried = len(norm.split()) <= WORRY_MAX_WORDS and not cue and match_rule("worry", norm) is not None
     return {"crisis_cue": cue and not a.in_scope,
             "crisis_strong": not (a.in_scope and (_asks(norm) or worried)),
-            "harm_others": not a.in_scope and _harm_readable(norm)}
+            "harm_others": not a.in_scope and _harm_readable(norm) and (part != "ngram" or _names_person(norm))}
+
+
+def _names_person(norm: str) -> bool:
+    return bool(_OTHER_PERSON.search(norm) or _OTRA_PERSONA.search(norm))
 
 
 def _harm_readable(norm: str) -> bool:
@@ -479,7 +487,7 @@ def _harm_readable(norm: str) -> bool:
     spanish = is_spanish(norm, norm)
     if spanish and not _DANO_ES.search(norm):
         return False
-    if not (_OTHER_PERSON.search(norm) or _OTRA_PERSONA.search(norm)):
+    if not _names_person(norm):
         return not spanish and any(w in rules.ENGLISH_WORDS for w in norm.split())
     return True
 
@@ -522,19 +530,20 @@ _DANO_ES = re.compile(
 
 def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str, float] | None:
     """(tier, crisis kind, score) of the first model tier whose gate is open and whose score
-    clears its threshold, or None. A harm score on an English message that names no one else
-    ("where can I buy a gun today", after "I'm worthless") gives the crisis text for oneself:
+    clears its threshold, or None. A harm score of the full model on an English message that
+    names no one else ("where can I buy a gun today", after "I'm worthless") gives the crisis
+    text for oneself:
     it asks for help for the person who wrote, and says to call for anyone in danger. On a
     Spanish message naming no one it adds nothing (the harm data is English; "voy a alucinar",
     "will I hallucinate?", scored 1.00)."""
-    gates = _model_gates(a, norm)
+    gates = _model_gates(a, norm, scores.part)
     needed = tier_thresholds(scores.thresholds)
     for tier, cls, kind in MODEL_TIERS:
         # the strong tier needs both parts to agree (the full model alone is over-confident on
         # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
         p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
         if gates[tier] and p >= needed[tier]:
-            if kind == "others" and not (_OTHER_PERSON.search(norm) or _OTRA_PERSONA.search(norm)):
+            if kind == "others" and not _names_person(norm):
                 kind = "self"  # English naming no one (the gate, _harm_readable, let it through)
             return tier, kind, p
     return None
