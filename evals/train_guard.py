@@ -132,8 +132,7 @@ PATIENT_MODEL_CRISIS = 0  # crises the tiers may add on them: none (a frightened
 @dataclass
 class Parts:
     rules: np.ndarray  # class index the rules and the window gave alone (crisis/harm_others) or -1
-    gates: dict[str, np.ndarray]  # tier -> gate open, with the full model scoring
-    gates_ngram: dict[str, np.ndarray]  # the same with the n-grams alone (the embedder down)
+    gates: dict[str, np.ndarray]  # tier -> gate open
 
 
 def screen_parts(items: list[tuple[list, str]]) -> Parts:
@@ -143,38 +142,32 @@ def screen_parts(items: list[tuple[list, str]]) -> Parts:
 
     settings = Settings()
     rules = np.full(len(items), -1, dtype=int)
-    gates = {part: {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
-             for part in ("full", "ngram")}
+    gates = {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
             rules[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
         if text.strip():
-            a, norm = guard.analyse(text), normalize(text)
-            for part, by_tier in gates.items():
-                for tier, ok in guard._model_gates(a, norm, part).items():
-                    by_tier[tier][i] = ok
-    return Parts(rules, gates["full"], gates["ngram"])
+            for tier, ok in guard._model_gates(guard.analyse(text), normalize(text), history).items():
+                gates[tier][i] = ok
+    return Parts(rules, gates)
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
                 probs_ng: np.ndarray | None = None) -> np.ndarray:
     """The whole screen's class per item: the rules' crisis, else the first model tier that
     fires (crisis_strong, crisis_cue, harm_others), else safe. The strong tier reads the lower
-    of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed). Without
-    `probs_ng`, `probs` are the n-grams' alone (the screen with the embedder down, where
-    Scores.part is "ngram") and the gates are that part's."""
+    of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed)."""
     from bot.safety.screen import MODEL_TIERS
 
     out = np.where(parts.rules >= 0, parts.rules, 0)
     free = parts.rules < 0
-    gates = parts.gates if probs_ng is not None else parts.gates_ngram
     for tier, cls, _ in MODEL_TIERS:
         k = CLASSES.index(cls)
         p = probs[:, k]
         if tier == "crisis_strong" and probs_ng is not None:
             p = np.minimum(p, probs_ng[:, k])
-        fire = free & gates[tier] & (p >= tiers[tier])
+        fire = free & parts.gates[tier] & (p >= tiers[tier])
         out[fire] = k
         free &= ~fire
     return out
@@ -732,13 +725,15 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "scores; support uses 0.5. The screen (bot/safety/screen.py) puts the rule layer first:",
         "the model adds crisis, harm_others and support decisions, never removes a rule's crisis.",
         "",
-        "The model adds a crisis through three tiers (`MODEL_TIERS` in bot/safety/screen.py), each",
+        "The model adds a crisis through four tiers (`MODEL_TIERS` in bot/safety/screen.py), each",
         "behind the screen's gates (no idiom, negation, research or past history, general question,",
         "clinic call or boundary request): *crisis_strong*, a crisis score with no rule cue, where",
         "the full model and the n-grams alone agree (the lower of the two must clear it);",
         "*crisis_cue*, a crisis score where the rules saw a weak cue (a veiled act, a plan, a",
         "farewell, strong means) and the message names none of the assistant's topics;",
-        "*harm_others*, the harm score where the message names none of the assistant's topics.",
+        "*harm_others*, the harm score where the message names none of the assistant's topics and",
+        "names another person (the harm-to-others text); *harm_unnamed*, the harm score on an English",
+        "message naming no one and none of the assistant's topics (the crisis text for oneself).",
         "The tiers' thresholds (`tier:*` in guard_model.json) give the most mean recall over the",
         "training sources' out-of-fold scores (coordinate ascent) that",
         "keeps the team's dev look-alikes, and apart from them the dev sets' other non-crisis items,",

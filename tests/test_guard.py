@@ -867,24 +867,53 @@ def test_the_harm_gate_holds_the_spanish_and_no_one_named_checks(message, open_)
     text checks live in the gate so that its simulation of the screen is the screen (a Spanish
     corpus phrasing the real screen never routes kept the harm tier closed in one blind fold)."""
     norm = normalize(message)
-    assert guard._model_gates(guard.analyse(message), norm)["harm_others"] is open_
+    gates = guard._model_gates(guard.analyse(message), norm)
+    assert (gates["harm_others"] or gates["harm_unnamed"]) is open_
     scores = gm.Scores(_probs(harm=1.0), TIER_TH, "full", _probs(harm=1.0))
     assert (guard.model_crisis(guard.analyse(message), norm, scores) is not None) is open_
 
 
-@pytest.mark.parametrize(("message", "open_"), [
-    ("and now I have a really bad headache that won't go away", False),  # scored 0.54 in a retrain
-    ("where can i buy a gun today", False),
-    ("he will regret it, I will get him after work", True),
-    ("quiero que mi jefe pague, tengo una pistola", True),
+@pytest.mark.parametrize(("message", "tier", "kind"), [
+    ("and now I have a really bad headache that won't go away", "harm_unnamed", "self"),
+    ("where can i buy a gun today", "harm_unnamed", "self"),
+    ("he will regret it, I will get him after work", "harm_others", "others"),
+    ("quiero que mi jefe pague, tengo una pistola", "harm_others", "others"),
 ])
-def test_with_the_embedder_down_the_harm_tier_needs_a_person_named(message, open_):
-    """The n-gram model's harm score is loose on short English complaints; alone (no vector) it
-    adds a crisis only where the message names another person."""
+def test_a_harm_score_naming_no_one_has_its_own_tier(message, tier, kind):
+    """English naming no one goes through harm_unnamed (the crisis text for oneself), with a
+    threshold of its own: the harm score is looser there (a retrain's n-grams scored the
+    headache 0.54)."""
     norm = normalize(message)
-    assert guard._model_gates(guard.analyse(message), norm, "ngram")["harm_others"] is open_
-    scores = gm.Scores(_probs(harm=1.0), TIER_TH, "ngram")
-    assert (guard.model_crisis(guard.analyse(message), norm, scores) is not None) is open_
+    gates = guard._model_gates(guard.analyse(message), norm)
+    assert [t for t in ("harm_others", "harm_unnamed") if gates[t]] == [tier]
+    th = {**TIER_TH, "tier:harm_others": 0.5, "tier:harm_unnamed": 0.9}
+    for part in ("full", "ngram"):
+        assert guard.model_crisis(guard.analyse(message), norm, gm.Scores(_probs(harm=0.95), th, part))[:2] == (tier, kind)
+        hit = guard.model_crisis(guard.analyse(message), norm, gm.Scores(_probs(harm=0.6), th, part))
+        assert (hit is None) is (tier == "harm_unnamed")
+
+
+def test_a_symptom_after_a_session_closes_the_unnamed_harm_tier():
+    """The headache after "I had my infusion this morning" is a call to the clinic, not a
+    crisis for oneself from a loose harm score; the same words with no session turn before
+    them keep the tier open, and a named person keeps harm_others open."""
+    from bot.types import Turn
+
+    session = [Turn(role="user", text="I had my infusion this morning")]
+    headache = "and now I have a really bad headache that won't go away"
+    norm = normalize(headache)
+    assert guard._model_gates(guard.analyse(headache), norm, session)["harm_unnamed"] is False
+    assert guard._model_gates(guard.analyse(headache), norm)["harm_unnamed"] is True
+    th = {**TIER_TH, "tier:harm_unnamed": 0.5}
+    scores = gm.Scores(_probs(harm=0.9), th, "ngram")
+    assert guard.model_crisis(guard.analyse(headache), norm, scores, session) is None
+    threat = "he will regret it, I will get him after work"
+    assert guard._model_gates(guard.analyse(threat), normalize(threat), session)["harm_others"] is True
+
+
+def test_weights_from_before_the_unnamed_tier_give_it_the_harm_threshold():
+    tiers = guard.tier_thresholds({"crisis": 0.95, "harm_others": 0.95, "tier:harm_others": 0.56})
+    assert tiers["harm_unnamed"] == tiers["harm_others"] == 0.56
 
 
 def test_stored_tiers_are_in_range():

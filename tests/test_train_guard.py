@@ -15,8 +15,7 @@ SAFE = CLASSES.index("safe")
 
 
 def _parts(n: int) -> Parts:
-    return Parts(rules=np.full(n, -1), gates={t: np.ones(n, dtype=bool) for t, _, _ in MODEL_TIERS},
-                 gates_ngram={t: np.ones(n, dtype=bool) for t, _, _ in MODEL_TIERS})
+    return Parts(rules=np.full(n, -1), gates={t: np.ones(n, dtype=bool) for t, _, _ in MODEL_TIERS})
 
 
 def _probs(harm: list[float]) -> np.ndarray:
@@ -58,17 +57,18 @@ def test_a_lookalike_source_over_its_limit_is_a_violation():
     assert violations(dev, [look], {**tiers, "harm_others": 0.95}) == []
 
 
-def test_the_ngram_screen_reads_its_own_gates():
-    """With the embedder down the harm tier needs a person named (bot.safety.screen._model_gates,
-    part "ngram"); the simulation reads those gates when it is given the n-grams' scores alone."""
+
+def test_the_unnamed_harm_tier_is_simulated_with_its_own_gate():
+    """A harm score naming no one (English) goes through the harm_unnamed tier, one naming a
+    person through harm_others; the simulation reads the screen's own gates for each."""
     from evals.train_guard import screen_parts, screen_pred
 
     items = [([], "and now I have a really bad headache that won't go away"),
              ([], "he will regret it, I will get him after work")]
     parts = screen_parts(items)
-    assert parts.gates["harm_others"].tolist() == [True, True]
-    assert parts.gates_ngram["harm_others"].tolist() == [False, True]
+    assert parts.gates["harm_others"].tolist() == [False, True]
+    assert parts.gates["harm_unnamed"].tolist() == [True, False]
     probs = _probs([0.9, 0.9])
-    tiers = {t: TIER_OFF for t, _, _ in MODEL_TIERS} | {"harm_others": 0.5}
-    assert (screen_pred(parts, probs, tiers, probs) == HARM).tolist() == [True, True]  # the full model
-    assert (screen_pred(parts, probs, tiers) == HARM).tolist() == [False, True]  # the n-grams alone
+    off = {t: TIER_OFF for t, _, _ in MODEL_TIERS}
+    assert (screen_pred(parts, probs, off | {"harm_others": 0.5}) == HARM).tolist() == [False, True]
+    assert (screen_pred(parts, probs, off | {"harm_unnamed": 0.5}) == HARM).tolist() == [True, False]

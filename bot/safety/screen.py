@@ -433,9 +433,9 @@ def model_scores(message: str, query_vec: np.ndarray | None, settings: Settings,
         return None
 
 
-def _model_gates(a: Analysis, norm: str, part: str = "full") -> dict[str, bool]:
-    """Where each tier of the model may add a crisis (see `model_crisis`). `part` is the
-    model that scores (model.Scores.part): "full", or "ngram" when the embedder is down.
+def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[str, bool]:
+    """Where each tier of the model may add a crisis (see `model_crisis`), for `message` after
+    the earlier turns `history`.
 
     No tier fires where the rules recognised the text as benign (an idiom, a negation,
     research or past history), as a general question, a clinic call or a boundary request.
@@ -447,17 +447,21 @@ def _model_gates(a: Analysis, norm: str, part: str = "full") -> dict[str, bool]:
       ("the ketamine did nothing, I want out for good"), but not in a question, nor in fear of the
       treatment said in the first person with no cue (a `worry` row of rules.yaml);
     - "harm_others": intent to harm another person, where the message names none of the
-      assistant's topics; on the n-grams alone (embedder down) only where it names another
-      person too: their harm score is loose on short English complaints ("and now I have a
-      really bad headache that won't go away" scored 0.54 in a retrain, over its tier), and a
-      harm score naming no one would be a crisis for oneself (`model_crisis`).
+      assistant's topics and names another person ("him", "my boss", "a mi jefe");
+    - "harm_unnamed": the harm score on an English message that names no one and none of the
+      assistant's topics ("where can I buy a gun today"): the crisis text for oneself. Its own
+      tier, with its own threshold, because the harm score is looser there: a retrain's n-gram
+      model scored "and now I have a really bad headache that won't go away" 0.54, over the
+      harm tier of 0.50 it had then. Closed on a symptom reported right after a turn about a
+      session (`_clinic_after_session`: that headache after "I had my infusion this morning"),
+      which the screen sends to the treating clinic.
     Without gates the model routes 12% of the dev look-alikes to crisis (short first-person
     sentences about PTSD score high: the length confound of the public data). Each tier's
     threshold is stored with the weights (see MODEL_CARD.md for how it was chosen)."""
     if not a.semantic_crisis_allowed or a.past_history or a.generic_question:
-        return {"crisis_cue": False, "crisis_strong": False, "harm_others": False}
+        return dict.fromkeys((t for t, _, _ in MODEL_TIERS), False)
     if a.clinic is not None or a.boundary is not None:
-        return {"crisis_cue": False, "crisis_strong": False, "harm_others": False}
+        return dict.fromkeys((t for t, _, _ in MODEL_TIERS), False)
     kept, _ = _past_history(_mask(norm))
     cue = bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
     # a question naming the assistant's topics is a patient's question: the strong tier
@@ -469,7 +473,23 @@ def _model_gates(a: Analysis, norm: str, part: str = "full") -> dict[str, bool]:
     worried = len(norm.split()) <= WORRY_MAX_WORDS and not cue and match_rule("worry", norm) is not None
     return {"crisis_cue": cue and not a.in_scope,
             "crisis_strong": not (a.in_scope and (_asks(norm) or worried)),
-            "harm_others": not a.in_scope and _harm_readable(norm) and (part != "ngram" or _names_person(norm))}
+            "harm_others": not a.in_scope and _harm_readable(norm) and _names_person(norm),
+            "harm_unnamed": (not a.in_scope and _harm_readable(norm) and not _names_person(norm)
+                             and _clinic_after_session(a, norm, history) is None)}
+
+
+def _clinic_after_session(a: Analysis, norm: str, history: Sequence[Turn]) -> str | None:
+    """The clinic rule for a symptom said in the first person right after a user turn about a
+    session ("I still feel detached and it's been 6 hours" after "had my infusion today"), when
+    the message alone is not already a clinic call."""
+    if a.clinic is not None or a.session or not a.first_person:
+        return None
+    if not any(analyse(t.text).session for t in _user_turns(history)[-2:]):
+        return None
+    for rule_id, pattern in rules.CLINIC_SYMPTOMS:
+        if pattern.search(norm) and not rules.GENERIC_EFFECT_Q.match(norm):
+            return rule_id
+    return None
 
 
 def _names_person(norm: str) -> bool:
@@ -494,16 +514,19 @@ def _harm_readable(norm: str) -> bool:
 
 # (tier, the class it reads, the crisis kind it gives)
 MODEL_TIERS = (("crisis_strong", "crisis", "self"), ("crisis_cue", "crisis", "self"),
-               ("harm_others", "harm_others", "others"))
+               ("harm_others", "harm_others", "others"), ("harm_unnamed", "harm_others", "self"))
 
 
 def tier_thresholds(th: dict[str, float]) -> dict[str, float]:
     """The score each tier needs, from the stored thresholds ("tier:<name>" keys written by
-    evals/train_guard.py); weights without them keep the older fixed floor."""
+    evals/train_guard.py); weights without them keep the older fixed floor (and weights from
+    before the unnamed harm tier give it the harm tier's threshold, as the screen did then)."""
+    harm = th.get("tier:harm_others", max(th["harm_others"], MODEL_CRISIS_MIN))
     return {
         "crisis_cue": th.get("tier:crisis_cue", max(th["crisis"], MODEL_CRISIS_MIN)),
         "crisis_strong": th.get("tier:crisis_strong", TIER_OFF),
-        "harm_others": th.get("tier:harm_others", max(th["harm_others"], MODEL_CRISIS_MIN)),
+        "harm_others": harm,
+        "harm_unnamed": th.get("tier:harm_unnamed", harm),
     }
 
 
@@ -528,23 +551,22 @@ _DANO_ES = re.compile(
     r"(?:lo|la|los|las) quiero muert[oa]s?|me las va a pagar|se va a arrepentir)\b")
 
 
-def model_crisis(a: Analysis, norm: str, scores: model.Scores) -> tuple[str, str, float] | None:
-    """(tier, crisis kind, score) of the first model tier whose gate is open and whose score
-    clears its threshold, or None. A harm score of the full model on an English message that
-    names no one else ("where can I buy a gun today", after "I'm worthless") gives the crisis
+def model_crisis(a: Analysis, norm: str, scores: model.Scores,
+                 history: Sequence[Turn] = ()) -> tuple[str, str, float] | None:
+    """(tier, crisis kind, score) of the first model tier whose gate is open (after the earlier
+    turns `history`) and whose score clears its threshold, or None. A harm score on an English message that names no one else
+    ("where can I buy a gun today", after "I'm worthless"; tier harm_unnamed) gives the crisis
     text for oneself:
     it asks for help for the person who wrote, and says to call for anyone in danger. On a
     Spanish message naming no one it adds nothing (the harm data is English; "voy a alucinar",
     "will I hallucinate?", scored 1.00)."""
-    gates = _model_gates(a, norm, scores.part)
+    gates = _model_gates(a, norm, history)
     needed = tier_thresholds(scores.thresholds)
     for tier, cls, kind in MODEL_TIERS:
         # the strong tier needs both parts to agree (the full model alone is over-confident on
         # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
         p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
         if gates[tier] and p >= needed[tier]:
-            if kind == "others" and not _names_person(norm):
-                kind = "self"  # English naming no one (the gate, _harm_readable, let it through)
             return tier, kind, p
     return None
 
@@ -646,10 +668,10 @@ def decide(
     # 2. the learned model
     scores = model_scores(message, query_vec, settings, stored) if message.strip() and use_model else None
     model_crisis_route: Route | None = None
-    hit = model_crisis(a, norm, scores) if scores is not None else None
+    hit = model_crisis(a, norm, scores, history) if scores is not None else None
     if hit is not None:
         tier, kind, p = hit
-        cls = "harm_others" if tier == "harm_others" else "crisis"  # the score's class, whatever the kind
+        cls = {t: c for t, c, _ in MODEL_TIERS}[tier]  # the score's class, whatever the kind
         model_crisis_route = route("crisis", f"model:{scores.part}:{cls}:{p:.2f}", score=round(p, 4),
                                    kind=kind)
 
@@ -716,14 +738,7 @@ def decide(
         return route("continue", f"rule:{education.id}")
 
     # 5. clinic
-    clinic = a.clinic
-    if clinic is None and not a.session and a.first_person:
-        # "I still feel detached and it's been 6 hours" right after a turn about today's infusion
-        if any(analyse(t.text).session for t in users[-2:]):
-            for rule_id, pattern in rules.CLINIC_SYMPTOMS:
-                if pattern.search(norm) and not rules.GENERIC_EFFECT_Q.match(norm):
-                    clinic = rule_id
-                    break
+    clinic = a.clinic or _clinic_after_session(a, norm, history)
     if clinic:
         return route("clinic", f"rule:{clinic}")
 
