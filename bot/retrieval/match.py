@@ -145,7 +145,21 @@ ALIASES = {"pstd": "ptsd", "ptsb": "ptsd", "lamictal": "lamotrigine", "lamictle"
            "nardil": "maoi", "parnate": "maoi", "emsam": "maoi", "zoloft": "ssri", "lexapro": "ssri",
            "prozac": "ssri", "paxil": "ssri", "adderall": "stimulant", "ritalin": "stimulant",
            "weed": "cannabis", "marijuana": "cannabis", "booze": "alcohol", "drinking": "alcohol",
-           "spray": "nasal", "shots": "intramuscular"}
+           "spray": "nasal", "shots": "intramuscular",
+           # drug names a patient uses for the classes the corpus speaks of (generic and brand)
+           "wellbutrin": "antidepressant", "bupropion": "antidepressant", "effexor": "antidepressant",
+           "venlafaxine": "antidepressant", "cymbalta": "antidepressant", "duloxetine": "antidepressant",
+           "pristiq": "antidepressant", "desvenlafaxine": "antidepressant", "remeron": "antidepressant",
+           "mirtazapine": "antidepressant", "trintellix": "antidepressant", "vortioxetine": "antidepressant",
+           "celexa": "ssri", "citalopram": "ssri", "escitalopram": "ssri", "sertraline": "ssri",
+           "fluoxetine": "ssri", "paroxetine": "ssri",
+           "lorazepam": "benzodiazepine", "clonazepam": "benzodiazepine", "alprazolam": "benzodiazepine",
+           "diazepam": "benzodiazepine",
+           "oxycodone": "opioid", "oxycontin": "opioid", "percocet": "opioid", "vicodin": "opioid",
+           "hydrocodone": "opioid", "fentanyl": "opioid", "tramadol": "opioid", "morphine": "opioid",
+           "methadone": "opioid", "suboxone": "opioid", "buprenorphine": "opioid", "opiates": "opioid",
+           "vyvanse": "stimulant", "concerta": "stimulant", "methylphenidate": "stimulant",
+           "amphetamine": "stimulant", "dexedrine": "stimulant", "focalin": "stimulant"}
 SPELL_MIN_SIM = 0.5  # character-bigram/trigram cosine at which an unknown word is read as a corpus word
 SPELL_CACHE = 20000  # corrections remembered per index generation
 
