@@ -355,7 +355,9 @@ def test_rule_row_catches_its_example_and_not_its_look_alike(row):
 
 
 def test_rule_rows_are_few_and_checked():
-    assert 10 <= len(ROWS) <= 80
+    # few enough for a clinician to read in one sitting; stop 23 added Spanish rows for the
+    # warning window and the crisis rows the English had (85 then)
+    assert 10 <= len(ROWS) <= 95
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert {r.table for r in ROWS} <= set(guard.RULE_TABLES)
 
@@ -381,6 +383,10 @@ WARNING_THEN_QUESTION = [
     (["i wrote letters to my kids today"], "is it dangerous to take ketamine with alcohol"),
     (["ya no quiero ser una carga para nadie"], "cuanta ketamina es peligrosa"),
     (["he estado juntando mis pastillas"], "¿cuántas pastillas son demasiadas?"),
+    # stop 23: Spanish goodbyes, a pet given away, heights and no more care (each went on)
+    (["regalé a mi perro ayer"], "qué tan alto es el puente de la ciudad"),
+    (["me despedí de mi hermana hoy"], "cuántas pastillas de clonazepam serían demasiadas"),
+    (["soy una carga para mi familia"], "ya no voy a necesitar mi próxima cita, verdad?"),
 ]
 
 # ... and the same questions with no warning sign before them are ordinary questions
