@@ -368,6 +368,7 @@ class Assistant:
                 # a first-person statement the screen's model read as distress, not a question
                 # anything vetted answers: the support text and lines, not "no vetted source"
                 audit["no_answer_reason"] = "distress"
+                extras.pop("suggestions")  # as the support rows: no unrelated questions after distress
                 return Reply("support", self._text("support", text_loc),
                              resources=self._support_lines(loc), extras=extras)
             body = self._text("no_answer_worry" if worried else "no_answer", text_loc)

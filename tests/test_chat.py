@@ -160,6 +160,7 @@ def test_distress_nothing_answers_gets_support_not_the_plain_decline(bot, messag
     assert "distress" in reply.audit["flags"] and reply.audit["no_answer_reason"] == "distress"
     assert reply.text.startswith("I'm sorry things feel this heavy")
     assert reply.resources and not any(r.name.lower().startswith("emergency") for r in reply.resources)
+    assert "suggestions" not in reply.extras  # no unrelated "questions I can answer" after distress
 
 
 def test_a_question_is_never_turned_into_support(bot):

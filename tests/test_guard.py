@@ -743,7 +743,7 @@ MISROUTED_WITH_MINILM = {
     # strong tier on in-scope questions fixed mlook-018; a harm score on Spanish that names no
     # one no longer routes, which fixed look-170, "el tráfico me está matando")
     "mlook-065": "crisis", "plook-141": "crisis", "mlook-070": "crisis",
-    "look-091": "support",  # a past trauma and a question: answered (plook-170 is, since stop 23)
+    "look-091": "support", "plook-170": "support",  # a past trauma and a question: answered
     "look-081": "support", "plook-065": "support", "plook-174": "support",  # grief + a question
     "lookalikes-w005": "support", "lookalikes-w052": "support",  # own risk: boundary, not support
     "plook-053": "support", "plook-114": "support",
