@@ -458,10 +458,9 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     Without gates the model routes 12% of the dev look-alikes to crisis (short first-person
     sentences about PTSD score high: the length confound of the public data). Each tier's
     threshold is stored with the weights (see MODEL_CARD.md for how it was chosen)."""
-    if not a.semantic_crisis_allowed or a.past_history or a.generic_question:
-        return dict.fromkeys((t for t, _, _ in MODEL_TIERS), False)
-    if a.clinic is not None or a.boundary is not None:
-        return dict.fromkeys((t for t, _, _ in MODEL_TIERS), False)
+    if (not a.semantic_crisis_allowed or a.past_history or a.generic_question
+            or a.clinic is not None or a.boundary is not None):
+        return dict.fromkeys(TIER_CLASS, False)
     kept, _ = _past_history(_mask(norm))
     cue = bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
     # a question naming the assistant's topics is a patient's question: the strong tier
@@ -471,11 +470,12 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     # become addicted like my mom" scored 1.00 on both parts: short first-person fear sentences)
     # (short messages only: a long post that says "I'm scared" is another matter)
     worried = len(norm.split()) <= WORRY_MAX_WORDS and not cue and match_rule("worry", norm) is not None
+    named = _names_person(norm)
+    harm = not a.in_scope and _harm_readable(norm, named)
     return {"crisis_cue": cue and not a.in_scope,
             "crisis_strong": not (a.in_scope and (_asks(norm) or worried)),
-            "harm_others": not a.in_scope and _harm_readable(norm) and _names_person(norm),
-            "harm_unnamed": (not a.in_scope and _harm_readable(norm) and not _names_person(norm)
-                             and _clinic_after_session(a, norm, history) is None)}
+            "harm_others": harm and named,
+            "harm_unnamed": harm and not named and _clinic_after_session(a, norm, history) is None}
 
 
 def _clinic_after_session(a: Analysis, norm: str, history: Sequence[Turn]) -> str | None:
@@ -496,18 +496,18 @@ def _names_person(norm: str) -> bool:
     return bool(_OTHER_PERSON.search(norm) or _OTRA_PERSONA.search(norm))
 
 
-def _harm_readable(norm: str) -> bool:
+def _harm_readable(norm: str, named: bool) -> bool:
     """Whether the model's harm score may count on this text. The harm data it learned from is
     English: on Spanish it scored "mi mamá murió hace un mes" 0.92 and "voy a alucinar" ("will I
     hallucinate?") 1.00, so a Spanish message needs a harm act, weapon or wish (_DANO_ES) and
     another person named; an English one naming no one still counts (as a crisis for oneself,
     see `model_crisis`), a text with no English word at all does not. Part of the gate, so
     evals/train_guard.py, which picks the tiers' thresholds from the gates, sees what the
-    screen does."""
+    screen does. `named`: whether the text names another person (`_names_person`)."""
     spanish = is_spanish(norm, norm)
     if spanish and not _DANO_ES.search(norm):
         return False
-    if not _names_person(norm):
+    if not named:
         return not spanish and any(w in rules.ENGLISH_WORDS for w in norm.split())
     return True
 
@@ -515,6 +515,7 @@ def _harm_readable(norm: str) -> bool:
 # (tier, the class it reads, the crisis kind it gives)
 MODEL_TIERS = (("crisis_strong", "crisis", "self"), ("crisis_cue", "crisis", "self"),
                ("harm_others", "harm_others", "others"), ("harm_unnamed", "harm_others", "self"))
+TIER_CLASS = {tier: cls for tier, cls, _ in MODEL_TIERS}
 
 
 def tier_thresholds(th: dict[str, float]) -> dict[str, float]:
@@ -554,10 +555,9 @@ _DANO_ES = re.compile(
 def model_crisis(a: Analysis, norm: str, scores: model.Scores,
                  history: Sequence[Turn] = ()) -> tuple[str, str, float] | None:
     """(tier, crisis kind, score) of the first model tier whose gate is open (after the earlier
-    turns `history`) and whose score clears its threshold, or None. A harm score on an English message that names no one else
-    ("where can I buy a gun today", after "I'm worthless"; tier harm_unnamed) gives the crisis
-    text for oneself:
-    it asks for help for the person who wrote, and says to call for anyone in danger. On a
+    turns `history`) and whose score clears its threshold, or None. A harm score on an English
+    message that names no one else ("where can I buy a gun today", after "I'm worthless"; tier
+    harm_unnamed) gives the crisis text for oneself: it asks for help for the person who wrote, and says to call for anyone in danger. On a
     Spanish message naming no one it adds nothing (the harm data is English; "voy a alucinar",
     "will I hallucinate?", scored 1.00)."""
     gates = _model_gates(a, norm, history)
@@ -671,7 +671,7 @@ def decide(
     hit = model_crisis(a, norm, scores, history) if scores is not None else None
     if hit is not None:
         tier, kind, p = hit
-        cls = {t: c for t, c, _ in MODEL_TIERS}[tier]  # the score's class, whatever the kind
+        cls = TIER_CLASS[tier]  # the score's class, whatever the kind
         model_crisis_route = route("crisis", f"model:{scores.part}:{cls}:{p:.2f}", score=round(p, 4),
                                    kind=kind)
 
