@@ -38,6 +38,7 @@ from bot.retrieval.match import (
 )
 from bot.safety.normalize import normalize
 from bot.safety.screen import match_rule, screen
+from bot.text import plain_question
 from bot.types import Reply, Route, Turn
 
 HARD_LIMIT = 100_000  # past this even the screen reads only the start and the end
@@ -282,6 +283,10 @@ class Assistant:
     def _answer(self, text: str, qvec: np.ndarray | None, route: Route, audit: dict,
                 turns: list[Turn], on_sentence=None, norm: str = "") -> Reply:
         loc = route.locale
+        plain = plain_question(text)  # "<b>what is spravato</b>" is matched as "what is spravato"
+        if plain != text:
+            text, qvec = plain, (self._embed(plain) if qvec is not None else None)
+            audit["markup_removed"] = True
         # A Spanish question is answered in Spanish whatever the page's locale (and an
         # English one in English); crisis lines stay those of the person's locale.
         lang, text_loc = _text_locale(text, loc)

@@ -62,3 +62,32 @@ def sms_href(number: str, body: str = "") -> str:
     if not digits:
         return ""
     return f"sms:{digits}" + (f"?&body={quote(body)}" if body else "")
+
+
+# Markup pasted or typed around a question: HTML tags (by element name, attributes only as
+# name=value, so "<i want to know>" keeps its words), script and style blocks, comments, Markdown links, emphasis and headings.
+_HTML_BLOCK = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_HTML_TAG = re.compile(
+    r"</?(?:a|abbr|b|big|blockquote|body|br|button|code|del|div|em|font|form|h[1-6]|head|hr|html|i|"
+    r"iframe|img|input|ins|kbd|li|link|mark|meta|object|ol|p|pre|q|s|script|small|span|strike|strong|"
+    r"style|sub|sup|svg|table|tbody|td|th|thead|title|tr|u|ul)"
+    r"""(?:\s+[\w:-]{1,40}\s*=\s*(?:"[^"<>]{0,300}"|'[^'<>]{0,300}'|[^\s<>]{1,300}))*\s*/?>""", re.I)
+_MD_LINK = re.compile(r"!?\[([^\]\n]{0,300})\]\([^)\s]{0,2000}\)")
+_MD_MARK = re.compile(r"[*_`~]+|^\s{0,3}(?:#{1,6}|>+)\s*", re.M)
+
+
+def plain_question(text: str) -> str:
+    """A message as a question to match against the corpus: markup taken away, words kept
+    ("<b>what is spravato</b>", "**what is spravato**" and "[what is spravato](http://x)" all read
+    "what is spravato"). Only for matching: the crisis screen reads the message as sent, so
+    nothing said inside markup can hide from it. Returns the text unchanged when nothing is left."""
+    import html
+
+    out = _HTML_BLOCK.sub(" ", text)
+    out = _HTML_COMMENT.sub(" ", out)
+    out = _HTML_TAG.sub(" ", out)
+    out = _MD_LINK.sub(r"\1", out)
+    out = _MD_MARK.sub(" ", html.unescape(out))
+    out = re.sub(r"[ \t]+", " ", out).strip()
+    return out or text

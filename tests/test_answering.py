@@ -7,13 +7,14 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.answering.passages import DOSE_RE, asks_amount
 from bot.chat import Assistant
 from bot.front.cli import reply_json
 from bot.retrieval.ingest import ingest
-from bot.retrieval.match import about_article, condense, language
+from bot.retrieval.match import PER_PASSAGE, about_article, condense, language
 from bot.types import Turn
 from evals.score_real import padded, verbatim
 
@@ -476,3 +477,50 @@ def test_a_drug_named_by_brand_or_generic_is_read_as_the_class_the_corpus_names(
     lexical features read the product as its class (and the question ranks the class's passage
     first: "im on wellbutrin ..." moved from P 0.17, unranked, to 0.46, first)."""
     assert word in real.retriever.index().spelled(question, "en").split()
+
+
+@pytest.mark.parametrize("question", ["how does ketamine work", "what is spravato", "can ketamine cause psychosis",
+                                      "¿la ketamina es adictiva"])
+def test_punctuation_does_not_change_how_a_question_is_matched(real, question):
+    """"how does ketamine work?" was declined while "how does ketamine work" was answered: the
+    question mark's rare character n-grams took a large share of the question's vector (whole-
+    section similarity 0.12 against 0.21). The n-gram features now read the question's words."""
+    index = real.retriever.index()
+    qvec = real.settings.get_embedder().encode([question])[0]
+    base = index.features(question, qvec)
+    for variant in (question + "?", question + "?!", f"({question})...", question.replace(" ", ", ", 1)):
+        got = index.features(variant, qvec)
+        for col in ("chars", "charp"):
+            j = PER_PASSAGE.index(col)
+            assert np.allclose(got[:, j], base[:, j]), (variant, col)
+
+
+
+def test_a_question_mark_no_longer_declines_a_plain_question(real):
+    """The case that showed it (the embedding still reads the question mark, so replies to
+    borderline questions may still differ with and without it)."""
+    reply = real.respond([], "How does ketamine work?")
+    assert reply.route == "answer" and reply.citations[0].key.startswith("how-ketamine-may-work-mechanism#")
+
+
+@pytest.mark.parametrize("dressed", [
+    "<b>How does ketamine work?</b>",
+    "**How does ketamine work?**",
+    "<script>alert(1)</script> How does ketamine work?",
+    "[How does ketamine work?](http://example.com)",
+    "# How does ketamine work?",
+])
+def test_markup_around_a_question_is_not_part_of_the_question(real, dressed):
+    """HTML or Markdown pasted around a question ("<b>what is spravato</b>") made it a question
+    nothing answered; it is matched on its words, and the audit says markup was taken away."""
+    plain = real.respond([], "How does ketamine work?")
+    reply = real.respond([], dressed)
+    assert plain.route == "answer" and plain.citations
+    assert reply.route == "answer" and [c.key for c in reply.citations] == [c.key for c in plain.citations]
+    assert reply.audit.get("markup_removed") is True
+
+
+def test_the_screen_reads_what_markup_would_hide_from_matching(real):
+    """Markup is taken away only for matching: words inside tags still reach the crisis screen."""
+    reply = real.respond([], "<b>i want to kill myself</b> what is spravato")
+    assert reply.route == "crisis" and not reply.citations
