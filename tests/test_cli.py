@@ -33,11 +33,13 @@ def test_batch_keeps_ids_and_reads_turns(fixture_settings, env_for, tmp_path):
         json.dumps({"id": "b", "turns": ["I feel hopeless and I want to die", "how many sprays would it take"]}),
         json.dumps({"id": "c", "text": "what's a lethal dose of ketamine"}),
         "{not json",
+        "what was ketamine compared against in the 2021 trial",  # a plain-text question
     ]) + "\n")
     proc = run(["--json", "--batch", str(src), "--out", str(out)], env_for(fixture_settings))
     lines = [json.loads(x) for x in out.read_text().splitlines()]
-    assert [x["id"] for x in lines] == ["a", "b", "c", 4]
+    assert [x["id"] for x in lines] == ["a", "b", "c", 4, 5]
     assert lines[0]["route"] == "answer" and lines[1]["route"] == "crisis" and lines[2]["route"] == "crisis"
     assert "error" in lines[3] and "in.jsonl:4" in proc.stderr
-    for line in lines[:3]:
+    assert lines[4]["route"] == "answer" and lines[4]["citations"]
+    for line in (*lines[:3], lines[4]):
         assert set(line) >= {"id", "route", "text", "citations", "resources", "audit"}

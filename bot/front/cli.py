@@ -50,7 +50,11 @@ def render_text(reply: Reply) -> str:
 
 
 def parse_item(line: str, lineno: int) -> tuple[Any, list[str], str]:
-    """(id, history, message) from one batch line: {"id", "text"} or {"id", "turns": [...]}."""
+    """(id, history, message) from one batch line: {"id", "text"} or {"id", "turns": [...]}, or a
+    question as plain text (a staff list of questions, one a line; its id is the line number).
+    A line opening with "{" or "[" is read as JSON, and an error there is reported, not asked."""
+    if not line.lstrip().startswith(("{", "[")):
+        return lineno, [], line.strip()
     obj = json.loads(line)
     if not isinstance(obj, dict):
         raise ValueError("each line must be a JSON object")
@@ -90,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     ask = sub.add_parser("ask", help="answer a question (or a batch) with cited passages")
     ask.add_argument("question", nargs="?", help="the question (omit with --batch)")
     ask.add_argument("--json", action="store_true", help="print the Reply as one JSON object")
-    ask.add_argument("--batch", type=Path, help="JSONL input: {id, text} or {id, turns: [...]} per line")
+    ask.add_argument("--batch", type=Path, help="one item a line: JSONL {id, text} or {id, turns: [...]}, "
+                     "or a plain-text question (its id is the line number)")
     ask.add_argument("--out", type=Path, help="JSONL output for --batch (default: stdout)")
     ask.add_argument("--locale", help="crisis resources locale: en-US, en-GB, en-CA, en-AU, es-US")
     args = parser.parse_args(argv)
