@@ -363,7 +363,7 @@ def _analyse(text: str) -> Analysis:
 # ---------------------------------------------------------------------------------------
 RULES_YAML = Path(__file__).resolve().parent / "rules.yaml"
 RULE_TABLES = ("crisis", "warning", "warning_alone", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social",
-               "overdose", "intrusive")
+               "overdose", "intrusive", "disclosure")
 
 
 @dataclass(frozen=True)
@@ -681,6 +681,10 @@ def decide(
         # ("i feel like a failure because nothing has worked", "i cant stop thinking about what
         # happened to me"): not an emergency, but if nothing vetted answers, the reply is the
         # support text, not the plain decline (bot.chat)
+        flags.append("distress")
+    elif match_rule("disclosure", norm) is not None:
+        # a PTSD symptom or a trauma said in the first person ("my flashbacks are getting worse"):
+        # the same support text when nothing vetted answers (rules.yaml `disclosure`)
         flags.append("distress")
 
     # 3. the conversation window
