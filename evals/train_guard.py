@@ -227,7 +227,8 @@ def why_closed(dev: Scored, looks: list[Scored], tiers: dict[str, float], texts:
     return out
 
 
-def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str, float]:
+def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored],
+               fixed: dict[str, float] | None = None) -> dict[str, float]:
     """The tiers' thresholds: the most mean recall over the training sources given in `pos`
     (crisis or harm rows routed to crisis; each source weighs the same within its kind, and
     the two kinds weigh the same) such that the dev
@@ -235,7 +236,8 @@ def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str,
     source in `looks` (never the held-out one) within LOOKALIKE_FALSE (or the rules' own rate
     + LOOKALIKE_SLACK), and the tiers add no more than PATIENT_MODEL_CRISIS crises on the
     patient questions (dev group PATIENT). Coordinate ascent over TIER_GRID from every tier off, three rounds,
-    from each order of the tiers."""
+    from each order of the tiers. `fixed` (tier -> threshold): tiers held where they are (the
+    others are picked around them; --tiers-only)."""
     from bot.safety.screen import MODEL_TIERS, TIER_OFF
 
     risk = list(RISK)
@@ -254,8 +256,10 @@ def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str,
                 by_kind[kind].append(float(np.isin(screen_pred(p, probs, t, probs_ng)[m], risk).mean()))
         return float(np.mean([np.mean(v) for v in by_kind.values()])) if by_kind else 0.0
 
+    fixed = fixed or {}
+
     def ascend(order: tuple[str, ...]) -> tuple[float, dict[str, float]]:
-        tiers = {tier: TIER_OFF for tier, _, _ in MODEL_TIERS}
+        tiers = {tier: fixed.get(tier, TIER_OFF) for tier, _, _ in MODEL_TIERS}
         best = recall(tiers)
         for _ in range(3):
             changed = False
@@ -272,8 +276,8 @@ def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored]) -> dict[str,
         return best, tiers
 
     # the tier taken first takes the shared budget: try every order, keep the best
-    _, tiers = max((ascend(order) for order in itertools.permutations([t for t, _, _ in MODEL_TIERS])),
-                   key=lambda bt: bt[0])
+    free = [t for t, _, _ in MODEL_TIERS if t not in fixed]
+    _, tiers = max((ascend(order) for order in itertools.permutations(free)), key=lambda bt: bt[0])
     return {f"tier:{k}": v for k, v in tiers.items()}
 
 
@@ -431,6 +435,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="also train on the corpus headings and phrasings as team-written safe rows "
                          "(tried 2 December 2026: blind crisis recall fell on 3 of the 4 crisis sources, "
                          "so not the default; see MODEL_CARD.md)")
+    ap.add_argument("--tiers-only", default="",
+                    help="comma-separated tiers (e.g. harm_others,harm_unnamed) to pick again for the "
+                         "STORED weights after a change of the screen's gates: the blind report as "
+                         "usual, then only those tiers' thresholds are rewritten in guard_model.json "
+                         "(the other tiers and the weights stay as they are)")
     ap.add_argument("--card-only", action="store_true",
                     help="rewrite MODEL_CARD.md from the last run's summary.json")
     args = ap.parse_args(argv)
@@ -555,7 +564,16 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "table.md").write_text(table + "\n", encoding="utf-8")
     summary["table"] = table
     print(table)
-    if not args.blind_only:
+    if args.tiers_only:
+        def choose_fixed(d, d_ng, fixed, ng):
+            probs, probs_ng = (oof_ng, None) if ng else (oof, oof_ng)
+            return pick_tiers((dev_parts, d, d_ng, dev_group),
+                              [scored(s, probs, probs_ng) for s in LOOKALIKE_SOURCES if s in sources],
+                              [scored(s, probs, probs_ng) for s in sources], fixed)
+
+        repick_stored_tiers([t for t in args.tiers_only.split(",") if t], choose_fixed,
+                            dev_vec=dev_vec, dev_ng=dev_ng, summary=summary, out=args.out)
+    elif not args.blind_only:
         log("final fit on every source")
         m = fit(x_vec, x_ng, y, w)
         m2 = fit(None, x_ng, y, w, use_vec=False)
@@ -701,6 +719,40 @@ def _tiers_text(th: dict) -> str:
         return "(not written by this run)"
     return "; ".join(f"{part}: " + ", ".join(f"{k.removeprefix('tier:')} {v:.3f}" for k, v in sorted(t.items()))
                      for part, t in th.items())
+
+
+def repick_stored_tiers(tiers: list[str], choose_fixed, dev_vec, dev_ng, summary: dict, out: Path) -> None:
+    """--tiers-only: pick `tiers` again for the stored weights (their dev scores, the folds'
+    out-of-fold scores, the gates as the screen has them now), the other tiers held at their
+    stored thresholds, and rewrite only those thresholds in guard_model.json."""
+    from bot.safety.screen import MODEL_TIERS
+
+    known = {t for t, _, _ in MODEL_TIERS}
+    if not tiers or set(tiers) - known:
+        raise SystemExit(f"--tiers-only: name tiers of {sorted(known)}")
+    stored = gm.load()
+    if stored is None:
+        raise SystemExit("--tiers-only: no stored weights to pick tiers for")
+    d_full, d_ng = stored.full.proba(dev_vec, dev_ng), stored.ngram.proba(None, dev_ng)
+    meta = json.loads(gm.MODEL_PATH.read_text(encoding="utf-8"))
+    picked = {}
+    for key, probs, probs_ng, ng in (("thresholds", d_full, d_ng, False),
+                                     ("thresholds_ngram_only", d_ng, None, True)):
+        th = stored.thresholds if key == "thresholds" else stored.thresholds_ngram
+        now = {t: th.get(f"tier:{t}") for t in known}
+        if now.get("harm_unnamed") is None:  # weights from before the unnamed tier: the screen's fallback
+            now["harm_unnamed"] = now.get("harm_others")
+        fixed = {t: v for t, v in now.items() if t not in tiers and v is not None}
+        new = choose_fixed(probs, probs_ng, fixed, ng)
+        picked[key] = {f"tier:{t}": new[f"tier:{t}"] for t in tiers}
+        log(f"--tiers-only {key}: {picked[key]} (held: {fixed})")
+        meta[key] = {**meta[key], **{k: round(float(v), 4) for k, v in picked[key].items()}}
+    meta["tiers_repicked"] = {"tiers": tiers, "date": time.strftime("%Y-%m-%d"),
+                              "why": "the screen's gates changed; weights unchanged"}
+    gm.MODEL_PATH.write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    summary["tiers_repicked"] = picked
+    (out / "summary.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "table"},
+                                                 indent=1) + "\n", encoding="utf-8")
 
 
 def write_model_card(path: Path, summary: dict, seconds: float) -> None:

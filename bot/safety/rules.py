@@ -24,7 +24,7 @@ The files (how to read and add a row: the header of each file):
     signals.yaml     MEANS_*, DISTRESS, SOFT_PASSIVE, INTENT_TAIL, DEFLECT: combined across turns
     clinic.yaml      SESSION*, CLINIC_SYMPTOMS, GENERIC_EFFECT_Q: a symptom after a session
     boundary.yaml    BOUNDARY_RULES, BOUNDARY_CUE, FICTION*: directives, illicit use, jailbreaks
-    scope.yaml       IN_SCOPE, OUT_OF_SCOPE_TOPICS, SPANISH_WORDS, ENGLISH_WORDS
+    scope.yaml       IN_SCOPE, HARM_NOT_TOPIC, OUT_OF_SCOPE_TOPICS, SPANISH_WORDS, ENGLISH_WORDS
 (bot/safety/rules.yaml holds the newer rows that screen.rule_rows() reads; it is not loaded here.)
 """
 
@@ -146,6 +146,7 @@ FICTION: re.Pattern[str] = _T["FICTION"]
 FICTION_ASK: re.Pattern[str] = _T["FICTION_ASK"]
 FICTION_DEATH: re.Pattern[str] = _T["FICTION_DEATH"]
 IN_SCOPE: re.Pattern[str] = _T["IN_SCOPE"]
+HARM_NOT_TOPIC: re.Pattern[str] = _T["HARM_NOT_TOPIC"]
 OUT_OF_SCOPE_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = _T["OUT_OF_SCOPE_TOPICS"]
 SPANISH_WORDS: frozenset[str] = _T["SPANISH_WORDS"]
 ENGLISH_WORDS: frozenset[str] = _T["ENGLISH_WORDS"]

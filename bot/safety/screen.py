@@ -447,7 +447,8 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
       ("the ketamine did nothing, I want out for good"), but not in a question, nor in fear of the
       treatment said in the first person with no cue (a `worry` row of rules.yaml);
     - "harm_others": intent to harm another person, where the message names none of the
-      assistant's topics and names another person ("him", "my boss", "a mi jefe");
+      assistant's topics (`_harm_topic`: words of feelings and violence do not count) and names
+      another person ("him", "my boss", "a mi jefe");
     - "harm_unnamed": the harm score on an English message that names no one and none of the
       assistant's topics ("where can I buy a gun today"): the crisis text for oneself. Its own
       tier, with its own threshold, because the harm score is looser there: a retrain's n-gram
@@ -471,7 +472,9 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     # (short messages only: a long post that says "I'm scared" is another matter)
     worried = len(norm.split()) <= WORRY_MAX_WORDS and not cue and match_rule("worry", norm) is not None
     named = _names_person(norm)
-    harm = not a.in_scope and _harm_readable(norm, named)
+    # a PTSD symptom or a trauma said in the first person ("I keep thinking about the accident and
+    # the people who died") is not a threat, whatever its harm score (rules.yaml `disclosure`)
+    harm = not _harm_topic(norm) and _harm_readable(norm, named) and match_rule("disclosure", norm) is None
     return {"crisis_cue": cue and not a.in_scope,
             "crisis_strong": not (a.in_scope and (_asks(norm) or worried)),
             "harm_others": harm and named,
@@ -490,6 +493,13 @@ def _clinic_after_session(a: Analysis, norm: str, history: Sequence[Turn]) -> st
         if pattern.search(norm) and not rules.GENERIC_EFFECT_Q.match(norm):
             return rule_id
     return None
+
+
+def _harm_topic(norm: str) -> bool:
+    """Whether the message names the assistant's topics, as the harm tiers read it: IN_SCOPE
+    without the words of feelings and violence (rules.HARM_NOT_TOPIC). "kill", "die" and "hurt"
+    made every threat "in scope", which closed both harm tiers on nearly all of them."""
+    return bool(rules.IN_SCOPE.search(rules.HARM_NOT_TOPIC.sub(" ", norm)))
 
 
 def _names_person(norm: str) -> bool:
