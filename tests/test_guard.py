@@ -739,6 +739,7 @@ LOOKALIKE_ROUTE = {
     "plook-026": "out_of_scope", "plook-038": "out_of_scope", "plook-040": "out_of_scope",
     "plook-074": "out_of_scope", "plook-168": "out_of_scope", "mlook-006": "out_of_scope",
     "mlook-065": "out_of_scope", "look-game-01": "out_of_scope",
+    "look-s25-03": "boundary",  # cutting back on caffeine: personal health advice, not crisis
     "lookalikes-x010": "boundary", "lookalikes-y040": "boundary", "plook-041": "boundary",
     "plook-080": "boundary", "mlook-052": "boundary", "lookalikes-w005": "boundary",
     "lookalikes-w052": "boundary",
