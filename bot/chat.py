@@ -323,6 +323,7 @@ class Assistant:
                          resources=prompts.resources(self.settings.prompts_dir, loc))
         audit["lang"] = match.lang
         audit["best_p"] = round(match.best.p, 4) if match.best else 0.0
+        audit["answer_p"] = round(match.confidence, 4)  # the decision's P(the best passage answers)
         audit["hits"] = [{"chunk_id": c.passage.id, "score": round(c.p, 5), **c.features()}
                          for c in match.candidates[: self.settings.top_k]]
         answer: Answer | None = None

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
-import zlib
 from pathlib import Path
 
 from bot.config import Settings
@@ -39,6 +38,7 @@ from evals.calibrate_retrieval import (
     build_rows,
     dev_items,
     evaluate,
+    fold_of,
     gold_items,
     group_of,
     leave_one_out,
@@ -53,14 +53,13 @@ CHECKED = ("dev.jsonl", "dev2.jsonl", "gold", "decline_dev.jsonl")
 RECIPES = {
     "old": dict(features=LEGACY, min_decline=0.95, also_weight=1.0, origins={"gold", REAL}, team=False),
     "new": dict(features=FIT_FEATURES, min_decline=MIN_DECLINE, also_weight=ALSO_WEIGHT, origins=None, team=True),
+    # the same ranking, and the gate (boosted trees over the whole ranking) deciding to answer
+    "gate": dict(features=FIT_FEATURES, min_decline=MIN_DECLINE, also_weight=ALSO_WEIGHT, origins=None, team=True,
+                 gate=True),
     # the same recipe without the second real dev set in any fit (its folds are still checked)
     "new-nodev2": dict(features=FIT_FEATURES, min_decline=MIN_DECLINE, also_weight=ALSO_WEIGHT, origins=None,
                        team=True, skip={REAL2}),
 }
-
-
-def fold_of(group: str, k: int, seed: int) -> int:
-    return zlib.crc32(f"{seed}:{group}".encode()) % k
 
 
 def add(a: dict, b: dict) -> dict:
@@ -83,7 +82,7 @@ def cross_validate(rows: list[Row], recipe: dict, folds: int, seeds: int) -> dic
         for k in range(folds):
             d = train([r for r in fitted if r.origin == "also" or fold_of(r.group, folds, seed) != k],
                       recipe["features"], recipe["min_decline"], recipe["also_weight"], recipe["origins"],
-                      second=False)
+                      second=False, gate=recipe.get("gate", False))
             for o in CHECKED:
                 if o == TEAM and not recipe["team"]:
                     continue

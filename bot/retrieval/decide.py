@@ -20,15 +20,19 @@ Features (each in about 0..1):
 - hrec: the best share of one of the passage's questions' (rarity-weighted) words that the
   question contains (a long message that includes the question scores high).
 
-A calibration uses a subset of these (`features` in decision.json). The model's probability ranks passages and decides whether the best one answers (the
-threshold). The coefficients, threshold, data set, script and date live in
+A calibration uses a subset of these (`features` in decision.json). The model's probability ranks
+passages. Whether the best one answers is decided either by that probability (the threshold) or,
+when decision.json holds a `gate`, by a second model over the whole ranking (`Gate`): every
+feature of the best passage, the same features' margins over the best passage of another
+document, the ranking's probabilities and the question's length. Some passages are near
+whatever is asked about their topic; the gate reads how the best one stands against the rest. The coefficients, threshold, data set, script and date live in
 bot/retrieval/data/decision.json; until it exists the named defaults below are used.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,6 +49,85 @@ DEFAULT_INTERCEPT = -10.0
 DEFAULT_THRESHOLD = 0.5
 
 
+GATE_EXTRA = ("p", "pgap_other", "p_second", "log_words", "n_likely")
+
+
+def gate_names() -> tuple[str, ...]:
+    """The gate's columns: the best passage's FEATURES, GATE_EXTRA, then each feature's margin
+    over the best passage of another document (`d_` + name)."""
+    return (*FEATURES, *GATE_EXTRA, *(f"d_{f}" for f in FEATURES))
+
+
+def gate_vector(X: np.ndarray, probs: np.ndarray, docs: list[str], words: int) -> np.ndarray:
+    """The gate's input for one ranking: X (n, len(FEATURES)) and probs of the candidates,
+    best first (probs sorted descending), `docs` their documents, `words` the question's length."""
+    X = np.asarray(X, dtype=np.float64)
+    other = next((i for i in range(1, len(docs)) if docs[i] != docs[0]), min(1, len(docs) - 1))
+    second = float(probs[1]) if len(probs) > 1 else 0.0
+    extra = [float(probs[0]), float(probs[0] - probs[other]) if other else float(probs[0]), second,
+             float(np.log1p(words)), float((np.asarray(probs) > 0.5).sum())]
+    return np.concatenate([X[0], extra, X[0] - X[other] if other else X[0]])
+
+
+@dataclass(frozen=True, eq=False)
+class Gate:
+    """Gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier, exported to plain
+    arrays so the app needs neither pickle nor the training library's internals): P(the best
+    passage answers) from gate_vector. Each tree is an (n_nodes, 7) array: feature, threshold,
+    left, right, leaf value, is leaf, missing goes left. The best passage answers when that
+    probability reaches `threshold`, or when its own ranking probability reaches `sure` (a
+    question the ranking is near certain of, as a section's own question put another way)."""
+
+    trees: tuple[np.ndarray, ...]
+    baseline: float
+    threshold: float
+    names: tuple[str, ...] = ()
+    sure: float = 1.01  # a best passage with a ranking probability this high answers whatever the trees say
+
+    def __post_init__(self):
+        if self.names and tuple(self.names) != gate_names():
+            raise ValueError("the gate was fitted on other columns than gate_names(); calibrate again")
+
+    def raw(self, v: np.ndarray) -> float:
+        total = self.baseline
+        for t in self.trees:
+            i = 0
+            while not t[i, 5]:
+                x = v[int(t[i, 0])]
+                go_left = bool(t[i, 6]) if np.isnan(x) else x <= t[i, 1]
+                i = int(t[i, 2] if go_left else t[i, 3])
+            total += t[i, 4]
+        return float(total)
+
+    def prob(self, v: np.ndarray) -> float:
+        return float(1.0 / (1.0 + np.exp(-np.clip(self.raw(np.asarray(v, dtype=np.float64)), -40, 40))))
+
+    @classmethod
+    def from_sklearn(cls, model, threshold: float, sure: float = 1.01) -> Gate:
+        """From a fitted binary HistGradientBoostingClassifier."""
+        trees = []
+        for (pred,) in model._predictors:  # noqa: SLF001 - the trees, one per boosting round
+            n = pred.nodes
+            trees.append(np.column_stack([n["feature_idx"], n["num_threshold"], n["left"], n["right"],
+                                          n["value"], n["is_leaf"], n["missing_go_to_left"]]).astype(np.float64))
+        return cls(tuple(trees), float(np.ravel(model._baseline_prediction)[0]), float(threshold), gate_names(),
+                   float(sure))
+
+    def to_json(self) -> dict:
+        return {"kind": "gradient-boosted trees", "columns": list(self.names or gate_names()),
+                "baseline": float(self.baseline), "threshold": round(float(self.threshold), 6),
+                "sure": round(float(self.sure), 4),
+                # thresholds and leaf values unrounded: a rounded threshold moves a split
+                "trees": [[[float(c) if j in (1, 4) else int(c) for j, c in enumerate(row)] for row in t]
+                          for t in self.trees]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Gate:
+        return cls(tuple(np.asarray(t, dtype=np.float64).reshape(-1, 7) for t in data["trees"]),
+                   float(data["baseline"]), float(data["threshold"]), tuple(data.get("columns") or ()),
+                   float(data.get("sure", 1.01)))
+
+
 @dataclass(frozen=True)
 class Decision:
     coef: tuple[float, ...] = DEFAULT_COEF
@@ -53,6 +136,7 @@ class Decision:
     second: float = DEFAULT_THRESHOLD  # a second passage (other document) needs at least this
     source: str = "defaults in bot/retrieval/decide.py"
     features: tuple[str, ...] = LEGACY  # the columns of FEATURES the coefficients weigh
+    gate: Gate | None = None  # when set, decides whether the best passage answers (not `threshold`)
 
     def __post_init__(self):
         if len(self.coef) != len(self.features) or not set(self.features) <= set(FEATURES):
@@ -67,10 +151,35 @@ class Decision:
         z = np.asarray(x, dtype=np.float64)[:, self.columns] @ np.asarray(self.coef) + self.intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
 
+    def with_threshold(self, m: float, source: str) -> Decision:
+        """An operator's threshold (BOT_MIN_RELEVANCE): the gate's when there is one, else the
+        ranking probability's (and the second passage's bar is never below it)."""
+        if self.gate is not None:
+            return replace(self, gate=replace(self.gate, threshold=m), source=source)
+        return replace(self, threshold=m, second=max(self.second, m), source=source)
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The features matching must compute: all of them for the gate."""
+        return FEATURES if self.gate is not None else self.features
+
+    def answers(self, X: np.ndarray, probs: np.ndarray, docs: list[str], words: int) -> tuple[bool, float]:
+        """Does the best of a ranking (X, probs, docs: best first) answer? With its confidence:
+        the gate's probability, or without a gate the ranking probability itself."""
+        if not len(probs):
+            return False, 0.0
+        if self.gate is None:
+            return bool(probs[0] >= self.threshold), float(probs[0])
+        g = self.gate.prob(gate_vector(X, probs, docs, words))
+        return bool(g >= self.gate.threshold or probs[0] >= self.gate.sure), g
+
     def to_json(self, **info) -> dict:
-        return {"features": list(self.features), "coef": [round(float(c), 5) for c in self.coef],
-                "intercept": round(float(self.intercept), 5), "threshold": round(float(self.threshold), 4),
-                "second": round(float(self.second), 4), **info}
+        out = {"features": list(self.features), "coef": [round(float(c), 5) for c in self.coef],
+               "intercept": round(float(self.intercept), 5), "threshold": round(float(self.threshold), 4),
+               "second": round(float(self.second), 4), **info}
+        if self.gate is not None:
+            out["gate"] = self.gate.to_json()
+        return out
 
 
 def from_json(data: dict) -> Decision:
@@ -79,7 +188,8 @@ def from_json(data: dict) -> Decision:
         raise ValueError(f"{DECISION}: features {sorted(set(names) - set(FEATURES))} are not computed ({FEATURES})")
     return Decision(tuple(float(c) for c in data["coef"]), float(data["intercept"]), float(data["threshold"]),
                     float(data.get("second", data["threshold"])),
-                    f"{DECISION.name} ({data.get('set', '?')}, {data.get('date', '?')})", names)
+                    f"{DECISION.name} ({data.get('set', '?')}, {data.get('date', '?')})", names,
+                    Gate.from_json(data["gate"]) if data.get("gate") else None)
 
 
 @lru_cache(maxsize=1)

@@ -235,6 +235,7 @@ class Match:
     lang: str
     decision: Decision
     suggestions: list[str] = field(default_factory=list)
+    confidence: float = 0.0  # P(the best passage answers): the gate's, or the best passage's p without one
 
     @property
     def best(self) -> Candidate | None:
@@ -525,20 +526,29 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
                 if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
     if not eligible:
         return Match([], [], lang, decision)
-    X = feature_matrix(index, query, qvec, eligible, exclude_questions, parts, part_vecs, decision.features, lang)
+    X = feature_matrix(index, query, qvec, eligible, exclude_questions, parts, part_vecs, decision.needs, lang)
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
+    words = len(query.split())
+
+    def answers(pool: list[Candidate]) -> tuple[bool, float]:
+        return decision.answers(np.array([c.x for c in pool]), np.array([c.p for c in pool]),
+                                [c.passage.source_id for c in pool], words)
+
     pool = cands
+    ok, confidence = answers(pool)
     if shown:
         # a follow-up ("what about for veterans?") wants what the last reply did not show: a
         # passage it did not quote answers if one passes; otherwise the best one, even if shown
         seen = _squash(shown)
         fresh = [c for c in cands if _squash(c.passage.text) not in seen]
-        if fresh and fresh[0].p >= decision.threshold:
-            pool = fresh
+        if fresh:
+            fresh_ok, fresh_conf = answers(fresh)
+            if fresh_ok:
+                pool, ok, confidence = fresh, fresh_ok, fresh_conf
     answer: list[Candidate] = []
-    if pool[0].p >= decision.threshold:
+    if ok:
         answer.append(pool[0])
         first = pool[0]
         for c in pool[1:]:
@@ -558,7 +568,7 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
             suggestions.append(c.passage.section)
         if len(suggestions) >= N_SUGGESTIONS:
             break
-    return Match(cands, answer, lang, decision, suggestions)
+    return Match(cands, answer, lang, decision, suggestions, confidence)
 
 
 def char_text(text: str) -> str:
@@ -596,8 +606,7 @@ class Retriever:
     def decision(self) -> Decision:
         d = calibrated()
         if self.settings.min_relevance is not None:  # an operator's override of the threshold
-            d = Decision(d.coef, d.intercept, self.settings.min_relevance, max(d.second, self.settings.min_relevance),
-                         "BOT_MIN_RELEVANCE", d.features)
+            d = d.with_threshold(self.settings.min_relevance, "BOT_MIN_RELEVANCE")
         return d
 
     def index(self) -> Index:
@@ -651,8 +660,9 @@ class Retriever:
 
 
 def calibrated_min_relevance() -> float:
-    """The calibrated decision threshold (Settings.relevance_floor)."""
-    return calibrated().threshold
+    """The calibrated decision threshold (Settings.relevance_floor): the gate's when there is one."""
+    d = calibrated()
+    return d.gate.threshold if d.gate is not None else d.threshold
 
 
 def idf_of(index: Index, word: str) -> float:
