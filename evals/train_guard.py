@@ -662,6 +662,19 @@ FAILURE_MODES = """\
 - **Hyperbole.** "I'm going to kill him if he's late again" and Spanish "me mato" sit close
   to real threats and disclosures; sources of loose social-media hyperbole keep a false
   crisis rate above the look-alike target.
+- **First-person statements of fear or symptoms can still reach the strong tier.** "i am so
+  tired of feeling scared all the time" scores crisis 1.00 on both parts and is routed to
+  crisis (stop 24, found by hand, not fixed: the strong tier has no disclosure gate, because
+  real crisis posts often disclose trauma too). The harm tiers are closed on such disclosures.
+- **Pills gathered for a trip.** "estoy juntando mis pastillas para el viaje" reaches the strong
+  tier (1.00 on both parts) and is routed to crisis (stop 25, not fixed; the rule row for gathered
+  pills leaves it out). As a dev look-alike it tightens the strong tier in some folds.
+- **"I won't be here tomorrow / next week"** is read as veiled ideation even when a reschedule
+  follows ("i wont be here next week, can i move my infusion"): kept, because "cancel my
+  appointments, I won't be here" is a warning sign.
+- **Harm text on angry posts.** Since the harm tiers' gate of stop 24, non-suicidal Reddit
+  posts with violent words get the harm-to-others text more often (suicidal_data_aminu false
+  crisis or harm 19.0%).
 - **Not measured here:** published safety benchmarks (XSTest and the like) are test sets by
   their authors' intent and are not in the data folder; run them with
   `python -m evals run FILE --map safe=not_crisis,unsafe=crisis` as blind sources.
@@ -763,6 +776,10 @@ def write_model_card(path: Path, summary: dict, seconds: float) -> None:
         "Written by `python -m evals.train_guard` (do not edit by hand; re-run it). The app",
         "loads `bot/safety/data/guard_weights.npz` and `guard_model.json`; the training data",
         "is never committed (see ../shared/data/crisis/DATA.md).",
+        "",
+        "What changed after these weights were written (gates, tiers picked again, retrains tried",
+        "and reverted, reruns of the blind report) is in MODEL_HISTORY.md, written by hand: a run",
+        "rewrites this card, never that file.",
         "",
         "## What it is",
         "",
