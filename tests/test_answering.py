@@ -407,6 +407,20 @@ def test_every_heading_is_answered_by_its_own_section(real):
     assert missed == sorted(HEADINGS_REFUSED), missed
 
 
+@pytest.mark.parametrize("question, right, wrong", [
+    # an infusion is IV ketamine: Spravato's list price is the wrong passage (stop 26 probe)
+    ("how much does an infusion cost without insurance", "ketamine-cost-and-insurance-coverage#How much does IV ketamine cost?",
+     "spravato-list-price-without-insurance#How much does Spravato cost without insurance?"),
+    # the acute effects wearing off, not how long the benefit lasts
+    ("how long do the effects wear off after an infusion",
+     "what-a-ketamine-treatment-session-is-like#What happens during an IV ketamine session?",
+     "how-soon-ketamine-works-and-how-long-it-lasts#How long does the benefit of ketamine last?"),
+])
+def test_a_question_gets_the_passage_about_its_own_subject(real, question, right, wrong):
+    keys = [c.key for c in real.respond([], question).citations]
+    assert keys and keys[0] == right and wrong not in keys, keys
+
+
 def test_a_failing_clause_encoder_falls_back_to_the_whole_question(real, corpus_settings):
     """Clauses of a run-on message are embedded separately; if that fails, the question is
     still matched (as without an encoder for clauses), never an error."""
