@@ -675,6 +675,9 @@ FAILURE_MODES = """\
 - **Harm text on angry posts.** Since the harm tiers' gate of stop 24, non-suicidal Reddit
   posts with violent words get the harm-to-others text more often (suicidal_data_aminu false
   crisis or harm 19.0%).
+- **A preparation said with no act named.** "tengo todo listo para esta noche" (everything is
+  ready for tonight) scores safe 0.99 and goes on to retrieval (stop 26, not fixed: said alone it
+  is also a party or a trip; the conversation window does not make it a warning sign).
 - **Not measured here:** published safety benchmarks (XSTest and the like) are test sets by
   their authors' intent and are not in the data folder; run them with
   `python -m evals run FILE --map safe=not_crisis,unsafe=crisis` as blind sources.
