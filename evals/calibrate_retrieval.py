@@ -166,11 +166,16 @@ def build_rows(index: Index, queries: list[Query], groups: list[str], embed) -> 
     return rows
 
 
+def ranking(r: Row, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str], int]:
+    """A question's passages best first, as Decision.answers and gate_vector read them."""
+    order = np.argsort(-probs, kind="stable")
+    return r.X[order], probs[order], [r.docs[i] for i in order], len(r.query.text.split())
+
+
 def verdict(r: Row, d: Decision, probs: np.ndarray) -> tuple[bool, float]:
     """Does the decision answer this question with its best passage (gate or threshold), and
     with what confidence; as bot.retrieval.match.decide does at run time."""
-    order = np.argsort(-probs, kind="stable")
-    return d.answers(r.X[order], probs[order], [r.docs[i] for i in order], len(r.query.text.split()))
+    return d.answers(*ranking(r, probs))
 
 
 def tops(rows: list[Row], d: Decision) -> list[tuple[Row, float, bool, np.ndarray]]:
@@ -244,7 +249,13 @@ def choose_threshold(rows: list[Row], d: Decision, min_decline: float = MIN_DECL
                      origins: set[str] | None = None) -> float:
     """The lowest threshold declining min_decline of the (pooled) questions to decline, of the
     given origins (default: every origin but the corpus's own questions)."""
-    no = sorted(p for r, p, _, _ in tops(rows, d)
+    return declining(rows, [p for _, p, _, _ in tops(rows, d)], min_decline, origins)
+
+
+def declining(rows: list[Row], scores, min_decline: float, origins: set[str] | None) -> float:
+    """The lowest threshold on `scores` (one per row) that declines min_decline of the pooled
+    questions to decline of `origins` (None: every origin but the corpus's own questions)."""
+    no = sorted(p for r, p in zip(rows, scores, strict=True)
                 if not r.answerable and r.origin != "also" and (origins is None or r.origin in origins))
     if not no:
         return 0.5
@@ -302,8 +313,7 @@ def gate_data(rows: list[Row], d: Decision, also_weight: float = ALSO_WEIGHT):
         counts[r.origin] = counts.get(r.origin, 0) + 1
     X, y, w = [], [], []
     for r, _, ok, probs in tops(rows, d):
-        order = np.argsort(-probs, kind="stable")
-        X.append(gate_vector(r.X[order], probs[order], [r.docs[i] for i in order], len(r.query.text.split())))
+        X.append(gate_vector(*ranking(r, probs)))
         y.append(bool(r.answerable and ok))
         w.append((also_weight if r.origin == "also" else 1.0) / counts[r.origin])
     w = np.asarray(w)
@@ -328,21 +338,13 @@ def train_gate(rows: list[Row], d: Decision, min_decline: float = MIN_DECLINE, a
     pooled questions to decline, scored out of fold (GATE_FOLDS folds by group: fitted trees
     score their own training questions too kindly to pick a threshold on)."""
     X, y, w = gate_data(rows, d, also_weight)
-    groups = [r.group for r in rows]
     oof = np.full(len(rows), np.nan)
     for k in range(GATE_FOLDS):
-        held = np.array([r.origin != "also" and fold_of(g, GATE_FOLDS) == k for r, g in zip(rows, groups, strict=True)])
+        held = np.array([r.origin != "also" and fold_of(r.group, GATE_FOLDS) == k for r in rows])
         if held.any():
             m = fit_gate(X[~held], y[~held], w[~held])
             oof[held] = m.predict_proba(X[held])[:, 1]
-    no = np.sort([s for r, s in zip(rows, oof, strict=True)
-                  if not r.answerable and r.origin != "also" and (origins is None or r.origin in origins)])
-    if len(no):
-        k = int(np.ceil(min_decline * len(no)))
-        threshold = float(min(max(no[k - 1] + 1e-4, 0.05), 0.99))
-    else:
-        threshold = 0.5
-    return Gate.from_sklearn(fit_gate(X, y, w), threshold, GATE_SURE)
+    return Gate.from_sklearn(fit_gate(X, y, w), declining(rows, oof, min_decline, origins), GATE_SURE)
 
 
 def train(rows: list[Row], features=FIT_FEATURES, min_decline: float = MIN_DECLINE,

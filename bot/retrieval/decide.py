@@ -25,8 +25,9 @@ passages. Whether the best one answers is decided either by that probability (th
 when decision.json holds a `gate`, by a second model over the whole ranking (`Gate`): every
 feature of the best passage, the same features' margins over the best passage of another
 document, the ranking's probabilities and the question's length. Some passages are near
-whatever is asked about their topic; the gate reads how the best one stands against the rest. The coefficients, threshold, data set, script and date live in
-bot/retrieval/data/decision.json; until it exists the named defaults below are used.
+whatever is asked about their topic; the gate reads how the best one stands against the rest.
+The coefficients, threshold, data set, script and date live in bot/retrieval/data/decision.json;
+until it exists the named defaults below are used.
 """
 
 from __future__ import annotations

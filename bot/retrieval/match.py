@@ -530,23 +530,20 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
     probs = decision.prob(X)
     order = np.argsort(-probs, kind="stable")
     cands = [Candidate(index.passages[eligible[j]], X[j], float(probs[j]), eligible[j]) for j in order]
+    docs = [c.passage.source_id for c in cands]
     words = len(query.split())
-
-    def answers(pool: list[Candidate]) -> tuple[bool, float]:
-        return decision.answers(np.array([c.x for c in pool]), np.array([c.p for c in pool]),
-                                [c.passage.source_id for c in pool], words)
-
     pool = cands
-    ok, confidence = answers(pool)
+    ok, confidence = decision.answers(X[order], probs[order], docs, words)
     if shown:
         # a follow-up ("what about for veterans?") wants what the last reply did not show: a
         # passage it did not quote answers if one passes; otherwise the best one, even if shown
         seen = _squash(shown)
-        fresh = [c for c in cands if _squash(c.passage.text) not in seen]
-        if fresh:
-            fresh_ok, fresh_conf = answers(fresh)
+        keep = [i for i, c in enumerate(cands) if _squash(c.passage.text) not in seen]
+        if keep:
+            rows = order[keep]
+            fresh_ok, fresh_conf = decision.answers(X[rows], probs[rows], [docs[i] for i in keep], words)
             if fresh_ok:
-                pool, ok, confidence = fresh, fresh_ok, fresh_conf
+                pool, ok, confidence = [cands[i] for i in keep], fresh_ok, fresh_conf
     answer: list[Candidate] = []
     if ok:
         answer.append(pool[0])
