@@ -1,4 +1,4 @@
-"""The real patient question dev sets (evals/sets/real/dev.jsonl, dev2.jsonl) are well formed
+"""The real patient question dev sets (evals/sets/real/dev.jsonl, dev2.jsonl, dev3.jsonl) are well formed
 and name only passages the bundled corpus has. The held-out test.jsonl is deliberately not
 read here: only the lead scores it."""
 
@@ -14,7 +14,7 @@ from bot.retrieval.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "evals" / "sets" / "real"
-DEV_SETS = {"dev.jsonl": "rq-", "dev2.jsonl": "rq2-"}
+DEV_SETS = {"dev.jsonl": "rq-", "dev2.jsonl": "rq2-", "dev3.jsonl": "rq3-"}
 PAGE_KINDS = {"clinic_faq", "forum", "news_qa", "hospital", "manufacturer", "va", "other"}
 REGISTERS = {"formal", "informal", "worried", "misspelt"}
 
@@ -57,3 +57,14 @@ def test_dev2_is_big_and_keeps_its_pages_apart_from_dev():
     assert max(per_page.values()) <= 3
     declines = sum(i["expect"] != "answer" for i in dev2) / len(dev2)
     assert 0.2 <= declines <= 0.45
+
+
+def test_dev3_keeps_its_pages_apart_from_the_other_dev_sets():
+    dev3 = read("dev3.jsonl")
+    earlier = {i["page"] for name in ("dev.jsonl", "dev2.jsonl") for i in read(name)}
+    assert len(dev3) >= 150
+    assert not {i["page"] for i in dev3} & earlier
+    per_page: dict[str, int] = {}
+    for item in dev3:
+        per_page[item["page"]] = per_page.get(item["page"], 0) + 1
+    assert max(per_page.values()) <= 3
