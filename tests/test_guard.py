@@ -961,6 +961,22 @@ def test_other_embedder_uses_the_ngram_part(tmp_path):
     assert scores is not None and scores.part == "ngram"
 
 
+def test_hash_backend_by_name_uses_the_ngram_part(tmp_path):
+    """BOT_EMBEDDER=hash with no embedder object injected: the screen still knows the vector
+    is the fake's and scores with the n-grams alone (it fed the fake vector to the MiniLM
+    weights before stop 27)."""
+    settings = Settings(data_dir=tmp_path, embedder_backend="hash")
+    vec = settings.get_embedder().encode(["I want to die"])[0]
+    scores = guard.model_scores("I want to die", vec, settings)
+    assert scores is not None and scores.part == "ngram"
+    # every backend the settings accept has a known embedder name
+    from bot.config import EMBEDDER_BACKENDS
+    from bot.retrieval.embed import make_embedder
+
+    assert set(guard.BACKEND_EMBEDDER) == set(EMBEDDER_BACKENDS)
+    assert guard.BACKEND_EMBEDDER["hash"] == make_embedder("hash").name
+
+
 def test_screen_works_with_the_embedder_down(tmp_path):
     class Broken:
         name = "broken"

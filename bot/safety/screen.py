@@ -419,9 +419,18 @@ def semantic_model(settings: Settings | None = None) -> model.Stored | None:
     return model.load()
 
 
+# The embedder each BOT_EMBEDDER backend builds (bot.retrieval.embed), by its `name`: the
+# screen must know which one made a vector before it is built ("hash" is the test fake, whose
+# vectors the MiniLM weights must never read).
+BACKEND_EMBEDDER = {"onnx": DEFAULT_EMBEDDER, "onnx-int8": DEFAULT_EMBEDDER, "torch": DEFAULT_EMBEDDER,
+                    "hash": "hash-fake"}
+
+
 def _embedder_name(settings: Settings) -> str:
     emb = settings.embedder
-    return DEFAULT_EMBEDDER if emb is None else model.embedder_name(emb)
+    if emb is not None:
+        return model.embedder_name(emb)
+    return BACKEND_EMBEDDER.get(settings.embedder_backend, settings.embedder_backend)
 
 
 def model_scores(message: str, query_vec: np.ndarray | None, settings: Settings,
