@@ -507,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list] = {"screen": [], "screen_ngram": [], "rules": []}
     tiers_by_fold = {}
     patient_by_fold = {}
+    routed: list[dict] = []
     for src in sources:
         tiers = choose(src, dev_p[src], dev_p_ng[src], oof, oof_ng)
         tiers_ng = choose(src, dev_p_ng[src], None, oof_ng, None)
@@ -517,6 +518,11 @@ def main(argv: list[str] | None = None) -> int:
         preds = {"screen": screen_pred(parts[src], oof[idx], strip_tiers(tiers), oof_ng[idx]),
                  "screen_ngram": screen_pred(parts[src], oof_ng[idx], strip_tiers(tiers_ng)),
                  "rules": np.where(parts[src].rules >= 0, parts[src].rules, 0)}
+        for k, i in enumerate(idx):
+            # per row, for adjudication (evals/adjudicate_guard.py): the text's hash, never the text
+            routed.append({"source": src, "key": text_hash(rows[i].text), "lang": rows[i].lang,
+                           "label": rows[i].label, "original": rows[i].original,
+                           **{name: CLASSES[int(pred[k])] for name, pred in preds.items()}})
         for name, pred in preds.items():
             for lang in ("all", "en", "es"):
                 sel = np.array([lang == "all" or rows[i].lang == lang for i in idx])
@@ -552,6 +558,7 @@ def main(argv: list[str] | None = None) -> int:
                "seconds": round(time.time() - t_start, 1)}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+    (args.out / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in routed), encoding="utf-8")
     table = ("Whole screen (rules + the fold's model, MiniLM vector):\n\n"
              + gm.markdown_table(results["screen"])
              + "\n\nWhole screen with the embedder down (rules + the fold's n-gram model):\n\n"
