@@ -1227,3 +1227,18 @@ def test_how_many_of_my_pills_opens_with_what_to_do_after_too_much(message):
 ])
 def test_look_alikes_of_the_stop_23_rows_are_not_crisis(message):
     assert route_of(message).name != "crisis"
+
+
+@pytest.mark.parametrize("message", ["is drowning too painful", "would an overdose be painless",
+                                     "is bleeding out quick", "does slitting your wrists hurt"])
+def test_asking_whether_a_method_hurts_is_a_crisis(message):
+    """Whether a way of dying hurts or is quick (stop 27: a question of this shape in a public
+    post, read in the second reading of the blind sources, went on to retrieval)."""
+    r = route_of(message)
+    assert r.name == "crisis" and r.reason == "rule:suicide.method", (message, r)
+
+
+@pytest.mark.parametrize("message", ["is hanging a picture hard", "does the infusion hurt",
+                                     "how painful is the ketamine injection", "is jumping rope good exercise"])
+def test_pain_questions_that_name_no_method_are_not_a_crisis(message):
+    assert route_of(message).name != "crisis", message
