@@ -3,8 +3,8 @@
     BOT_DATA_DIR=... .venv/bin/python -m evals.cv_retrieval [--folds 5] [--seeds 3]
 
 Data (dev only; evals/sets/real/test.jsonl is never read here):
-- evals/sets/real/dev.jsonl (real questions), grouped by `page`: one page never straddles
-  fit and check;
+- evals/sets/real/dev.jsonl, dev2.jsonl and dev3.jsonl (real questions), grouped by `page`:
+  one page never straddles fit and check;
 - evals/sets/retrieval_gold.jsonl (both halves), grouped by document (a decline on its own);
 - evals/sets/real/decline_dev.jsonl (team-written, not real patient text), grouped by the
   document it names (a decline on its own); reported apart;
@@ -47,8 +47,8 @@ from evals.calibrate_retrieval import (
 )
 
 SETS = Path(__file__).parent / "sets" / "real"
-REAL, REAL2, TEAM = "dev.jsonl", "dev2.jsonl", "decline_dev.jsonl"
-CHECKED = ("dev.jsonl", "dev2.jsonl", "gold", "decline_dev.jsonl")
+REAL, REAL2, REAL3, TEAM = "dev.jsonl", "dev2.jsonl", "dev3.jsonl", "decline_dev.jsonl"
+CHECKED = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "gold", "decline_dev.jsonl")
 
 RECIPES = {
     "old": dict(features=LEGACY, min_decline=0.95, also_weight=1.0, origins={"gold", REAL}, team=False),
@@ -59,6 +59,9 @@ RECIPES = {
     # the same recipe without the second real dev set in any fit (its folds are still checked)
     "new-nodev2": dict(features=FIT_FEATURES, min_decline=MIN_DECLINE, also_weight=ALSO_WEIGHT, origins=None,
                        team=True, skip={REAL2}),
+    # the same recipe without the third real dev set in any fit (its folds are still checked)
+    "new-nodev3": dict(features=FIT_FEATURES, min_decline=MIN_DECLINE, also_weight=ALSO_WEIGHT, origins=None,
+                       team=True, skip={REAL3}),
 }
 
 
@@ -123,7 +126,7 @@ def feature_rows(index, settings) -> list[Row]:
         queries.append(q)
         groups.append("also")
     for origin, items in (("gold", gold_items()), (REAL, dev_items(SETS / REAL)), (REAL2, dev_items(SETS / REAL2)),
-                          (TEAM, dev_items(SETS / TEAM))):
+                          (REAL3, dev_items(SETS / REAL3)), (TEAM, dev_items(SETS / TEAM))):
         for g in items:
             queries.append(to_query(g, origin))
             groups.append(group_of(g, origin))
