@@ -685,9 +685,18 @@ FAILURE_MODES = """\
 - **A preparation said with no act named.** "tengo todo listo para esta noche" (everything is
   ready for tonight) scores safe 0.99 and goes on to retrieval (stop 26, not fixed: said alone it
   is also a party or a trip; the conversation window does not make it a warning sign).
-- **Not measured here:** published safety benchmarks (XSTest and the like) are test sets by
-  their authors' intent and are not in the data folder; run them with
-  `python -m evals run FILE --map safe=not_crisis,unsafe=crisis` as blind sources.
+- **Plain crisis statements under the strong tier.** In a blind second reading of 360 public
+  messages (evals/README.md, stop 27), the whole screen missed 28 of 99 that both readers call a
+  crisis: a goodbye and an apology, a death announced after years of pain, a place chosen to
+  jump from. Both parts of the model score most of them as crisis (0.9-1.0), but under the
+  strong tier's 0.998, which the team's hard look-alikes and patients' first-person statements
+  about PTSD (scored as high) hold up. A lower tier for statements naming nothing of the
+  treatment added at most 2 points (evals/experiments/plain_crisis_tier.md).
+- **Published safety benchmarks** (test sets by their authors' intent, not in the data folder,
+  never trained on) are run as blind sources with
+  `python -m evals run FILE --map safe=not_crisis,unsafe=crisis`. At stop 27, on XSTest v2 and
+  SimpleSafetyTests: 41% of 145 self-harm and violence prompts routed to crisis, 6.8% of
+  XSTest's 250 safe prompts (evals/README.md, "Published safety benchmarks").
 """
 
 
