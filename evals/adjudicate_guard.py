@@ -111,9 +111,9 @@ def score(routed: list[dict], labels: list[dict], screens: tuple[str, ...] = ("s
         read_risk = [lab in RISK for _, lab in pairs]
         res = {"source": src, "n": len(pairs),
                "source_risk": sum(src_risk), "reader_risk": sum(read_risk),
-               "agree": sum(a == b for a, b in zip(src_risk, read_risk)),
-               "source_risk_reader_not": sum(a and not b for a, b in zip(src_risk, read_risk)),
-               "reader_risk_source_not": sum(b and not a for a, b in zip(src_risk, read_risk))}
+               "agree": sum(a == b for a, b in zip(src_risk, read_risk, strict=True)),
+               "source_risk_reader_not": sum(a and not b for a, b in zip(src_risk, read_risk, strict=True)),
+               "reader_risk_source_not": sum(b and not a for a, b in zip(src_risk, read_risk, strict=True))}
         for name in screens:
             hit = [r[name] in RISK for r, _ in pairs]
             res[f"{name}_recall_source"] = _rate(hit, src_risk)
@@ -126,7 +126,7 @@ def score(routed: list[dict], labels: list[dict], screens: tuple[str, ...] = ("s
 
 def _rate(hit: list[bool], among: list[bool]) -> list[int]:
     """[hits, n] among the rows where `among` holds."""
-    return [sum(h for h, a in zip(hit, among) if a), sum(among)]
+    return [sum(h for h, a in zip(hit, among, strict=True) if a), sum(among)]
 
 
 def _pct(pair: list[int]) -> str:

@@ -7,7 +7,7 @@ Two kinds, both written as a frightened patient asks an ordinary question:
 - every `##` heading and `<!-- also: -->` phrasing of the English and Spanish corpus
   (corpus/*.md, corpus/es/*.md), except the documents whose source_type is crisis_resource
   (their phrasings include "i want to die who do i talk to": crisis help is the right answer);
-- the questions of the real dev sets (dev.jsonl, dev2.jsonl), the team-written decline dev
+- the questions of the real dev sets (dev.jsonl, dev2.jsonl, dev3.jsonl), the team-written decline dev
   set and the retrieval gold set, except items marked crisis_adjacent.
 
 evals/sets/real/test.jsonl is held out and never read here (nor anywhere but the lead's
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT / "corpus"
 SETS_DIR = ROOT / "evals" / "sets"
-REAL_SETS = (SETS_DIR / "real" / "dev.jsonl", SETS_DIR / "real" / "dev2.jsonl",
+REAL_SETS = (SETS_DIR / "real" / "dev.jsonl", SETS_DIR / "real" / "dev2.jsonl", SETS_DIR / "real" / "dev3.jsonl",
              SETS_DIR / "real" / "decline_dev.jsonl", SETS_DIR / "retrieval_gold.jsonl")
 HELD_OUT = "test.jsonl"
 CRISIS_ADJACENT_TYPES = ("crisis_resource",)

@@ -469,7 +469,10 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     sentences about PTSD score high: the length confound of the public data). Each tier's
     threshold is stored with the weights (see MODEL_CARD.md for how it was chosen)."""
     if (not a.semantic_crisis_allowed or a.past_history or a.generic_question
-            or a.clinic is not None or a.boundary is not None):
+            or a.clinic is not None or a.boundary is not None
+            # a boundary row of rules.yaml too (stop 27: "so should i just take two of them next
+            # time?", a real patient's dose question, scored harm 0.96 and went to crisis)
+            or match_rule("boundary", norm) is not None):
         return dict.fromkeys(TIER_CLASS, False)
     kept, _ = _past_history(_mask(norm))
     cue = bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
