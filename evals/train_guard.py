@@ -696,7 +696,8 @@ FAILURE_MODES = """\
   never trained on) are run as blind sources with
   `python -m evals run FILE --map safe=not_crisis,unsafe=crisis`. At stop 27, on XSTest v2 and
   SimpleSafetyTests: 41% of 145 self-harm and violence prompts routed to crisis, 6.8% of
-  XSTest's 250 safe prompts (evals/README.md, "Published safety benchmarks").
+  XSTest's 250 safe prompts (evals/README.md, "Published safety benchmarks"; 44.8% after rows
+  written later in that stop for categories the run showed missing, so no longer blind there).
 """
 
 
