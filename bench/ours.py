@@ -348,7 +348,7 @@ def retrieval_breakdown(settings, embedder, questions: list[str], rounds: int = 
 
 def guard_sets(root: Path = ROOT) -> list[Path]:
     sets = root / "evals" / "sets"
-    found = sorted(sets.rglob("guard*.jsonl")) if sets.is_dir() else []
+    found = sorted(sets.glob("guard*.jsonl")) if sets.is_dir() else []  # not the labels-only files in subfolders
     dev = [p for p in found if "dev" in p.name or "dev" in p.parent.name]
     return dev or found
 

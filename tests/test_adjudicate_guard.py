@@ -65,3 +65,15 @@ def test_committed_labels_are_hashes_and_labels_only():
         assert item["label"] in ("crisis", "harm_others", "support", "safe", "disputed")
         assert item["r1"] in ("crisis", "harm_others", "support", "safe")
     assert len({i["key"] for i in lines}) == len(lines)
+
+
+def test_the_screen_bench_reads_message_sets_not_the_labels_file():
+    """bench's screen cost reads the guard sets (messages); the second reading's labels file,
+    which holds hashes and no text, is not one of them."""
+    from bench.ours import guard_sets
+
+    sets = guard_sets()
+    assert sets and LABELS not in sets
+    for path in sets:
+        first = json.loads(next(x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()))
+        assert "text" in first or "turns" in first, path
