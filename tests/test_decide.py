@@ -114,3 +114,36 @@ def test_the_recipe_with_a_gate_answers_and_declines_on_known_data():
     got = evaluate(_rows(300, 1), d)
     assert got["answered_right_rate"] >= 0.9 and got["declined_rate"] >= 0.85
     assert got["answered_wrong"] <= 3
+
+
+def _ranking(qsims: list[float]) -> np.ndarray:
+    X = np.zeros((len(qsims), len(FEATURES)))
+    X[:, FEATURES.index("qsim")] = qsims
+    return X
+
+
+def test_a_near_paraphrase_of_a_vetted_question_answers_under_the_threshold():
+    """Decision.paraphrase (stop 27): under the threshold, the best passage answers when its own
+    questions are the nearest to the question and at least the bar; otherwise it declines."""
+    d = Decision(threshold=0.9, paraphrase=0.86)
+    low = np.array([0.5, 0.4, 0.3])
+    assert d.answers(_ranking([0.90, 0.70, 0.60]), low, ["a", "b", "c"], 8)[0]
+    assert not d.answers(_ranking([0.85, 0.70, 0.60]), low, ["a", "b", "c"], 8)[0]  # under the bar
+    assert not d.answers(_ranking([0.88, 0.91, 0.60]), low, ["a", "b", "c"], 8)[0]  # another is nearer
+    assert not Decision(threshold=0.9).answers(_ranking([0.99, 0.1, 0.1]), low, ["a", "b", "c"], 8)[0]
+    assert "qsim" in d.needs
+
+
+def test_the_paraphrase_bar_survives_decision_json_and_its_absence_too():
+    d = Decision(threshold=0.9, paraphrase=0.86)
+    assert from_json(json.loads(json.dumps(d.to_json()))).paraphrase == pytest.approx(0.86)
+    assert from_json(json.loads(json.dumps(Decision().to_json()))).paraphrase is None
+
+
+def test_the_shipped_decision_names_its_paraphrase_bar_and_where_it_came_from():
+    from bot.retrieval.decide import DECISION
+
+    data = json.loads(DECISION.read_text())
+    assert 0.78 <= data["paraphrase"] <= 0.95
+    assert data["paraphrase_info"]["script"].startswith("evals/calibrate_retrieval.py")
+    assert "test.jsonl" not in data["paraphrase_info"]["set"]

@@ -42,6 +42,7 @@ import numpy as np
 FEATURES = ("qsim", "psim", "lex", "lexq", "chars", "gap", "qsimc", "psimc", "charsc", "charp", "lexs", "lexqs",
             "gapc", "pgap", "known", "hrec")  # every feature matching computes, in this column order
 LEGACY = FEATURES[:6]  # the features of a decision.json that does not name its own
+QSIM = FEATURES.index("qsim")  # the question-to-section-questions cosine (Decision.paraphrase)
 DECISION = Path(__file__).parent / "data" / "decision.json"
 # Hand-set starting point, used only until the calibration has written DECISION: a question
 # whose best paraphrase similarity is about 0.6 with some word overlap sits on the line.
@@ -138,6 +139,10 @@ class Decision:
     source: str = "defaults in bot/retrieval/decide.py"
     features: tuple[str, ...] = LEGACY  # the columns of FEATURES the coefficients weigh
     gate: Gate | None = None  # when set, decides whether the best passage answers (not `threshold`)
+    # (stop 27) the best passage also answers, under `threshold`, when it is the passage whose own
+    # questions (heading and `also`) are nearest to the question by MiniLM cosine (`qsim`) and
+    # that cosine is at least this: a near-paraphrase of a vetted question. None: off.
+    paraphrase: float | None = None
 
     def __post_init__(self):
         if len(self.coef) != len(self.features) or not set(self.features) <= set(FEATURES):
@@ -162,7 +167,17 @@ class Decision:
     @property
     def needs(self) -> tuple[str, ...]:
         """The features matching must compute: all of them for the gate."""
-        return FEATURES if self.gate is not None else self.features
+        if self.gate is not None:
+            return FEATURES
+        return self.features + (("qsim",) if self.paraphrase is not None and "qsim" not in self.features else ())
+
+    def paraphrased(self, X: np.ndarray) -> bool:
+        """The best passage of a ranking (X: best first) is the nearest question's, at or above
+        the paraphrase bar."""
+        if self.paraphrase is None or not len(X):
+            return False
+        q = np.asarray(X, dtype=np.float64)[:, QSIM]
+        return bool(q[0] >= self.paraphrase and q[0] >= q.max())
 
     def answers(self, X: np.ndarray, probs: np.ndarray, docs: list[str], words: int) -> tuple[bool, float]:
         """Does the best of a ranking (X, probs, docs: best first) answer? With its confidence:
@@ -170,7 +185,7 @@ class Decision:
         if not len(probs):
             return False, 0.0
         if self.gate is None:
-            return bool(probs[0] >= self.threshold), float(probs[0])
+            return bool(probs[0] >= self.threshold or self.paraphrased(X)), float(probs[0])
         g = self.gate.prob(gate_vector(X, probs, docs, words))
         return bool(g >= self.gate.threshold or probs[0] >= self.gate.sure), g
 
@@ -180,6 +195,8 @@ class Decision:
                "second": round(float(self.second), 4), **info}
         if self.gate is not None:
             out["gate"] = self.gate.to_json()
+        if self.paraphrase is not None:
+            out["paraphrase"] = round(float(self.paraphrase), 4)
         return out
 
 
@@ -190,7 +207,8 @@ def from_json(data: dict) -> Decision:
     return Decision(tuple(float(c) for c in data["coef"]), float(data["intercept"]), float(data["threshold"]),
                     float(data.get("second", data["threshold"])),
                     f"{DECISION.name} ({data.get('set', '?')}, {data.get('date', '?')})", names,
-                    Gate.from_json(data["gate"]) if data.get("gate") else None)
+                    Gate.from_json(data["gate"]) if data.get("gate") else None,
+                    float(data["paraphrase"]) if data.get("paraphrase") is not None else None)
 
 
 @lru_cache(maxsize=1)
