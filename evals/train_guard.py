@@ -670,9 +670,11 @@ FAILURE_MODES = """\
   to real threats and disclosures; sources of loose social-media hyperbole keep a false
   crisis rate above the look-alike target.
 - **First-person statements of fear or symptoms can still reach the strong tier.** "i am so
-  tired of feeling scared all the time" scores crisis 1.00 on both parts and is routed to
-  crisis (stop 24, found by hand, not fixed: the strong tier has no disclosure gate, because
-  real crisis posts often disclose trauma too). The harm tiers are closed on such disclosures.
+  tired of feeling scared all the time" scored crisis 1.00 on both parts and was routed to
+  crisis (stop 24, found by hand). Since stop 27 the strong tier is closed on a short
+  disclosure (a `disclosure` row, at most 20 words, no rule cue), which then gets the support
+  text; a longer post that discloses a symptom can still reach it (real crisis posts often
+  disclose trauma too). The harm tiers are closed on any disclosure.
 - **Pills gathered for a trip.** "estoy juntando mis pastillas para el viaje" reaches the strong
   tier (1.00 on both parts) and is routed to crisis (stop 25, not fixed; the rule row for gathered
   pills leaves it out). As a dev look-alike it tightens the strong tier in some folds.

@@ -1290,3 +1290,14 @@ def test_a_dose_question_is_a_boundary_not_a_model_crisis(minilm_settings):
                  "my troches are 400mg and the first one did basically nothing for me",
                  query_vec=vec, settings=minilm_settings)
     assert r.name == "boundary" and r.reason == "rule:boundary.extra_dose", r
+
+
+@pytest.mark.parametrize("message", ["i am so tired of feeling scared all the time", "im sick of being on edge"])
+def test_a_short_ptsd_disclosure_is_distress_not_the_strong_tier(message, minilm_settings):
+    """A short first-person PTSD symptom with no rule cue closes the strong tier (stop 27: the
+    first scored crisis 1.00 on both parts and got the emergency screen)."""
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    r = route_of(message, query_vec=vec, settings=minilm_settings)
+    # on to retrieval with the distress flag: bot.chat gives the support text when nothing answers
+    assert r.name == "continue" and "distress" in r.flags, (message, r)
+    assert route_of("i am so tired of living like this", query_vec=vec, settings=minilm_settings).name == "crisis"

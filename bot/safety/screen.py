@@ -486,9 +486,13 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     named = _names_person(norm)
     # a PTSD symptom or a trauma said in the first person ("I keep thinking about the accident and
     # the people who died") is not a threat, whatever its harm score (rules.yaml `disclosure`)
-    harm = not _harm_topic(norm) and _harm_readable(norm, named) and match_rule("disclosure", norm) is None
+    disclosed = match_rule("disclosure", norm) is not None
+    harm = not _harm_topic(norm) and _harm_readable(norm, named) and not disclosed
+    # nor, said short and with no cue, a crisis for the strong tier (stop 27: "i am so tired of
+    # feeling scared all the time" scored 1.00 on both parts); it gets the support text
+    disclosed_short = disclosed and not cue and len(norm.split()) <= WORRY_MAX_WORDS
     return {"crisis_cue": cue and not a.in_scope,
-            "crisis_strong": not (a.in_scope and (_asks(norm) or worried)),
+            "crisis_strong": not (a.in_scope and (_asks(norm) or worried)) and not disclosed_short,
             "harm_others": harm and named,
             "harm_unnamed": harm and not named and _clinic_after_session(a, norm, history) is None}
 
