@@ -50,6 +50,7 @@ from bot.retrieval.decide import (
     GATE_EXTRA,
     Decision,
     Gate,
+    calibrated,
     gate_names,
     gate_vector,
 )
@@ -474,8 +475,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def paraphrase_only(tune_rows: list[Row], check_rows: list[Row], args) -> int:
     """--paraphrase-only: the stored decision with its paraphrase bar picked on these rows."""
-    from bot.retrieval.decide import calibrated
-
     stored = replace(calibrated(), paraphrase=None)
     bar = choose_paraphrase(tune_rows, stored)
     d = replace(stored, paraphrase=bar)

@@ -113,7 +113,7 @@ class Analysis:
     deflect: bool
     clinic: str | None
     session: bool
-    boundary: str | None
+    boundary: str | None  # a boundary row of rules.yaml, else a Python boundary family
     in_scope: bool
     oos: str | None
     past_history: bool
@@ -124,6 +124,7 @@ class Analysis:
     )
     past_event: bool = False  # tells of a past event and nothing says it is happening now
     generic_question: bool = False  # a question with no first person ("is nausea common?")
+    disclosed: bool = False  # a PTSD symptom or trauma said in the first person (rules.yaml `disclosure`)
 
     @property
     def semantic_crisis_allowed(self) -> bool:
@@ -334,7 +335,8 @@ def _analyse(text: str) -> Analysis:
     session = bool(rules.SESSION.search(norm))
     session_ctx = session and bool(rules.SESSION_TIME.search(norm))
     clinic = _clinic_rules(norm, first_person, session_ctx)
-    boundary = _boundary_rules(norm)
+    row = match_rule("boundary", norm)
+    boundary = row.id if row is not None else _boundary_rules(norm)
     if boundary is None and rules.FICTION.search(norm) and rules.FICTION_ASK.search(norm):
         boundary = "boundary.fiction_framing"
     in_scope = bool(rules.IN_SCOPE.search(norm))
@@ -356,6 +358,7 @@ def _analyse(text: str) -> Analysis:
         boundary_cue=first_person or bool(rules.BOUNDARY_CUE.search(norm)),
         past_event=bool(rules.PAST_EVENT.search(norm) and not rules.PAST_RETURN.search(norm)),
         generic_question=not first_person and _asks(norm),
+        disclosed=match_rule("disclosure", norm) is not None,
     )
 
 # ---------------------------------------------------------------------------------------
@@ -469,10 +472,7 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     sentences about PTSD score high: the length confound of the public data). Each tier's
     threshold is stored with the weights (see MODEL_CARD.md for how it was chosen)."""
     if (not a.semantic_crisis_allowed or a.past_history or a.generic_question
-            or a.clinic is not None or a.boundary is not None
-            # a boundary row of rules.yaml too (stop 27: "so should i just take two of them next
-            # time?", a real patient's dose question, scored harm 0.96 and went to crisis)
-            or match_rule("boundary", norm) is not None):
+            or a.clinic is not None or a.boundary is not None):
         return dict.fromkeys(TIER_CLASS, False)
     kept, _ = _past_history(_mask(norm))
     cue = bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
@@ -486,11 +486,10 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     named = _names_person(norm)
     # a PTSD symptom or a trauma said in the first person ("I keep thinking about the accident and
     # the people who died") is not a threat, whatever its harm score (rules.yaml `disclosure`)
-    disclosed = match_rule("disclosure", norm) is not None
-    harm = not _harm_topic(norm) and _harm_readable(norm, named) and not disclosed
+    harm = not _harm_topic(norm) and _harm_readable(norm, named) and not a.disclosed
     # nor, said short and with no cue, a crisis for the strong tier (stop 27: "i am so tired of
     # feeling scared all the time" scored 1.00 on both parts); it gets the support text
-    disclosed_short = disclosed and not cue and len(norm.split()) <= WORRY_MAX_WORDS
+    disclosed_short = a.disclosed and not cue and len(norm.split()) <= WORRY_MAX_WORDS
     return {"crisis_cue": cue and not a.in_scope,
             "crisis_strong": not (a.in_scope and (_asks(norm) or worried)) and not disclosed_short,
             "harm_others": harm and named,
@@ -708,7 +707,7 @@ def decide(
         # happened to me"): not an emergency, but if nothing vetted answers, the reply is the
         # support text, not the plain decline (bot.chat)
         flags.append("distress")
-    elif match_rule("disclosure", norm) is not None:
+    elif a.disclosed:
         # a PTSD symptom or a trauma said in the first person ("my flashbacks are getting worse"):
         # the same support text when nothing vetted answers (rules.yaml `disclosure`)
         flags.append("distress")
@@ -773,9 +772,9 @@ def decide(
         return route("clinic", f"rule:{clinic}")
 
     # 6. boundary
-    boundary = match_rule("boundary", norm)
-    if boundary:
-        return route("boundary", f"rule:{boundary.id}")
+    # (a boundary row of rules.yaml first, then the Python families: Analysis.boundary; it also
+    # closes the model's tiers: "so should i just take two of them next time?", a real patient's
+    # dose question, scored harm 0.96 and went to crisis before stop 27)
     if a.boundary:
         return route("boundary", f"rule:{a.boundary}")
 
