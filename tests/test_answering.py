@@ -64,7 +64,7 @@ def test_a_question_no_passage_answers_is_declined_with_suggestions(bot):
     assert reply.route == "no_answer" and not reply.citations
     suggestions = reply.extras["suggestions"]
     assert 1 <= len(suggestions) <= 3 and all(s.endswith("?") for s in suggestions)
-    assert reply.text.startswith("I don't have a vetted source on that")
+    assert reply.text.startswith("I don't have a vetted passage that answers")
     assert all(s in reply.text for s in suggestions)
     assert reply.audit["no_answer_reason"] == "no_passage_answers"
 
@@ -121,7 +121,7 @@ def test_spanish_question_is_answered_in_spanish_with_the_same_citation(bot, ass
 def test_spanish_decline_is_in_spanish(bot):
     reply = bot.respond([], "¿Cuánto cuesta la ketamina en Madrid?", locale="en-US")
     assert reply.route == "no_answer"
-    assert reply.text.startswith("No tengo una fuente revisada")
+    assert reply.text.startswith("No tengo un texto revisado")
     assert "Preguntas que sí puedo responder" in reply.text
 
 

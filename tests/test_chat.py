@@ -144,7 +144,7 @@ def test_a_worried_message_nothing_answers_is_declined_warmly(bot):
     plain = bot.respond([], "what colour is the clinic waiting room")
     assert worried.route == plain.route == "no_answer"
     assert worried.text.startswith("Thank you for telling me how you feel.")
-    assert plain.text.startswith("I don't have a vetted source on that")
+    assert plain.text.startswith("I don't have a vetted passage that answers")
 
 
 @pytest.mark.parametrize(

@@ -79,9 +79,12 @@ def test_other_fixed_texts():
     assert "{limit}" in prompts.text(PROMPTS, "too_long", "es-US")
     assert "nothing was lost" in prompts.text(PROMPTS, "too_long", "en-US").lower()
     assert "nothing was lost" in prompts.text(PROMPTS, "empty_message", "en-US").lower()
-    assert prompts.text(PROMPTS, "no_answer", "en-US") == (
-        "I don't have a vetted source on that; please ask your care team."
-    )
+    # the plain decline says nothing vetted answers, that the bot does not guess, and who can
+    no_en = prompts.text(PROMPTS, "no_answer", "en-US")
+    assert no_en.startswith("I don't have a vetted passage that answers") and "won't guess" in no_en
+    assert "care team" in no_en
+    no_es = prompts.text(PROMPTS, "no_answer", "es-US")
+    assert no_es.startswith("No tengo un texto revisado") and "no voy a adivinar" in no_es
     unavailable = prompts.text(PROMPTS, "unavailable", "en-US")
     assert (
         unavailable.startswith("Answers are unavailable right now")
