@@ -463,7 +463,9 @@ def test_a_follow_up_shows_a_passage_the_last_reply_did_not(real):
     one, two = thread("is ketamine approved for ptsd", "what about for depression?")
     assert one.citations and two.citations
     assert {c.key for c in two.citations}.isdisjoint({c.key for c in one.citations})
-    one, two = thread("can ketamine cause bladder problems", "how common is that")
+    # ("how common is that" was the example here until the claims check section gained the
+    # phrasing its last sentence answers: how often bladder harm occurs in treatment is unmeasured)
+    one, two = thread("can ketamine cause bladder problems", "is it permanent")
     assert one.citations and two.citations and two.citations[0].key == one.citations[0].key
 
 

@@ -188,7 +188,7 @@ CLAIMS = CORPUS / "claims" / "popular-article-claims.yaml"
 V2_FIELDS = ("id", "title", "year", "url", "source_type", "references", "reviewed_by", "reviewed_on",
              "review_by", "licence", "summary")
 MIN_WORDS, MAX_SECTION_WORDS = 50, 150
-MAX_ALSO = 12  # about 10-12 phrasings in real patients' registers (misspelt, run-on, family, staff)
+MAX_ALSO = 20  # about 10-12 phrasings in real patients registers, plus up to 8 written blind to the eval sets (stop 30)
 COMMENT_RE = re.compile(r"<!--\s*(\w+):(.*?)-->", re.S)
 URL_RE = re.compile(r"^(https?://\S+|urn:\S+)$")
 
@@ -307,8 +307,8 @@ GOOD_V2 = (CORPUS / "spravato-rems-and-monitoring.md").read_text(encoding="utf-8
         ("Why do I have to stay for 2 hours after Spravato?", "What is the Spravato REMS?", "duplicate headings"),
         ("clinician sign-off pending", "signed off", "clinician sign-off pending"),
         ("# The Spravato REMS", "The Spravato REMS", "exactly one '# Title'"),
-        ("<!-- also: why can't i take spravato at home", "<!-- also: " + "q | " * 12 + "why can't i take spravato at home",
-         "more than 12 'also' phrasings"),
+        ("<!-- also: why can't i take spravato at home", "<!-- also: " + "q | " * MAX_ALSO + "why can't i take spravato at home",
+         "more than 20 'also' phrasings"),
     ],
 )
 def test_format_v2_check_catches_broken_files(tmp_path, old, new, problem):
