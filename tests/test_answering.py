@@ -141,6 +141,13 @@ def test_spanish_decline_is_in_spanish(bot):
         (["can ketamine damage your bladder"], "does that happen with treatment doses or only people who abuse it", True),
         (["is spravato safe"], "is it true that ketamine was first made for horses?", False),
         (["is spravato safe"], "we were told that the ketamine infusions at the clinic are the same as this", False),
+        # only words that ask about a subject without naming one, up to 6 words (GENERIC)
+        (["can ketamine cause bladder problems"], "what are the symptoms", True),
+        (["can ketamine cause bladder problems"], "how common", True),
+        (["cuanto cuesta la ketamina"], "y los riesgos", True),
+        (["can ketamine cause bladder problems"], "what is ptsd", False),
+        (["how much does spravato cost"], "what is a k-hole", False),
+        (["can ketamine cause bladder problems"], "what are the symptoms of ptsd in veterans after combat", False),
     ],
 )
 def test_a_short_follow_up_is_read_with_the_previous_question(history, message, condensed):
@@ -169,6 +176,21 @@ def test_a_follow_up_that_swaps_the_subject_is_not_answered_with_the_thread_pass
     assert BLADDER not in [c.key for c in reply.citations]
     same = bot.respond(history, "and for recreational users?")  # the bladder passage names them: kept
     assert same.audit.get("condensed") is True
+
+
+def test_a_bare_follow_up_is_answered_about_the_threads_subject(real):
+    """"what are the symptoms" after a bladder question was matched alone and got the PTSD
+    symptoms section."""
+    from bot.types import Turn
+
+    first = "can ketamine cause bladder problems"
+    one = real.respond([], first)
+    two = real.respond([Turn("user", first), Turn("assistant", one.text, one.route)], "what are the symptoms")
+    assert two.audit.get("condensed") is True
+    bladder = "ketamine-bladder-memory-effects-heavy-use#Can ketamine damage the bladder?"
+    assert two.route == "answer" and two.citations[0].key == bladder
+    alone = real.respond([], "what are the symptoms")
+    assert alone.citations and alone.citations[0].key != bladder
 
 
 def test_a_follow_up_never_changes_the_crisis_decision(bot):
@@ -540,3 +562,16 @@ def test_the_screen_reads_what_markup_would_hide_from_matching(real):
     """Markup is taken away only for matching: words inside tags still reach the crisis screen."""
     reply = real.respond([], "<b>i want to kill myself</b> what is spravato")
     assert reply.route == "crisis" and not reply.citations
+
+
+def test_a_new_short_question_is_never_read_with_the_one_before():
+    """The fresh threads of evals/sets/threads/followup_dev.jsonl (written by someone who saw
+    neither corpus nor code): a short new question after another is matched on its own."""
+    from bot.types import Turn
+    from evals.followup_threads import DEFAULT_SET, load
+
+    rows = load(DEFAULT_SET)
+    fresh = [r for r in rows if r["kind"] == "fresh"]
+    assert len(fresh) >= 20
+    read_with = [r["id"] for r in fresh if condense([Turn("user", r["first"])], r["then"])[1]]
+    assert read_with == []

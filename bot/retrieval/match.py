@@ -191,9 +191,33 @@ def condense(history: Sequence[Turn], message: str) -> tuple[str, bool]:
     elliptical = ((bool(FOLLOW_START_RE.match(message) or POINTER_START_RE.match(message))
                    and len(words) <= FOLLOW_START_MAX_WORDS)
                   or (bool(POINTER_RE.search(message)) and len(own) <= 2 and len(words) <= FOLLOW_MAX_WORDS))
-    if not elliptical:
+    # "what are the symptoms", "how common", "cost?" after a question: only words that ask
+    # about some subject (GENERIC), with no subject of their own, so the subject is the thread's
+    bare = bool(own) and len(words) <= BARE_MAX_WORDS and set(own) <= _generic_stems()
+    if not (elliptical or bare):
         return message, False
     return f"{previous.strip()} {message.strip()}", True
+
+
+BARE_MAX_WORDS = 6
+# Words that ask about a subject without naming one ("the symptoms", "how common", "success
+# rate"): a short message of only these, after a question, is read with that question. Not
+# "treatment options" or "alternatives": those name a subject of their own ("treatment options?"
+# after a question on PTSD symptoms wants the treatments, not the symptoms passage again).
+GENERIC = (
+    "symptom symptoms sign signs side effect effects risk risks danger dangers dangerous safe safety "
+    "common rare often frequent frequently happen likely chance chances odds rate rates success "
+    "successful percentage long last lasts lasting permanent forever reversible away cure cured "
+    "cost costs price expensive cheap dose doses dosage "
+    "evidence research results proof benefit benefits session sessions age limit work works help helps "
+    "sintoma sintomas senales efecto efectos secundarios riesgo riesgos peligroso seguro comun frecuente "
+    "raro dura duracion permanente cura costo cuesta precio caro dosis sesion sesiones edad "
+    "evidencia resultados funciona")
+
+
+@lru_cache(maxsize=1)
+def _generic_stems() -> frozenset[str]:
+    return frozenset(terms(GENERIC))
 
 
 SWAP_MAX_WORDS = 5  # "and my klonopin?", "what about for veterans?": a follow-up that swaps the subject
