@@ -193,7 +193,7 @@ def condense(history: Sequence[Turn], message: str) -> tuple[str, bool]:
                   or (bool(POINTER_RE.search(message)) and len(own) <= 2 and len(words) <= FOLLOW_MAX_WORDS))
     # "what are the symptoms", "how common", "cost?" after a question: only words that ask
     # about some subject (GENERIC), with no subject of their own, so the subject is the thread's
-    bare = bool(own) and len(words) <= BARE_MAX_WORDS and set(own) <= _generic_stems()
+    bare = bool(own) and len(words) <= BARE_MAX_WORDS and set(own) <= GENERIC_STEMS
     if not (elliptical or bare):
         return message, False
     return f"{previous.strip()} {message.strip()}", True
@@ -213,11 +213,7 @@ GENERIC = (
     "sintoma sintomas senales efecto efectos secundarios riesgo riesgos peligroso seguro comun frecuente "
     "raro dura duracion permanente cura costo cuesta precio caro dosis sesion sesiones edad "
     "evidencia resultados funciona")
-
-
-@lru_cache(maxsize=1)
-def _generic_stems() -> frozenset[str]:
-    return frozenset(terms(GENERIC))
+GENERIC_STEMS = frozenset(terms(GENERIC))
 
 
 SWAP_MAX_WORDS = 5  # "and my klonopin?", "what about for veterans?": a follow-up that swaps the subject
