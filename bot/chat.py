@@ -15,6 +15,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -34,6 +35,8 @@ from bot.retrieval.match import (
     condense,
     covers,
     language,
+    names_any,
+    new_subject,
     swaps_subject,
 )
 from bot.safety.normalize import normalize
@@ -303,12 +306,22 @@ class Assistant:
                 raise StoreUnavailable("the embedding model is not available")
             shown = next((t.text for t in reversed(turns) if t.role == "assistant"), "") if condensed else ""
             match = self.retriever.match(query, qv, lang, embed=self.settings.get_embedder().encode, shown=shown)
-            if condensed and match.answer and swaps_subject(text) and \
-                    not covers(self.retriever.index(), match.answer[0].passage, text, match.lang):
-                # "and my klonopin?" after a lamotrigine question: the thread's passage does not
-                # name the new subject, so the follow-up is matched on its own (or declined)
+            new = new_subject(query, text) if condensed else set()
+            if condensed and match.answer and (
+                    (swaps_subject(text) and not covers(self.retriever.index(), match.answer[0].passage, text, match.lang))
+                    or (new and not names_any(self.retriever.index(), match.answer[0].passage, new, match.lang))):
+                # "and my klonopin?" after a lamotrigine question, "what about EMDR instead, is that
+                # ok while pregnant" after a ketamine one: the thread's passage does not name the
+                # new subject, so the follow-up is matched on its own (or declined)
                 audit["condensed"] = "dropped"
                 match = self.retriever.match(text, qvec, lang, embed=self.settings.get_embedder().encode)
+                if new and match.answer and not names_any(self.retriever.index(), match.answer[0].passage,
+                                                          new, match.lang):
+                    # alone it finds the thread's subject again (ketamine in pregnancy for "what
+                    # about EMDR instead, is that ok while pregnant"): nothing vetted names the new
+                    # subject, so it is declined, with the nearest questions as suggestions
+                    audit["condensed"] = "declined"
+                    match = replace(match, answer=[])
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash

@@ -14,7 +14,7 @@ from bot.answering.passages import DOSE_RE, asks_amount
 from bot.chat import Assistant
 from bot.front.cli import reply_json
 from bot.retrieval.ingest import ingest
-from bot.retrieval.match import PER_PASSAGE, about_article, condense, language
+from bot.retrieval.match import PER_PASSAGE, about_article, condense, language, new_subject
 from bot.types import Turn
 from evals.score_real import padded, verbatim
 
@@ -148,6 +148,13 @@ def test_spanish_decline_is_in_spanish(bot):
         (["can ketamine cause bladder problems"], "what is ptsd", False),
         (["how much does spravato cost"], "what is a k-hole", False),
         (["can ketamine cause bladder problems"], "what are the symptoms of ptsd in veterans after combat", False),
+        # (stop 32) how many / how long / who, asked of the thread's subject
+        (["what does prolonged exposure therapy for ptsd involve"], "how many weeks", True),
+        (["Can I drive home after a ketamine infusion?"], "how long should i wait", True),
+        (["Is esketamine approved for teenagers?"], "minimum age", True),
+        (["Can I drink alcohol on the day of my infusion?"], "ok what about the next day", True),
+        (["Can I drink alcohol on the day of my infusion?"], "how long should i wait before i can drink at a wedding", False),
+        (["how much does spravato cost"], "how many weeks until psilocybin is legal", False),
     ],
 )
 def test_a_short_follow_up_is_read_with_the_previous_question(history, message, condensed):
@@ -176,6 +183,33 @@ def test_a_follow_up_that_swaps_the_subject_is_not_answered_with_the_thread_pass
     assert BLADDER not in [c.key for c in reply.citations]
     same = bot.respond(history, "and for recreational users?")  # the bladder passage names them: kept
     assert same.audit.get("condensed") is True
+
+
+def test_the_new_subject_of_a_follow_up_is_what_the_previous_question_did_not_name():
+    first = "Is ketamine safe during pregnancy? I'm 10 weeks along and my PTSD is really bad."
+    then = "what about EMDR instead, is that ok while pregnant"
+    assert new_subject(f"{first} {then}", then) == {"emdr"}
+    assert new_subject("can ketamine cause bladder problems how common", "how common") == set()
+    assert new_subject("is spravato safe and for teens?", "and for teens?") == {"teen"}
+
+
+def test_a_follow_up_whose_new_subject_nothing_names_is_declined_not_answered_with_the_thread(real):
+    """"what about EMDR instead, is that ok while pregnant" after a question on ketamine in
+    pregnancy got the ketamine-in-pregnancy passage, read with the thread and alone alike: no
+    vetted passage names EMDR in pregnancy, so it is declined with suggestions."""
+    from bot.types import Turn
+
+    first = "Is ketamine safe during pregnancy? I'm 10 weeks along and my PTSD is really bad."
+    one = real.respond([], first)
+    pregnancy = one.citations[0].key
+    assert one.route == "answer" and "pregnan" in pregnancy
+    two = real.respond([Turn("user", first), Turn("assistant", one.text, one.route)],
+                       "what about EMDR instead, is that ok while pregnant")
+    assert two.audit.get("condensed") == "declined"
+    assert two.route == "no_answer" and pregnancy not in [c.key for c in two.citations]
+    assert two.extras.get("suggestions")
+    same = real.respond([Turn("user", first), Turn("assistant", one.text, one.route)], "and while breastfeeding?")
+    assert same.route == "answer" and same.audit.get("condensed") is True
 
 
 def test_a_bare_follow_up_is_answered_about_the_threads_subject(real):

@@ -61,7 +61,7 @@ LOGISTICS_RE = re.compile(
 # A follow-up leans on the previous question: a connective start, or a short message that
 # points back ("that", "it") without naming its own topic.
 FOLLOW_START_RE = re.compile(
-    r"^\s*(?:and|also|or|but|so|what about|how about|what if|same for|even|y|¿?y|¿?qué tal|¿?y si|"
+    r"^\s*(?:(?:ok(?:ay)?|oh|hmm+|right|thanks|vale|bueno)[,.!]*\s+)?(?:and|also|or|but|so|what about|how about|what if|same for|even|y|¿?y|¿?qué tal|¿?y si|"
     r"tambi[eé]n|pero|entonces)\b", re.I)
 # A question that opens by pointing back ("does that happen with treatment doses too?", "is that as
 # good as the iv?") is a follow-up too ("it" is left out: "is it true ketamine was made for horses")
@@ -210,6 +210,11 @@ GENERIC = (
     "successful percentage long last lasts lasting permanent forever reversible away cure cured "
     "cost costs price expensive cheap dose doses dosage "
     "evidence research results proof benefit benefits session sessions age limit work works help helps "
+    # (stop 32) how much / how long / who, asked of the thread's subject: "how many weeks" after a
+    # question on prolonged exposure, "how long should i wait" after one on driving, "minimum age"
+    "week weeks month months day days time wait total needed usually typical average normal higher "
+    "lower minimum maximum term heal healing recover recovery reverse prevent stop eligible qualify "
+    "state states out pocket feel feeling damage "
     "sintoma sintomas senales efecto efectos secundarios riesgo riesgos peligroso seguro comun frecuente "
     "raro dura duracion permanente cura costo cuesta precio caro dosis sesion sesiones edad "
     "evidencia resultados funciona")
@@ -223,6 +228,28 @@ def swaps_subject(message: str) -> bool:
     """A short follow-up that names a new subject for the previous question ("and my
     klonopin?" after a question about lamotrigine)."""
     return bool(FOLLOW_START_RE.match(message)) and len(message.split()) <= SWAP_MAX_WORDS
+
+
+# Words a follow-up uses around its new subject without naming one ("what about EMDR instead")
+FILLER_STEMS = frozenset(terms("instead either too as well other another same different better worse "
+                               "kind type way sure mean means person someone people thing while during before after until since "
+                               "still even okay alright fine good bad"))
+
+
+def new_subject(query: str, message: str) -> set[str]:
+    """The content words of a follow-up that the previous question did not use and that ask
+    about no subject (GENERIC): its new subject ("emdr" in "what about EMDR instead, is that ok
+    while pregnant" after a question on ketamine in pregnancy). `query` is the condensed query
+    (the previous question, then the message)."""
+    previous = query[: max(0, len(query) - len(message.strip()))]
+    return set(terms(message)) - set(terms(previous)) - GENERIC_STEMS - FILLER_STEMS
+
+
+def names_any(index: Index, passage: Passage, words: set[str], lang: str | None = None) -> bool:
+    """Whether a passage (its heading, `also` phrasings and text) names one of `words` (stems,
+    misspellings read as the corpus's words)."""
+    spelled = set(terms(index.spelled(" ".join(sorted(words)), lang))) | words
+    return bool(spelled & set(terms(" ".join([passage.section, *passage.also, passage.text]))))
 
 
 def covers(index: Index, passage: Passage, message: str, lang: str | None = None) -> bool:
