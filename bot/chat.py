@@ -37,6 +37,7 @@ from bot.retrieval.match import (
     language,
     names_any,
     new_subject,
+    other_treatments,
     swaps_subject,
 )
 from bot.safety.normalize import normalize
@@ -322,6 +323,15 @@ class Assistant:
                     # subject, so it is declined, with the nearest questions as suggestions
                     audit["condensed"] = "declined"
                     match = replace(match, answer=[])
+            others = other_treatments(self.retriever.index(), text, match.lang)
+            if match.answer and others and not all(
+                    any(names_any(self.retriever.index(), c.passage, {o}, match.lang) for c in match.answer)
+                    for o in others):
+                # "is sertraline safe while breastfeeding" matched the ketamine breastfeeding
+                # passage: the passages shown must name every treatment asked about, or the
+                # question is declined
+                audit["other_treatment"] = sorted(others)
+                match = replace(match, answer=[])
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash

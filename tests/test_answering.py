@@ -212,6 +212,30 @@ def test_a_follow_up_whose_new_subject_nothing_names_is_declined_not_answered_wi
     assert same.route == "answer" and same.audit.get("condensed") is True
 
 
+@pytest.mark.parametrize(("question", "named"), [
+    ("is sertraline safe while breastfeeding", ["ssri"]),
+    ("does insurance cover EMDR", ["emdr"]),
+    ("is CPT safe during pregnancy", ["cpt"]),
+])
+def test_a_question_about_another_treatment_is_not_answered_with_a_ketamine_passage(real, question, named):
+    """"is sertraline safe while breastfeeding" got the ketamine breastfeeding passage: a
+    passage that does not name the treatment asked about does not answer it."""
+    reply = real.respond([], question)
+    assert reply.route == "no_answer" and not reply.citations
+    assert reply.audit.get("other_treatment") == named
+    assert reply.extras.get("suggestions")
+
+
+@pytest.mark.parametrize(("question", "section"), [
+    ("can i take zoloft with ketamine", "SSRI"),
+    ("is EMDR better than ketamine", "standard PTSD treatment"),
+])
+def test_a_passage_that_names_the_other_treatment_still_answers(real, question, section):
+    reply = real.respond([], question)
+    assert reply.citations and section in reply.citations[0].key
+    assert "other_treatment" not in reply.audit
+
+
 def test_a_bare_follow_up_is_answered_about_the_threads_subject(real):
     """"what are the symptoms" after a bladder question was matched alone and got the PTSD
     symptoms section."""

@@ -252,6 +252,21 @@ def names_any(index: Index, passage: Passage, words: set[str], lang: str | None 
     return bool(spelled & set(terms(" ".join([passage.section, *passage.also, passage.text]))))
 
 
+# Treatments other than ketamine that patients ask about by name (after ALIASES: brand names
+# are their class). A question naming one is answered only by a passage that names it:
+# "is sertraline safe while breastfeeding" is not answered by the ketamine breastfeeding passage,
+# nor "does insurance cover EMDR" by the ketamine insurance one.
+OTHER_TREATMENTS = frozenset(terms(
+    "emdr cpt mdma psilocybin prazosin tms ect electroconvulsive lithium ssri ssris snri antidepressant "
+    "antidepressants benzodiazepine benzodiazepines opioid opioids stimulant stimulants lamotrigine maoi "
+    "cannabis naltrexone"))  # not alcohol: "drinking" is read as alcohol ("stop drinking coffee")
+
+
+def other_treatments(index: Index, message: str, lang: str | None = None) -> set[str]:
+    """The treatments other than ketamine that a message names (OTHER_TREATMENTS)."""
+    return set(terms(index.spelled(message, lang))) & OTHER_TREATMENTS
+
+
 def covers(index: Index, passage: Passage, message: str, lang: str | None = None) -> bool:
     """Whether a passage (its heading, `also` phrasings and text) names one of the message's
     own content words, brand names and misspellings read as the corpus's words. True when
