@@ -415,3 +415,30 @@ def test_secrets_never_reach_the_reports(tmp_path, fixture_env, monkeypatch, cap
         body = f.read_text(encoding="utf-8")
         assert key not in body and token not in body, f.name
     assert key not in printed.out + printed.err and token not in printed.out + printed.err
+
+
+def test_the_thread_judge_sees_distinct_replies_shuffled_and_the_tally_counts_each_version():
+    """evals/followup_threads --judge / --tally: one reply per distinct answer, no version name
+    in the judge's file, and every version's reply counted under its kind."""
+    from types import SimpleNamespace
+
+    from evals.followup_threads import judge_input, tally
+
+    rows = [{"id": "t1", "first": "a", "then": "b", "kind": "follow_up", "means": "m1"},
+            {"id": "t2", "first": "c", "then": "d", "kind": "fresh", "means": "m2"}]
+    p = {"doc#H": SimpleNamespace(section="H", text="T")}
+    before = [{"id": "t1", "route": "answer", "cited": ["doc#H"]}, {"id": "t2", "route": "no_answer", "cited": []}]
+    after = [{"id": "t1", "route": "no_answer", "cited": []}, {"id": "t2", "route": "no_answer", "cited": []}]
+    items, key = judge_input(rows, {"before": before, "after": after}, p)
+    assert [len(i["replies"]) for i in items] == [2, 1]
+    assert "before" not in json.dumps(items) and "after" not in json.dumps(items)
+    assert key["t2"]["before"] == key["t2"]["after"] != key["t1"]["before"]
+    answered = next(r for r in items[0]["replies"] if r["route"] == "answer")
+    assert key["t1"]["before"] == answered["reply_id"] and answered["passages"][0]["text"] == "T"
+    verdicts = {key["t1"]["before"]: {"verdict": "wrong"}, key["t1"]["after"]: {"verdict": "declined"},
+                key["t2"]["after"]: {"verdict": "declined"}}
+    counts = tally(rows, key, verdicts)
+    assert counts["before"]["follow_up"] == {"wrong": 1} and counts["after"]["follow_up"] == {"declined": 1}
+    assert counts["before"]["fresh"] == {"declined": 1}
+    with pytest.raises(ValueError):
+        tally(rows, key, {})

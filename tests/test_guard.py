@@ -1297,3 +1297,43 @@ def test_a_short_ptsd_disclosure_is_distress_not_the_strong_tier(message, minilm
     # on to retrieval with the distress flag: bot.chat gives the support text when nothing answers
     assert r.name == "continue" and "distress" in r.flags, (message, r)
     assert route_of("i am so tired of living like this", query_vec=vec, settings=minilm_settings).name == "crisis"
+
+
+# stop 32: a vague amount after "took/had/did" read as an overdose ("take the whole", "a bunch of",
+# "double"), and the model's strong tier read "take the whole day off" as a crisis (a held-out
+# thread found it: "could i go back to work the same afternoon or should i just take the whole day off")
+TIME_AND_AMOUNTS = [
+    "should i just take the whole day off",
+    "could i go back to work the same afternoon or should i just take the whole day off",
+    "my husband took the whole day off to drive me",
+    "i took the whole week off work after my first infusion",
+    "i had a whole panic attack in the waiting room",
+    "i took a bunch of notes in my integration session",
+    "we did double sessions this week, is that ok",
+    "i took twice as long to recover after the second infusion",
+    "i used a whole day of pto for spravato",
+]
+OVERDOSE_STILL = [
+    "i took the whole bottle",
+    "i swallowed all of them",
+    "he took a bunch of xanax",
+    "i took double my dose of ketamine",
+    "i think i took way too much ketamine",
+    "my son took a handful of pills",
+    "she took everything in the medicine cabinet",
+    "i took 3 times my dose",
+    "i drank a bottle of vodka and took my xanax",
+]
+
+
+@pytest.mark.parametrize("message", TIME_AND_AMOUNTS)
+def test_time_off_and_vague_amounts_are_not_an_overdose(message, minilm_settings):
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    for kw in ({}, {"query_vec": vec, "settings": minilm_settings}):
+        assert route_of(message, **kw).name != "crisis", (message, kw.keys())
+
+
+@pytest.mark.parametrize("message", OVERDOSE_STILL)
+def test_an_amount_of_a_medicine_is_still_an_overdose(message):
+    r = route_of(message)
+    assert r.name == "crisis" and r.reason.startswith("rule:"), (message, r)
