@@ -373,8 +373,9 @@ def test_rule_row_catches_its_example_and_not_its_look_alike(row):
 
 def test_rule_rows_are_few_and_checked():
     # few enough for a clinician to read in one sitting; stop 23 added Spanish rows for the
-    # warning window and the crisis rows the English had (85 then)
-    assert 10 <= len(ROWS) <= 95
+    # warning window and the crisis rows the English had (85 then); stop 32 added 7 crisis rows
+    # for patients' own words about the treatment (102 then)
+    assert 10 <= len(ROWS) <= 105
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert {r.table for r in ROWS} <= set(guard.RULE_TABLES)
 
@@ -1337,3 +1338,42 @@ def test_time_off_and_vague_amounts_are_not_an_overdose(message, minilm_settings
 def test_an_amount_of_a_medicine_is_still_an_overdose(message):
     r = route_of(message)
     assert r.name == "crisis" and r.reason.startswith("rule:"), (message, r)
+
+
+# stop 32: crisis in a patient's own words about the treatment (rules.yaml *_patient rows). These
+# are the lead's own variants, not the helper-written probe messages the rows were written from.
+PATIENT_WORDS_CRISIS = [
+    "i wouldnt mind if i never woke up after tonights infusion",
+    "wish this ptsd would just kill me already",
+    "keep having thoughts about ending my life since the last session",
+    "i wrote down how and when, its this weekend",
+    "ive been saving my pills instead of taking them",
+    "banging my head against the wall until it bleeds",
+    "im going to make my ex pay, i know where she lives",
+    "took all of my sleeping pills an hour ago",
+    "si el spravato no me sirve me mato",
+    "gave my cat to my sister, shell be a better owner than me",
+]
+PATIENT_WORDS_NOT_CRISIS = [
+    "laughed so hard i thought i was going to die",
+    "killing two birds with one stone, picking up my refill on the way home",
+    "my wifes father was killed in a hunting accident decades ago",
+    "what happens if i accidentally swallow the troche instead of holding it",
+    "how much ketamine is too much for a first session",
+    "i hope i dont wake up during the infusion",
+    "i bought everything i need for my first session, just waiting for the right day to book",
+    "took 20 minutes to kick in",
+]
+
+
+@pytest.mark.parametrize("message", PATIENT_WORDS_CRISIS)
+def test_crisis_in_a_patients_own_words_about_the_treatment(message):
+    r = route_of(message)
+    assert r.name == "crisis" and r.reason.startswith("rule:"), (message, r)
+
+
+@pytest.mark.parametrize("message", PATIENT_WORDS_NOT_CRISIS)
+def test_a_patients_ordinary_words_are_not_crisis(message, minilm_settings):
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    for kw in ({}, {"query_vec": vec, "settings": minilm_settings}):
+        assert route_of(message, **kw).name != "crisis", (message, kw.keys())
