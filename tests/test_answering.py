@@ -633,3 +633,17 @@ def test_a_new_short_question_is_never_read_with_the_one_before():
     assert len(fresh) >= 20
     read_with = [r["id"] for r in fresh if condense([Turn("user", r["first"])], r["then"])[1]]
     assert read_with == []
+
+
+@pytest.mark.parametrize(("question", "section"), [
+    ("does ketamine help ptsd", "What are the chances ketamine will work for my PTSD?"),
+    ("is ketamine good for ptsd", "What are the chances ketamine will work for my PTSD?"),
+    ("does spravato work for ptsd", "Is Spravato approved for PTSD?"),
+    ("how does ketamine help ptsd, what is it doing in the brain",
+     "Does ketamine rewire the brain or calm the fear center in PTSD?"),
+])
+def test_the_commonest_first_questions_are_answered(real, question, section):
+    """Stop 31 left "does ketamine help ptsd" and "is ketamine good for ptsd" declined (the nearest
+    corpus question was "does ketamine prevent ptsd"); the sections now carry these phrasings."""
+    reply = real.respond([], question)
+    assert reply.route == "answer" and reply.citations[0].key.endswith("#" + section)
