@@ -72,7 +72,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
-from bot.safety import model, rules
+from bot.safety import model, near, rules
 from bot.safety.normalize import normalize
 from bot.types import Route, Turn
 
@@ -596,6 +596,20 @@ def model_crisis(a: Analysis, norm: str, scores: model.Scores,
     return None
 
 
+def _near_margin(a: Analysis, norm: str, query_vec: np.ndarray | None, settings: Settings,
+                 history: Sequence[Turn] = ()) -> tuple[float, int] | None:
+    """(margin, label) when the nearest-exemplar tier adds a crisis, else None."""
+    memory = near.load()
+    if memory is None or query_vec is None or memory.embedder != _embedder_name(settings):
+        return None
+    if not _model_gates(a, norm, history)["crisis_strong"] or match_rule("warning_alone", norm) is not None:
+        # a warning sign said alone ("I gave away all my stuff this week") has its own reply: a
+        # direct question about suicide with every line (rules.yaml `warning_alone`)
+        return None
+    m, label = memory.margin(query_vec)
+    return (m, label) if m >= near.NEAR_MIN else None
+
+
 def crisis_kind(reason: str) -> str:
     """"self", "others" (intent to harm another person), "danger" (the person is in danger
     from someone else) or "medical" (a medical emergency), from Route.reason."""
@@ -694,12 +708,18 @@ def decide(
     scores = model_scores(message, query_vec, settings, stored) if message.strip() and use_model else None
     model_crisis_route: Route | None = None
     hit = model_crisis(a, norm, scores, history) if scores is not None else None
+    # the nearest-exemplar tier (bot/safety/near.py): the team's own crisis messages about the
+    # treatment, behind the strong tier's gates; only with the vector the weights were trained on
+    close = (_near_margin(a, norm, query_vec, settings, history)
+             if hit is None and scores is not None and scores.part == "full" else None)
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
         model_crisis_route = route("crisis", f"model:{scores.part}:{cls}:{p:.2f}", score=round(p, 4),
                                    kind=kind)
-
+    elif close is not None:
+        model_crisis_route = route("crisis", f"near:{close[0]:.2f}", score=round(close[0], 4),
+                                   kind="others" if close[1] == near.HARM else "self")
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
