@@ -1409,3 +1409,13 @@ def test_the_near_tier_stays_behind_the_gates_on_the_dev_look_alikes(minilm_sett
                     "my dog is my reason for getting out of bed, he helps a lot"]:
         vec = minilm_settings.get_embedder().encode([message])[0]
         assert route_of(message, query_vec=vec, settings=minilm_settings).name != "crisis", message
+
+
+def test_a_damaged_near_memory_turns_the_tier_off_not_the_screen(tmp_path):
+    from bot.safety import near
+
+    bad = tmp_path / "near.npz"
+    bad.write_bytes(b"not a numpy file")
+    assert near.load(bad) is None
+    assert near.load(tmp_path / "missing.npz") is None
+    assert route_of("I want to kill myself").name == "crisis"

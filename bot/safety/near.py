@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 NEAR_PATH = DATA / "near_exemplars.npz"
+log = logging.getLogger(__name__)
 SOURCES = (DATA / "guard_exemplars.jsonl", ROOT / "evals" / "sets" / "probes" / "patient_words_stop32.jsonl")
 # The lowest margin on a grid of 0.10, 0.12, 0.15 and 0.20 at which the whole screen sends no
 # patient question (evals/patient_questions.py) to crisis and keeps the bundled dev sets'
@@ -84,11 +86,17 @@ class Memory:
 
 @lru_cache(maxsize=2)
 def load(path: Path = NEAR_PATH) -> Memory | None:
+    """The stored memory, or None when it is missing or unreadable: the rest of the screen
+    keeps working without this tier."""
     if not path.exists():
         return None
-    data = np.load(path, allow_pickle=False)
-    return Memory(data["vecs"].astype(np.float32), data["labels"].astype(np.int8), str(data["embedder"]),
-                  str(data["sources"]))
+    try:
+        data = np.load(path, allow_pickle=False)
+        return Memory(data["vecs"].astype(np.float32), data["labels"].astype(np.int8), str(data["embedder"]),
+                      str(data["sources"]))
+    except Exception as exc:  # a damaged file must never take the crisis screen down
+        log.warning("guard: nearest-exemplar memory unreadable (%s); tier off", type(exc).__name__)
+        return None
 
 
 def build(out: Path = NEAR_PATH, sources: tuple[Path, ...] = SOURCES, embedder=None) -> Memory:
