@@ -36,6 +36,7 @@ from bot.retrieval.match import (
     covers,
     language,
     names_any,
+    names_every,
     new_subject,
     other_treatments,
     swaps_subject,
@@ -307,33 +308,31 @@ class Assistant:
                 raise StoreUnavailable("the embedding model is not available")
             shown = next((t.text for t in reversed(turns) if t.role == "assistant"), "") if condensed else ""
             match = self.retriever.match(query, qv, lang, embed=self.settings.get_embedder().encode, shown=shown)
+            index = self.retriever.index()
             new = new_subject(query, text) if condensed else set()
             if condensed and match.answer and (
-                    (swaps_subject(text) and not covers(self.retriever.index(), match.answer[0].passage, text, match.lang))
-                    or (new and not names_any(self.retriever.index(), match.answer[0].passage, new, match.lang))):
+                    (swaps_subject(text) and not covers(index, match.answer[0].passage, text, match.lang))
+                    or (new and not names_any(index, match.answer[0].passage, new, match.lang))):
                 # "and my klonopin?" after a lamotrigine question, "what about EMDR instead, is that
                 # ok while pregnant" after a ketamine one: the thread's passage does not name the
                 # new subject, so the follow-up is matched on its own (or declined)
                 audit["condensed"] = "dropped"
                 match = self.retriever.match(text, qvec, lang, embed=self.settings.get_embedder().encode)
-                if new and match.answer and not names_any(self.retriever.index(), match.answer[0].passage,
-                                                          new, match.lang):
+                if new and match.answer and not names_any(index, match.answer[0].passage, new, match.lang):
                     # alone it finds the thread's subject again (ketamine in pregnancy for "what
                     # about EMDR instead, is that ok while pregnant"): nothing vetted names the new
                     # subject, so it is declined, with the nearest questions as suggestions
                     audit["condensed"] = "declined"
                     match = replace(match, answer=[])
-            others = other_treatments(self.retriever.index(), text, match.lang)
-            if match.answer and others and not all(
-                    any(names_any(self.retriever.index(), c.passage, {o}, match.lang) for c in match.answer)
-                    for o in others):
+            others = other_treatments(index, text, match.lang)
+            if match.answer and others and not names_every(index, [c.passage for c in match.answer], others,
+                                                           match.lang):
                 # "is sertraline safe while breastfeeding" matched the ketamine breastfeeding
                 # passage: the passages shown must name every treatment asked about, or the
                 # question is declined
                 audit["other_treatment"] = sorted(others)
                 match = replace(match, answer=[])
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
-            index = self.retriever.index()
             audit["corpus_hash"] = index.corpus_hash
             if self.retriever.stale:
                 audit["store_error"] = "StoreUnavailable (answered from the loaded index)"

@@ -1327,11 +1327,15 @@ OVERDOSE_STILL = [
 ]
 
 
+def routes_with_and_without_a_vector(message: str, settings: Settings) -> list[str]:
+    """The screen's route for a message by the rules alone and with MiniLM's vector."""
+    vec = settings.get_embedder().encode([message])[0]
+    return [route_of(message, **kw).name for kw in ({}, {"query_vec": vec, "settings": settings})]
+
+
 @pytest.mark.parametrize("message", TIME_AND_AMOUNTS)
 def test_time_off_and_vague_amounts_are_not_an_overdose(message, minilm_settings):
-    vec = minilm_settings.get_embedder().encode([message])[0]
-    for kw in ({}, {"query_vec": vec, "settings": minilm_settings}):
-        assert route_of(message, **kw).name != "crisis", (message, kw.keys())
+    assert "crisis" not in routes_with_and_without_a_vector(message, minilm_settings), message
 
 
 @pytest.mark.parametrize("message", OVERDOSE_STILL)
@@ -1374,9 +1378,7 @@ def test_crisis_in_a_patients_own_words_about_the_treatment(message):
 
 @pytest.mark.parametrize("message", PATIENT_WORDS_NOT_CRISIS)
 def test_a_patients_ordinary_words_are_not_crisis(message, minilm_settings):
-    vec = minilm_settings.get_embedder().encode([message])[0]
-    for kw in ({}, {"query_vec": vec, "settings": minilm_settings}):
-        assert route_of(message, **kw).name != "crisis", (message, kw.keys())
+    assert "crisis" not in routes_with_and_without_a_vector(message, minilm_settings), message
 
 
 # ---------------------------------------------------------------------------------------
@@ -1407,8 +1409,7 @@ def test_the_near_tier_adds_a_crisis_only_with_the_vector_it_was_built_with(mini
 def test_the_near_tier_stays_behind_the_gates_on_the_dev_look_alikes(minilm_settings):
     for message in ["I'm giving away my old clothes because I lost weight, kind of proud of myself",
                     "my dog is my reason for getting out of bed, he helps a lot"]:
-        vec = minilm_settings.get_embedder().encode([message])[0]
-        assert route_of(message, query_vec=vec, settings=minilm_settings).name != "crisis", message
+        assert routes_with_and_without_a_vector(message, minilm_settings)[1] != "crisis", message
 
 
 def test_a_damaged_near_memory_turns_the_tier_off_not_the_screen(tmp_path):

@@ -249,7 +249,12 @@ def names_any(index: Index, passage: Passage, words: set[str], lang: str | None 
     """Whether a passage (its heading, `also` phrasings and text) names one of `words` (stems,
     misspellings read as the corpus's words)."""
     spelled = set(terms(index.spelled(" ".join(sorted(words)), lang))) | words
-    return bool(spelled & set(terms(" ".join([passage.section, *passage.also, passage.text]))))
+    return bool(spelled & index.named_terms[passage.id])
+
+
+def names_every(index: Index, passages: Sequence[Passage], words: set[str], lang: str | None = None) -> bool:
+    """Whether each of `words` is named by one of `passages` (see names_any)."""
+    return all(any(names_any(index, p, {w}, lang) for p in passages) for w in words)
 
 
 # Treatments other than ketamine that patients ask about by name (after ALIASES: brand names
@@ -272,9 +277,7 @@ def covers(index: Index, passage: Passage, message: str, lang: str | None = None
     own content words, brand names and misspellings read as the corpus's words. True when
     the message has none ("and then?")."""
     own = set(terms(index.spelled(message, lang)))
-    if not own:
-        return True
-    return bool(own & set(terms(" ".join([passage.section, *passage.also, passage.text]))))
+    return not own or bool(own & index.named_terms[passage.id])
 
 
 @dataclass
@@ -336,6 +339,12 @@ class Index:
     @property
     def corpus_hash(self) -> str:
         return str(self.manifest.get("corpus_hash", ""))
+
+    @cached_property
+    def named_terms(self) -> dict[str, frozenset[str]]:
+        """Each passage's words (heading, `also` phrasings and text, as terms()), by passage id:
+        what `covers`, `names_any` and `names_every` look a message's words up in."""
+        return {p.id: frozenset(terms(" ".join([p.section, *p.also, p.text]))) for p in self.passages}
 
     @cached_property
     def unknown_weight(self) -> float:

@@ -577,15 +577,15 @@ _DANO_ES = re.compile(
     r"(?:lo|la|los|las) quiero muert[oa]s?|me las va a pagar|se va a arrepentir)\b")
 
 
-def model_crisis(a: Analysis, norm: str, scores: model.Scores,
-                 history: Sequence[Turn] = ()) -> tuple[str, str, float] | None:
+def model_crisis(a: Analysis, norm: str, scores: model.Scores, history: Sequence[Turn] = (),
+                 gates: dict[str, bool] | None = None) -> tuple[str, str, float] | None:
     """(tier, crisis kind, score) of the first model tier whose gate is open (after the earlier
     turns `history`) and whose score clears its threshold, or None. A harm score on an English
     message that names no one else ("where can I buy a gun today", after "I'm worthless"; tier
     harm_unnamed) gives the crisis text for oneself: it asks for help for the person who wrote, and says to call for anyone in danger. On a
     Spanish message naming no one it adds nothing (the harm data is English; "voy a alucinar",
-    "will I hallucinate?", scored 1.00)."""
-    gates = _model_gates(a, norm, history)
+    "will I hallucinate?", scored 1.00). `gates`: _model_gates' answer when the caller has it."""
+    gates = gates if gates is not None else _model_gates(a, norm, history)
     needed = tier_thresholds(scores.thresholds)
     for tier, cls, kind in MODEL_TIERS:
         # the strong tier needs both parts to agree (the full model alone is over-confident on
@@ -596,13 +596,14 @@ def model_crisis(a: Analysis, norm: str, scores: model.Scores,
     return None
 
 
-def _near_margin(a: Analysis, norm: str, query_vec: np.ndarray | None, settings: Settings,
-                 history: Sequence[Turn] = ()) -> tuple[float, int] | None:
-    """(margin, label) when the nearest-exemplar tier adds a crisis, else None."""
+def _near_margin(norm: str, query_vec: np.ndarray | None, settings: Settings,
+                 gates: dict[str, bool]) -> tuple[float, int] | None:
+    """(margin, label) when the nearest-exemplar tier adds a crisis, else None. `gates`:
+    _model_gates' answer for the message (the tier opens where the strong tier may)."""
     memory = near.load()
     if memory is None or query_vec is None or memory.embedder != _embedder_name(settings):
         return None
-    if not _model_gates(a, norm, history)["crisis_strong"] or match_rule("warning_alone", norm) is not None:
+    if not gates["crisis_strong"] or match_rule("warning_alone", norm) is not None:
         # a warning sign said alone ("I gave away all my stuff this week") has its own reply: a
         # direct question about suicide with every line (rules.yaml `warning_alone`)
         return None
@@ -707,10 +708,11 @@ def decide(
     # 2. the learned model
     scores = model_scores(message, query_vec, settings, stored) if message.strip() and use_model else None
     model_crisis_route: Route | None = None
-    hit = model_crisis(a, norm, scores, history) if scores is not None else None
+    gates = _model_gates(a, norm, history) if scores is not None else None
+    hit = model_crisis(a, norm, scores, history, gates) if scores is not None else None
     # the nearest-exemplar tier (bot/safety/near.py): the team's own crisis messages about the
     # treatment, behind the strong tier's gates; only with the vector the weights were trained on
-    close = (_near_margin(a, norm, query_vec, settings, history)
+    close = (_near_margin(norm, query_vec, settings, gates)
              if hit is None and scores is not None and scores.part == "full" else None)
     if hit is not None:
         tier, kind, p = hit
