@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: install ingest run test eval eval-blind train-guard bench bench-quick load browser lint clean
+.PHONY: install ingest run test eval eval-blind train-guard train-head bench bench-quick load browser lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ eval-blind: install
 
 train-guard: install
 	$(PY) -m evals.train_guard
+
+# The screen's patient-words head (bot/safety/head.py): team-written rows only, no data folder needed.
+train-head: install
+	$(PY) -m evals.train_head
 
 bench: install
 	$(PY) -m bench

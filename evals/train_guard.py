@@ -133,24 +133,57 @@ PATIENT_MODEL_CRISIS = 0  # crises the tiers may add on them: none (a frightened
 class Parts:
     rules: np.ndarray  # class index the rules and the window gave alone (crisis/harm_others) or -1
     gates: dict[str, np.ndarray]  # tier -> gate open
+    # class index the team-written tiers give (the nearest-exemplar tier, bot/safety/near.py, and
+    # the patient-words head, bot/safety/head.py), or -1; None when no vectors were given
+    team: np.ndarray | None = None
 
 
-def screen_parts(items: list[tuple[list, str]]) -> Parts:
-    """The rule part of the screen for (history, message) items."""
+def team_tiers(gate: np.ndarray, head_gate: np.ndarray, vecs: np.ndarray, texts: list[str]) -> np.ndarray:
+    """Class index the team-written tiers add where their gates are open (`gate`: the strong
+    tier's, not on a `warning_alone` row; `head_gate`: screen.head_gate), or -1. They learned
+    only from team-written messages, so they may score a blind source. Weights the screen does
+    not have (no file) add nothing."""
+    from bot.safety import head, near
+
+    out = np.full(len(gate), -1, dtype=int)
+    memory, h = near.load(), head.load()
+    for i in np.flatnonzero(gate):
+        if memory is not None:
+            m, label = memory.margin(vecs[i])
+            if m >= near.NEAR_MIN:
+                out[i] = CLASSES.index("harm_others" if label == near.HARM else "crisis")
+                continue
+        if h is not None and head_gate[i]:
+            p, label = h.risk(vecs[i], texts[i])
+            if p >= h.threshold:
+                out[i] = CLASSES.index("harm_others" if label == head.HARM else "crisis")
+    return out
+
+
+def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) -> Parts:
+    """The rule part of the screen for (history, message) items, and with each message's MiniLM
+    vector (`vecs`) what the team-written tiers add."""
     from bot.safety import screen as guard
     from bot.safety.normalize import normalize
 
     settings = Settings()
     rules = np.full(len(items), -1, dtype=int)
     gates = {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
+    team_gate = np.zeros(len(items), dtype=bool)
+    head_gate = np.zeros(len(items), dtype=bool)
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
             rules[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
         if text.strip():
-            for tier, ok in guard._model_gates(guard.analyse(text), normalize(text), history).items():
+            norm = normalize(text)
+            opened = guard._model_gates(guard.analyse(text), norm, history)
+            for tier, ok in opened.items():
                 gates[tier][i] = ok
-    return Parts(rules, gates)
+            team_gate[i] = gates["crisis_strong"][i] and guard.match_rule("warning_alone", norm) is None
+            head_gate[i] = guard.head_gate(norm, opened)
+    return Parts(rules, gates, None if vecs is None
+                 else team_tiers(team_gate, head_gate, vecs, [normalize(t) for _, t in items]))
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
@@ -170,6 +203,11 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
         fire = free & parts.gates[tier] & (p >= tiers[tier])
         out[fire] = k
         free &= ~fire
+    if parts.team is not None and probs_ng is not None:
+        # the team-written tiers read the MiniLM vector: the full screen only (probs_ng given),
+        # never the n-grams alone (the embedder down)
+        fire = free & (parts.team >= 0)
+        out[fire] = parts.team[fire]
     return out
 
 
@@ -478,8 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     # other safe look-alike sources' out-of-fold scores, never on the held-out source
     t0 = time.time()
     samples = {src: sample_per_class(np.flatnonzero(groups == src), y, SCREEN_SAMPLE) for src in sources}
-    parts = {src: screen_parts([([], rows[i].text) for i in samples[src]]) for src in sources}
-    dev_parts = screen_parts(dev)
+    parts = {src: screen_parts([([], rows[i].text) for i in samples[src]], x_vec[samples[src]])
+             for src in sources}
+    dev_parts = screen_parts(dev, dev_vec)
     log(f"rule part of the screen on {sum(len(v) for v in samples.values())} source rows and "
         f"{len(dev)} dev items: {time.time() - t0:.0f}s")
 

@@ -31,7 +31,7 @@ from evals.calibrate_guard import (
 )
 from evals.metrics import THRESHOLDS
 
-REASON = re.compile(r"^(?:rule|history):[a-z_.+]+$|^model:(?:full|ngram|scope)(?::[a-z_]+)?:\d\.\d\d$|^near:\d\.\d\d$")
+REASON = re.compile(r"^(?:rule|history):[a-z_.+]+$|^model:(?:full|ngram|scope)(?::[a-z_]+)?:\d\.\d\d$|^near:\d\.\d\d$|^head:\d\.\d\d$")
 LIMIT = {t.name: t.default for t in THRESHOLDS}
 
 
@@ -1412,11 +1412,64 @@ def test_the_near_tier_stays_behind_the_gates_on_the_dev_look_alikes(minilm_sett
         assert routes_with_and_without_a_vector(message, minilm_settings)[1] != "crisis", message
 
 
-def test_a_damaged_near_memory_turns_the_tier_off_not_the_screen(tmp_path):
-    from bot.safety import near
+@pytest.mark.parametrize("module", ["near", "head"])
+def test_a_damaged_memory_or_head_turns_its_tier_off_not_the_screen(module, tmp_path):
+    import importlib
 
-    bad = tmp_path / "near.npz"
+    tier = importlib.import_module(f"bot.safety.{module}")
+    bad = tmp_path / f"{module}.npz"
     bad.write_bytes(b"not a numpy file")
-    assert near.load(bad) is None
-    assert near.load(tmp_path / "missing.npz") is None
+    assert tier.load(bad) is None
+    assert tier.load(tmp_path / "missing.npz") is None
     assert route_of("I want to kill myself").name == "crisis"
+
+
+# ---------------------------------------------------------------------------------------
+# The patient-words head (bot/safety/head.py, stop 33)
+# ---------------------------------------------------------------------------------------
+def test_the_patient_head_is_trained_from_the_files_it_names():
+    """Editing a training file without `python -m evals.train_head` leaves the head reading old
+    messages."""
+    from bot.safety import head
+    from evals.train_head import fingerprint
+
+    h = head.load()
+    assert h is not None and h.sources == fingerprint()
+    assert h.w.shape == (3, 384) and h.w_ng.shape == (3, gm.NGRAM_DIM) and h.b.shape == (3,)
+    assert 0.5 <= h.threshold <= 1.0 and h.embedder
+
+
+# written for this test, not in any training file
+STOCKPILE = "ive been keeping the spray bottles instead of handing them back, got a few saved up now"
+
+
+def test_the_head_catches_a_stockpile_said_in_a_patients_words_only_with_its_vector(minilm_settings):
+    vec = minilm_settings.get_embedder().encode([STOCKPILE])[0]
+    r = route_of(STOCKPILE, query_vec=vec, settings=minilm_settings)
+    assert r.name == "crisis" and r.reason.startswith(("head:", "near:", "model:")) and r.kind == "self", r
+    assert route_of(STOCKPILE).name != "crisis"  # no vector: rules alone
+    assert route_of(STOCKPILE, query_vec=np.ones(384) / np.sqrt(384),
+                    settings=Settings(embedder_backend="hash")).name != "crisis"
+
+
+@pytest.mark.parametrize("message", [
+    "i counted my troches for the refill form, there are 12 left",
+    "thank you to the nurse who sat with me at my last infusion, the course is finished",
+    "felt like i died and came back during the session, it was wild",
+    "im cancelling next week, my daughter has her graduation",
+])
+def test_the_head_leaves_the_same_treatment_words_without_risk_alone(message, minilm_settings):
+    assert "crisis" not in routes_with_and_without_a_vector(message, minilm_settings), message
+
+
+def test_the_head_reads_the_vector_and_the_words():
+    """Its probability moves with the text's n-grams, not only with the vector."""
+    from bot.safety import head
+
+    h = head.load()
+    rng = np.random.default_rng(0)
+    vec = rng.normal(size=384)
+    a, b = h.probs(vec, "i have been hoarding my pills"), h.probs(vec, "what time does the clinic open")
+    assert abs(a.sum() - 1) < 1e-5 and a[head.CRISIS] > b[head.CRISIS]
+    assert h.probs(np.ones(12), "anything").tolist() == [1.0, 0.0, 0.0]  # another embedder's size
+

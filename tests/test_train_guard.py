@@ -125,3 +125,17 @@ def test_the_stored_card_keeps_stop_notes_out():
     text = MODEL_CARD.read_text(encoding="utf-8")
     assert "MODEL_HISTORY.md" in text
     assert not any(line.startswith(("**Stop ", "**Rerun at stop")) for line in text.splitlines())
+
+
+def test_the_team_tiers_count_in_the_full_screen_only():
+    """The nearest-exemplar tier and the patient-words head read the MiniLM vector: in the blind
+    report they add their crises to the whole screen, never to the screen with the embedder down
+    (the n-grams alone), and never where a model tier already gave a class."""
+    from evals.train_guard import screen_pred
+
+    parts = Parts(rules=np.full(3, -1), gates={t: np.zeros(3, dtype=bool) for t, _, _ in MODEL_TIERS},
+                  team=np.array([CLASSES.index("crisis"), -1, HARM]))
+    off = {t: TIER_OFF for t, _, _ in MODEL_TIERS}
+    probs = _probs([0.0, 0.0, 0.0])
+    assert screen_pred(parts, probs, off, probs).tolist() == [CLASSES.index("crisis"), SAFE, HARM]
+    assert screen_pred(parts, probs, off).tolist() == [SAFE, SAFE, SAFE]

@@ -29,7 +29,10 @@ Layers, in order
        comes through one of MODEL_TIERS (a strong score both parts agree on, a score over a
        weak rule cue, a harm score), never where the rules saw a clinic call, a boundary
        request, a general question or a masked idiom (`_model_gates`); each tier's
-       threshold is stored with the weights.
+       threshold is stored with the weights. Behind the strong tier's gate, two tiers learned
+       from team-written messages only, and only with the MiniLM vector: the nearest-exemplar
+       tier (bot/safety/near.py) and, on messages naming the assistant's topics, the
+       patient-words head (bot/safety/head.py, `head_gate`).
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
        so a crisis only the model caught is carried in the session's history, not in this
@@ -72,7 +75,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
-from bot.safety import model, near, rules
+from bot.safety import head, model, near, rules
 from bot.safety.normalize import normalize
 from bot.types import Route, Turn
 
@@ -611,6 +614,30 @@ def _near_margin(norm: str, query_vec: np.ndarray | None, settings: Settings,
     return (m, label) if m >= near.NEAR_MIN else None
 
 
+def head_gate(norm: str, gates: dict[str, bool]) -> bool:
+    """Where the patient-words head may add a crisis: where the nearest-exemplar tier may, and
+    only on a message that names the assistant's topics (rules.IN_SCOPE: the treatment, a session,
+    medication, PTSD, a clinic). It learned from messages about the treatment; on public posts
+    and tweets about anything else it fired on 8-11% of ordinary ones (stop 33,
+    evals/experiments/patient_head.md)."""
+    return (gates["crisis_strong"] and match_rule("warning_alone", norm) is None
+            and bool(rules.IN_SCOPE.search(norm)))
+
+
+def _head_prob(norm: str, query_vec: np.ndarray | None, settings: Settings,
+               gates: dict[str, bool]) -> tuple[float, int] | None:
+    """(risk probability, head.CRISIS or head.HARM) when the patient-words head adds a crisis,
+    else None (bot/safety/head.py):
+    the same gates as the nearest-exemplar tier, and only with the vector it was trained on."""
+    h = head.load()
+    if h is None or query_vec is None or h.embedder != _embedder_name(settings):
+        return None
+    if not head_gate(norm, gates):
+        return None
+    p, label = h.risk(query_vec, norm)
+    return (p, label) if p >= h.threshold else None
+
+
 def crisis_kind(reason: str) -> str:
     """"self", "others" (intent to harm another person), "danger" (the person is in danger
     from someone else) or "medical" (a medical emergency), from Route.reason."""
@@ -678,6 +705,7 @@ def decide(
     settings: Settings | None = None,
     stored: model.Stored | None = None,
     use_model: bool = True,
+    use_head: bool = True,
 ) -> Route:
     """`screen` with the stored model injectable (tests, evals/train_guard.py); with
     use_model=False only the rules and the conversation window decide."""
@@ -714,6 +742,11 @@ def decide(
     # treatment, behind the strong tier's gates; only with the vector the weights were trained on
     close = (_near_margin(norm, query_vec, settings, gates)
              if hit is None and scores is not None and scores.part == "full" else None)
+    # the patient-words head (bot/safety/head.py): generalises over the team's messages the
+    # same way, behind the same gates (use_head=False: evals/train_head.py picks its threshold)
+    lean = (_head_prob(norm, query_vec, settings, gates)
+            if use_head and hit is None and close is None and scores is not None and scores.part == "full"
+            else None)
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
@@ -722,6 +755,9 @@ def decide(
     elif close is not None:
         model_crisis_route = route("crisis", f"near:{close[0]:.2f}", score=round(close[0], 4),
                                    kind="others" if close[1] == near.HARM else "self")
+    elif lean is not None:
+        model_crisis_route = route("crisis", f"head:{lean[0]:.2f}", score=round(lean[0], 4),
+                                   kind="others" if lean[1] == head.HARM else "self")
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
