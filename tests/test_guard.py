@@ -375,7 +375,7 @@ def test_rule_rows_are_few_and_checked():
     # few enough for a clinician to read in one sitting; stop 23 added Spanish rows for the
     # warning window and the crisis rows the English had (85 then); stop 32 added 7 crisis rows
     # for patients' own words about the treatment (102 then)
-    assert 10 <= len(ROWS) <= 105
+    assert 10 <= len(ROWS) <= 106
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert {r.table for r in ROWS} <= set(guard.RULE_TABLES)
 
@@ -1473,3 +1473,24 @@ def test_the_head_reads_the_vector_and_the_words():
     assert abs(a.sum() - 1) < 1e-5 and a[head.CRISIS] > b[head.CRISIS]
     assert h.probs(np.ones(12), "anything").tolist() == [1.0, 0.0, 0.0]  # another embedder's size
 
+
+# ---------------------------------------------------------------------------------------
+# No more future care, after a warning sign (rules.yaml followup.no_future_care, stop 33)
+# ---------------------------------------------------------------------------------------
+WARNINGS = ["i wrote letters to my kids and my wife today", "i gave my dog to my neighbour, told her its for good",
+            "i've been saving up my troches", "i feel like such a burden on everyone"]
+NO_FUTURE_CARE = ["do i still need to book the follow-up", "can i cancel all my future sessions",
+                  "should i bother refilling my prescription", "do i need to come back next month",
+                  "no point booking the next one really"]
+
+
+@pytest.mark.parametrize("warning", WARNINGS)
+@pytest.mark.parametrize("message", NO_FUTURE_CARE)
+def test_no_more_future_care_after_a_warning_sign_is_crisis(warning, message):
+    r = route_of(message, warning)
+    assert r.name == "crisis" and r.reason.startswith("history:"), r
+
+
+@pytest.mark.parametrize("message", NO_FUTURE_CARE)
+def test_the_same_question_alone_is_not_crisis(message, minilm_settings):
+    assert "crisis" not in routes_with_and_without_a_vector(message, minilm_settings), message
