@@ -375,7 +375,7 @@ def test_rule_rows_are_few_and_checked():
     # few enough for a clinician to read in one sitting; stop 23 added Spanish rows for the
     # warning window and the crisis rows the English had (85 then); stop 32 added 7 crisis rows
     # for patients' own words about the treatment (102 then)
-    assert 10 <= len(ROWS) <= 106
+    assert 10 <= len(ROWS) <= 107
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert {r.table for r in ROWS} <= set(guard.RULE_TABLES)
 
@@ -1494,3 +1494,12 @@ def test_no_more_future_care_after_a_warning_sign_is_crisis(warning, message):
 @pytest.mark.parametrize("message", NO_FUTURE_CARE)
 def test_the_same_question_alone_is_not_crisis(message, minilm_settings):
     assert "crisis" not in routes_with_and_without_a_vector(message, minilm_settings), message
+
+
+def test_thanks_to_the_care_team_with_no_more_care_is_crisis_in_one_message():
+    """A warning row and a no-more-care row in one message are crisis (rules.yaml
+    warning.thanks_final, stop 33); either alone is not."""
+    assert route_of("tell my therapist thanks for trying, i wont be at my next appointment").name == "crisis"
+    assert route_of("tell my therapist thanks for trying").name != "crisis"
+    assert route_of("i wont be at my next appointment because of a work trip").name != "crisis"
+    assert route_of("i wont be at my next session", "tell my therapist thanks for trying").name == "crisis"
