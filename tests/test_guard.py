@@ -375,7 +375,7 @@ def test_rule_rows_are_few_and_checked():
     # few enough for a clinician to read in one sitting; stop 23 added Spanish rows for the
     # warning window and the crisis rows the English had (85 then); stop 32 added 7 crisis rows
     # for patients' own words about the treatment (102 then)
-    assert 10 <= len(ROWS) <= 107
+    assert 10 <= len(ROWS) <= 108
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert {r.table for r in ROWS} <= set(guard.RULE_TABLES)
 
@@ -1503,3 +1503,16 @@ def test_thanks_to_the_care_team_with_no_more_care_is_crisis_in_one_message():
     assert route_of("tell my therapist thanks for trying").name != "crisis"
     assert route_of("i wont be at my next appointment because of a work trip").name != "crisis"
     assert route_of("i wont be at my next session", "tell my therapist thanks for trying").name == "crisis"
+
+
+@pytest.mark.parametrize("message,crisis", [
+    ("mi hijo regalo todas sus cosas y se despidio de sus amigos", True),
+    ("mi hermano ha estado juntando sus pastillas, tengo miedo", True),
+    ("mi papa escribio cartas de despedida para todos", True),
+    ("mi mama guarda sus pastillas en el bano", False),
+    ("mi hermana se despidio de todos en la fiesta", False),
+    ("mi hijo regalo sus juguetes viejos a la iglesia", False),
+])
+def test_a_relatives_warning_signs_in_spanish(message, crisis, minilm_settings):
+    """rules.yaml es.relative_warning_signs (stop 33): the English forms route through the model."""
+    assert ("crisis" in routes_with_and_without_a_vector(message, minilm_settings)) is crisis, message
