@@ -39,6 +39,7 @@ from bot.retrieval.match import (
     names_every,
     new_subject,
     other_treatments,
+    places,
     swaps_subject,
 )
 from bot.safety.normalize import normalize
@@ -324,14 +325,16 @@ class Assistant:
                     # subject, so it is declined, with the nearest questions as suggestions
                     audit["condensed"] = "declined"
                     match = replace(match, answer=[])
-            others = other_treatments(index, text, match.lang)
-            if match.answer and others and not names_every(index, [c.passage for c in match.answer], others,
-                                                           match.lang):
-                # "is sertraline safe while breastfeeding" matched the ketamine breastfeeding
-                # passage: the passages shown must name every treatment asked about, or the
-                # question is declined
-                audit["other_treatment"] = sorted(others)
-                match = replace(match, answer=[])
+            for key, named in (("other_treatment", other_treatments), ("place", places)):
+                others = named(index, text, match.lang)
+                if match.answer and others and not names_every(index, [c.passage for c in match.answer], others,
+                                                               match.lang):
+                    # "is sertraline safe while breastfeeding" matched the ketamine breastfeeding
+                    # passage, "does OHIP pay for ketamine in ontario" the US insurance one: the
+                    # passages shown must name every treatment and place asked about, or the
+                    # question is declined
+                    audit[key] = sorted(others)
+                    match = replace(match, answer=[])
             audit["retrieve_ms"] = round((time.perf_counter() - t) * 1000, 2)
             audit["corpus_hash"] = index.corpus_hash
             if self.retriever.stale:

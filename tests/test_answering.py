@@ -212,28 +212,33 @@ def test_a_follow_up_whose_new_subject_nothing_names_is_declined_not_answered_wi
     assert same.route == "answer" and same.audit.get("condensed") is True
 
 
-@pytest.mark.parametrize(("question", "named"), [
-    ("is sertraline safe while breastfeeding", ["ssri"]),
-    ("does insurance cover EMDR", ["emdr"]),
-    ("is CPT safe during pregnancy", ["cpt"]),
+@pytest.mark.parametrize(("question", "key", "named"), [
+    ("is sertraline safe while breastfeeding", "other_treatment", ["ssri"]),
+    ("does insurance cover EMDR", "other_treatment", ["emdr"]),
+    ("is CPT safe during pregnancy", "other_treatment", ["cpt"]),
+    # stop 33: the US insurance passage answered questions about Ontario and Canada
+    ("does ohip cover ketamine for depression in ontario or do i pay out of pocket", "place", ["ohip", "ontari"]),
+    ("is ketamine for ptsd covered by insurance in canada", "place", ["canada"]),
 ])
-def test_a_question_about_another_treatment_is_not_answered_with_a_ketamine_passage(real, question, named):
+def test_a_question_about_another_treatment_or_a_place_no_passage_names_is_declined(real, question, key, named):
     """"is sertraline safe while breastfeeding" got the ketamine breastfeeding passage: a
-    passage that does not name the treatment asked about does not answer it."""
+    passage that does not name the treatment (or place) asked about does not answer it."""
     reply = real.respond([], question)
     assert reply.route == "no_answer" and not reply.citations
-    assert reply.audit.get("other_treatment") == named
+    assert reply.audit.get(key) == named
     assert reply.extras.get("suggestions")
 
 
 @pytest.mark.parametrize(("question", "section"), [
     ("can i take zoloft with ketamine", "SSRI"),
     ("is EMDR better than ketamine", "standard PTSD treatment"),
+    ("can i get legal psilocybin sessions in oregon", "Oregon"),
+    ("can i get spravato on the nhs", "NHS"),
 ])
-def test_a_passage_that_names_the_other_treatment_still_answers(real, question, section):
+def test_a_passage_that_names_the_other_treatment_or_place_still_answers(real, question, section):
     reply = real.respond([], question)
     assert reply.citations and section in reply.citations[0].key
-    assert "other_treatment" not in reply.audit
+    assert "other_treatment" not in reply.audit and "place" not in reply.audit
 
 
 def test_a_bare_follow_up_is_answered_about_the_threads_subject(real):

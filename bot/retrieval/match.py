@@ -272,6 +272,20 @@ def other_treatments(index: Index, message: str, lang: str | None = None) -> set
     return set(terms(index.spelled(message, lang))) & OTHER_TREATMENTS
 
 
+# Countries, regions and cities patients ask about by name (stop 33). A question naming one is
+# answered only by a passage that names it: "does OHIP pay for ketamine in ontario" is not answered
+# by the US insurance passage, nor "is oral ketamine approved in Australia" by the FDA one.
+PLACES = frozenset(terms(
+    "australia australian canada canadian ontario ohip quebec alberta nhs england scotland wales ireland "
+    "zealand uk britain british melbourne sydney toronto vancouver oregon colorado texas california florida "
+    "york mexico spain germany france india"))
+
+
+def places(index: Index, message: str, lang: str | None = None) -> set[str]:
+    """The places a message names (PLACES)."""
+    return set(terms(index.spelled(message, lang))) & PLACES
+
+
 def covers(index: Index, passage: Passage, message: str, lang: str | None = None) -> bool:
     """Whether a passage (its heading, `also` phrasings and text) names one of the message's
     own content words, brand names and misspellings read as the corpus's words. True when
