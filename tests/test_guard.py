@@ -1516,3 +1516,15 @@ def test_thanks_to_the_care_team_with_no_more_care_is_crisis_in_one_message():
 def test_a_relatives_warning_signs_in_spanish(message, crisis, minilm_settings):
     """rules.yaml es.relative_warning_signs (stop 33): the English forms route through the model."""
     assert ("crisis" in routes_with_and_without_a_vector(message, minilm_settings)) is crisis, message
+
+
+@pytest.mark.parametrize("message", [
+    "my husband gave away his guns and keeps saying we'd be better off without him",
+    "my son keeps saying everyone would be better off without him",
+    "my daughter thinks her friends would be better off without her",
+])
+def test_a_relative_saying_others_are_better_off_without_them_is_crisis_for_them(message):
+    """crisis.yaml suicide.third_party (stop 33): the first went to the harm-to-others text
+    ("put distance between yourself and the person"), the second on to retrieval."""
+    r = route_of(message)
+    assert r.name == "crisis" and r.kind == "self", r
