@@ -35,11 +35,10 @@ from bot.retrieval.match import (
     condense,
     covers,
     language,
+    must_name,
     names_any,
     names_every,
     new_subject,
-    other_treatments,
-    places,
     swaps_subject,
 )
 from bot.safety.normalize import normalize
@@ -325,8 +324,7 @@ class Assistant:
                     # subject, so it is declined, with the nearest questions as suggestions
                     audit["condensed"] = "declined"
                     match = replace(match, answer=[])
-            for key, named in (("other_treatment", other_treatments), ("place", places)):
-                others = named(index, text, match.lang)
+            for key, others in (must_name(index, text, match.lang) if match.answer else {}).items():
                 if match.answer and others and not names_every(index, [c.passage for c in match.answer], others,
                                                                match.lang):
                     # "is sertraline safe while breastfeeding" matched the ketamine breastfeeding

@@ -138,39 +138,18 @@ class Parts:
     team: np.ndarray | None = None
 
 
-def team_tiers(gate: np.ndarray, head_gate: np.ndarray, vecs: np.ndarray, texts: list[str]) -> np.ndarray:
-    """Class index the team-written tiers add where their gates are open (`gate`: the strong
-    tier's, not on a `warning_alone` row; `head_gate`: screen.head_gate), or -1. They learned
-    only from team-written messages, so they may score a blind source. Weights the screen does
-    not have (no file) add nothing."""
-    from bot.safety import head, near
-
-    out = np.full(len(gate), -1, dtype=int)
-    memory, h = near.load(), head.load()
-    for i in np.flatnonzero(gate):
-        if memory is not None:
-            m, label = memory.margin(vecs[i])
-            if m >= near.NEAR_MIN:
-                out[i] = CLASSES.index("harm_others" if label == near.HARM else "crisis")
-                continue
-        if h is not None and head_gate[i]:
-            p, label = h.risk(vecs[i], texts[i])
-            if p >= h.threshold:
-                out[i] = CLASSES.index("harm_others" if label == head.HARM else "crisis")
-    return out
-
-
 def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) -> Parts:
     """The rule part of the screen for (history, message) items, and with each message's MiniLM
-    vector (`vecs`) what the team-written tiers add."""
+    vector (`vecs`) what the team-written tiers add (screen.team_tier: they learned only from
+    team-written messages, so they may score a blind source)."""
     from bot.safety import screen as guard
     from bot.safety.normalize import normalize
 
     settings = Settings()
+    embedder = guard._embedder_name(settings)
     rules = np.full(len(items), -1, dtype=int)
     gates = {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
-    team_gate = np.zeros(len(items), dtype=bool)
-    head_gate = np.zeros(len(items), dtype=bool)
+    team = None if vecs is None else np.full(len(items), -1, dtype=int)
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
@@ -180,10 +159,10 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
             opened = guard._model_gates(guard.analyse(text), norm, history)
             for tier, ok in opened.items():
                 gates[tier][i] = ok
-            team_gate[i] = gates["crisis_strong"][i] and guard.match_rule("warning_alone", norm) is None
-            head_gate[i] = guard.head_gate(norm, opened)
-    return Parts(rules, gates, None if vecs is None
-                 else team_tiers(team_gate, head_gate, vecs, [normalize(t) for _, t in items]))
+            hit = None if team is None else guard.team_tier(norm, vecs[i], opened, embedder)
+            if hit is not None:
+                team[i] = CLASSES.index("harm_others" if hit[2] == "others" else "crisis")
+    return Parts(rules, gates, team)
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],

@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.retrieval.embed import default_embedder
     from bot.safety.head import Head, save
-    from bot.safety.model import embedder_name
+    from bot.safety.model import NGRAM_DIM, embedder_name
     from evals.patient_questions import corpus_phrasings
 
     t0 = time.time()
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in np.argsort(-risk):
             if gate[i] and not base[i] and risk[i] >= args.show:
                 print(f"  {risk[i]:.3f} {origin[i]} | {items[i][1][:120]}")
-    dim = embedder.encode(["x"]).shape[1]
+    dim = x.shape[1] - NGRAM_DIM  # the vector's columns come first (features)
     w = np.zeros((3, x.shape[1]), dtype=np.float32)
     b = np.zeros(3, dtype=np.float32)
     for k, cls in enumerate(clf.classes_):

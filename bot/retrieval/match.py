@@ -267,11 +267,6 @@ OTHER_TREATMENTS = frozenset(terms(
     "cannabis naltrexone"))  # not alcohol: "drinking" is read as alcohol ("stop drinking coffee")
 
 
-def other_treatments(index: Index, message: str, lang: str | None = None) -> set[str]:
-    """The treatments other than ketamine that a message names (OTHER_TREATMENTS)."""
-    return set(terms(index.spelled(message, lang))) & OTHER_TREATMENTS
-
-
 # Countries, regions and cities patients ask about by name (stop 33). A question naming one is
 # answered only by a passage that names it: "does OHIP pay for ketamine in ontario" is not answered
 # by the US insurance passage, nor "is oral ketamine approved in Australia" by the FDA one.
@@ -281,9 +276,15 @@ PLACES = frozenset(terms(
     "york mexico spain germany france india"))
 
 
-def places(index: Index, message: str, lang: str | None = None) -> set[str]:
-    """The places a message names (PLACES)."""
-    return set(terms(index.spelled(message, lang))) & PLACES
+MUST_NAME = (("other_treatment", OTHER_TREATMENTS), ("place", PLACES))
+
+
+def must_name(index: Index, message: str, lang: str | None = None) -> dict[str, set[str]]:
+    """The treatments other than ketamine and the places a message names, by kind (MUST_NAME):
+    a passage that answers it must name each (brand names and misspellings read as the corpus's
+    words)."""
+    own = set(terms(index.spelled(message, lang)))
+    return {kind: own & words for kind, words in MUST_NAME}
 
 
 def covers(index: Index, passage: Passage, message: str, lang: str | None = None) -> bool:

@@ -599,19 +599,11 @@ def model_crisis(a: Analysis, norm: str, scores: model.Scores, history: Sequence
     return None
 
 
-def _near_margin(norm: str, query_vec: np.ndarray | None, settings: Settings,
-                 gates: dict[str, bool]) -> tuple[float, int] | None:
-    """(margin, label) when the nearest-exemplar tier adds a crisis, else None. `gates`:
-    _model_gates' answer for the message (the tier opens where the strong tier may)."""
-    memory = near.load()
-    if memory is None or query_vec is None or memory.embedder != _embedder_name(settings):
-        return None
-    if not gates["crisis_strong"] or match_rule("warning_alone", norm) is not None:
-        # a warning sign said alone ("I gave away all my stuff this week") has its own reply: a
-        # direct question about suicide with every line (rules.yaml `warning_alone`)
-        return None
-    m, label = memory.margin(query_vec)
-    return (m, label) if m >= near.NEAR_MIN else None
+def _team_gate(norm: str, gates: dict[str, bool]) -> bool:
+    """Where the team-written tiers may add a crisis: where the strong tier may, and not on a
+    warning sign said alone ("I gave away all my stuff this week"), which has its own reply: a
+    direct question about suicide with every line (rules.yaml `warning_alone`)."""
+    return gates["crisis_strong"] and match_rule("warning_alone", norm) is None
 
 
 def head_gate(norm: str, gates: dict[str, bool]) -> bool:
@@ -620,22 +612,29 @@ def head_gate(norm: str, gates: dict[str, bool]) -> bool:
     medication, PTSD, a clinic). It learned from messages about the treatment; on public posts
     and tweets about anything else it fired on 8-11% of ordinary ones (stop 33,
     evals/experiments/patient_head.md)."""
-    return (gates["crisis_strong"] and match_rule("warning_alone", norm) is None
-            and bool(rules.IN_SCOPE.search(norm)))
+    return _team_gate(norm, gates) and bool(rules.IN_SCOPE.search(norm))
 
 
-def _head_prob(norm: str, query_vec: np.ndarray | None, settings: Settings,
-               gates: dict[str, bool]) -> tuple[float, int] | None:
-    """(risk probability, head.CRISIS or head.HARM) when the patient-words head adds a crisis,
-    else None (bot/safety/head.py):
-    the same gates as the nearest-exemplar tier, and only with the vector it was trained on."""
-    h = head.load()
-    if h is None or query_vec is None or h.embedder != _embedder_name(settings):
+def team_tier(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
+              use_head: bool = True) -> tuple[str, float, str] | None:
+    """(tier, score, crisis kind) when a tier learned from team-written messages adds a crisis,
+    else None: the nearest-exemplar tier ("near", bot/safety/near.py: the margin of the nearest
+    team-written crisis message), else the patient-words head ("head", bot/safety/head.py). Each
+    reads only a vector from the embedder it was built with (`embedder`); `gates`: _model_gates'
+    answer for the message. evals/train_guard.py scores the blind sources with it."""
+    if not _team_gate(norm, gates):
         return None
-    if not head_gate(norm, gates):
-        return None
-    p, label = h.risk(query_vec, norm)
-    return (p, label) if p >= h.threshold else None
+    memory = near.load()
+    if memory is not None and memory.embedder == embedder:
+        m, label = memory.margin(vec)
+        if m >= near.NEAR_MIN:
+            return "near", m, "others" if label == near.HARM else "self"
+    h = head.load() if use_head else None
+    if h is not None and h.embedder == embedder and rules.IN_SCOPE.search(norm):  # head_gate
+        p, label = h.risk(vec, norm)
+        if p >= h.threshold:
+            return "head", p, "others" if label == head.HARM else "self"
+    return None
 
 
 def crisis_kind(reason: str) -> str:
@@ -738,26 +737,19 @@ def decide(
     model_crisis_route: Route | None = None
     gates = _model_gates(a, norm, history) if scores is not None else None
     hit = model_crisis(a, norm, scores, history, gates) if scores is not None else None
-    # the nearest-exemplar tier (bot/safety/near.py): the team's own crisis messages about the
-    # treatment, behind the strong tier's gates; only with the vector the weights were trained on
-    close = (_near_margin(norm, query_vec, settings, gates)
-             if hit is None and scores is not None and scores.part == "full" else None)
-    # the patient-words head (bot/safety/head.py): generalises over the team's messages the
-    # same way, behind the same gates (use_head=False: evals/train_head.py picks its threshold)
-    lean = (_head_prob(norm, query_vec, settings, gates)
-            if use_head and hit is None and close is None and scores is not None and scores.part == "full"
-            else None)
+    # the tiers learned from the team's own messages about the treatment (the nearest-exemplar
+    # tier, then the patient-words head), behind the strong tier's gates; only with the vector
+    # they were built with (use_head=False: evals/train_head.py picks the head's threshold)
+    team = (team_tier(norm, query_vec, gates, _embedder_name(settings), use_head)
+            if hit is None and scores is not None and scores.part == "full" and query_vec is not None else None)
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
         model_crisis_route = route("crisis", f"model:{scores.part}:{cls}:{p:.2f}", score=round(p, 4),
                                    kind=kind)
-    elif close is not None:
-        model_crisis_route = route("crisis", f"near:{close[0]:.2f}", score=round(close[0], 4),
-                                   kind="others" if close[1] == near.HARM else "self")
-    elif lean is not None:
-        model_crisis_route = route("crisis", f"head:{lean[0]:.2f}", score=round(lean[0], 4),
-                                   kind="others" if lean[1] == head.HARM else "self")
+    elif team is not None:
+        name, score, kind = team
+        model_crisis_route = route("crisis", f"{name}:{score:.2f}", score=round(score, 4), kind=kind)
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
