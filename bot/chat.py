@@ -243,6 +243,16 @@ class Assistant:
                 reply.resources = full
             reply.extras["suicide_topic"] = True
             audit["flags"] = [*audit["flags"], "suicide_topic"]
+        elif (route.name != "crisis" and reply.route != "invalid" and "check_in" in route.flags
+              and not reply.extras.get("warning_sign")):
+            # the screen's patient-words head read some risk, below a crisis: one line that asks
+            # gently and says where help is, with the full crisis lines, after the answer
+            loc = route.locale
+            _add_note(reply, self._text('check_in', _text_locale(text, loc)[1]))
+            full = prompts.resources(self.settings.prompts_dir, loc)
+            if len(reply.resources) < len(full):
+                reply.resources = full
+            reply.extras["check_in"] = True
         audit["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         reply.audit = {**audit, **reply.audit}
         reply.audit["route"] = reply.route

@@ -101,6 +101,7 @@ REQUIRED = (
     "warning_sign",
     "after_crisis",
     "suicide_topic",
+    "check_in",
     "no_answer_worry",
     "social_greeting",
     "social_thanks",

@@ -125,6 +125,22 @@ def test_a_question_naming_suicide_carries_the_crisis_lines(bot, message, start)
         assert needed in contacts
 
 
+def test_some_risk_below_a_crisis_gets_the_answer_a_check_in_and_every_line(bot):
+    """The screen's patient-words head reads some risk, below its crisis threshold: the turn is
+    still answered or declined, and the reply asks gently and carries the full crisis lines."""
+    from bot.chat import split_suggestions
+    # written for this test (tests/test_guard.py checks the screen's side with the same words)
+    reply = bot.respond([], "ive been sleeping all day since my infusion and i dont care about anything")
+    assert reply.route != "crisis" and reply.extras.get("check_in") is True
+    assert "check_in" in reply.audit["flags"]
+    body, _, _ = split_suggestions(reply)
+    assert body.rstrip().splitlines()[-1].startswith("I want to check in with you")
+    contacts = " ".join(f"{r.name} {r.contact} {r.call} {r.sms}" for r in reply.resources)
+    assert "988" in contacts and "911" in contacts
+    calm = bot.respond([], "i am so tired after my ketamine session, can i nap")
+    assert not calm.extras.get("check_in") and "check_in" not in calm.audit["flags"]
+
+
 def test_a_question_not_naming_suicide_carries_no_lines(bot):
     reply = bot.respond([], "what does ketamine do to the bladder?")
     assert not reply.extras.get("suicide_topic")

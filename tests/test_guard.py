@@ -1462,6 +1462,25 @@ def test_the_head_leaves_the_same_treatment_words_without_risk_alone(message, mi
     assert "crisis" not in routes_with_and_without_a_vector(message, minilm_settings), message
 
 
+# written for these tests, not in any training file: the head reads some risk, below a crisis
+LOW_RISK = "ive been sleeping all day since my infusion and i dont care about anything"
+
+
+def test_some_risk_below_a_crisis_checks_in_only_with_the_heads_vector(minilm_settings):
+    from bot.safety import head
+
+    embedder = minilm_settings.get_embedder()
+    vec = embedder.encode([LOW_RISK])[0]
+    p, _, threshold = guard.head_risk(normalize(LOW_RISK), vec, gm.embedder_name(embedder))
+    assert guard.CHECK_IN_MIN <= p < threshold == head.load().threshold
+    r = route_of(LOW_RISK, query_vec=vec, settings=minilm_settings)
+    assert r.name != "crisis" and "check_in" in r.flags, r
+    assert "check_in" not in route_of(LOW_RISK).flags  # no vector: rules alone
+    calm = "i am so tired after my ketamine session, can i nap"
+    r = route_of(calm, query_vec=minilm_settings.get_embedder().encode([calm])[0], settings=minilm_settings)
+    assert r.name != "crisis" and "check_in" not in r.flags, r
+
+
 def test_the_head_reads_the_vector_and_the_words():
     """Its probability moves with the text's n-grams, not only with the vector."""
     from bot.safety import head

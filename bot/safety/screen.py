@@ -417,6 +417,7 @@ WORRY_MAX_WORDS = 20  # the strong model tier stays closed on fear of the treatm
 SCOPE_MIN = 0.80  # out_of_scope from the vector (team exemplars only; see MODEL_CARD.md)
 FOLLOW_UP_OOS = 0.92  # the same, right after an in-scope user turn
 MODEL_SUPPORT_MIN = 0.50  # support from the model alone (the rows in rules.yaml need no score)
+CHECK_IN_MIN = 0.50  # the patient-words head's risk at which a reply not routed to crisis checks in
 
 
 def semantic_model(settings: Settings | None = None) -> model.Stored | None:
@@ -629,12 +630,22 @@ def team_tier(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         m, label = memory.margin(vec)
         if m >= near.NEAR_MIN:
             return "near", m, "others" if label == near.HARM else "self"
-    h = head.load() if use_head else None
-    if h is not None and h.embedder == embedder and rules.IN_SCOPE.search(norm):  # head_gate
-        p, label = h.risk(vec, norm)
-        if p >= h.threshold:
-            return "head", p, "others" if label == head.HARM else "self"
+    risk = head_risk(norm, vec, embedder) if use_head else None
+    if risk is not None and risk[0] >= risk[2]:
+        p, label, _ = risk
+        return "head", p, "others" if label == head.HARM else "self"
     return None
+
+
+def head_risk(norm: str, vec: np.ndarray, embedder: str) -> tuple[float, int, float] | None:
+    """(risk, head.CRISIS or head.HARM, the head's crisis threshold) of the patient-words head for a
+    message that names the assistant's topics (the topic half of `head_gate`; the caller holds
+    the gates), or None: no head, another embedder, or no topic named."""
+    h = head.load()
+    if h is None or h.embedder != embedder or not rules.IN_SCOPE.search(norm):
+        return None
+    p, label = h.risk(vec, norm)
+    return p, label, h.threshold
 
 
 def crisis_kind(reason: str) -> str:
@@ -761,6 +772,15 @@ def decide(
         # a PTSD symptom or a trauma said in the first person ("my flashbacks are getting worse"):
         # the same support text when nothing vetted answers (rules.yaml `disclosure`)
         flags.append("distress")
+    if (model_crisis_route is None and use_head and gates is not None and query_vec is not None
+            and scores.part == "full" and _team_gate(norm, gates)):
+        # the head reads risk below its crisis threshold: not routed to crisis, but the reply
+        # checks in and carries the full crisis lines (bot.chat; prompts/check_in.md). Veiled
+        # messages about the treatment the screen misses often score here (stop 34,
+        # evals/experiments/check_in.md)
+        risk = head_risk(norm, query_vec, _embedder_name(settings))
+        if risk is not None and risk[0] >= CHECK_IN_MIN:
+            flags.append("check_in")
 
     # 3. the conversation window
     users = _user_turns(history)
