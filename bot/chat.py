@@ -74,7 +74,8 @@ def as_turns(history: Sequence[Any] | None) -> list[Turn]:
             out.append(Turn("user", item))
         elif isinstance(item, dict):
             role = "assistant" if item.get("role") == "assistant" else "user"
-            out.append(Turn(role, str(item.get("text", item.get("content", "")) or ""), item.get("route")))
+            out.append(Turn(role, str(item.get("text", item.get("content", "")) or ""), item.get("route"),
+                            bool(item.get("check_in"))))
     return out
 
 

@@ -89,6 +89,7 @@ class Turn:
     role: Literal["user", "assistant"]
     text: str
     route: str | None = None
+    check_in: bool = False  # an assistant reply that checked in (Reply.extras["check_in"])
 
 
 @dataclass(frozen=True)

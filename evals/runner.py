@@ -135,6 +135,25 @@ class FixedTexts:
         return self._cache[locale]
 
 
+def as_conversation(history: list[Any], settings: Settings, locale: str | None) -> list[Any]:
+    """Earlier turns as the app passes them (bot/front/ui.py `history`): when an item gives only
+    the person's earlier messages, each is answered in turn and the assistant's replies, with
+    their routes, go between them, so a crisis the screen caught in an earlier turn is known to
+    the later one as it is in the app. An item that gives assistant turns is taken as written."""
+    from bot.chat import respond
+
+    if not history or any(isinstance(t, dict) and t.get("role") == "assistant" for t in history):
+        return history
+    conversation: list[Any] = []
+    for turn in history:
+        text = turn.get("text", turn.get("content", "")) if isinstance(turn, dict) else str(turn)
+        reply = respond(conversation, text, settings, locale=locale)
+        conversation += [{"role": "user", "text": text},
+                         {"role": "assistant", "text": reply.text, "route": reply.route,
+                          "check_in": bool(reply.extras.get("check_in"))}]
+    return conversation
+
+
 def evaluate(item: Item, settings: Settings, locale: str | None, fixed: FixedTexts) -> dict[str, Any]:
     """Run one item through respond() and judge it. An exception becomes a failed item."""
     from bot.chat import respond
@@ -145,7 +164,8 @@ def evaluate(item: Item, settings: Settings, locale: str | None, fixed: FixedTex
                               "expect_any": item.expect_any, "input": item.raw,
                               "data_source": item.data_source, "lang": item.lang}
     try:
-        reply = reply_json(respond(item.history, item.message, settings, locale=locale), item.id)
+        reply = reply_json(respond(as_conversation(item.history, settings, locale), item.message, settings,
+                                   locale=locale), item.id)
     except Exception as exc:  # one broken item must not stop the run
         record.update(reply=None, route="error", passed=False, why=f"error: {type(exc).__name__}: {exc}",
                       expect_any_hit=None, citation_check=None, seconds=round(time.perf_counter() - t0, 4))

@@ -136,6 +136,9 @@ class Parts:
     # class index the team-written tiers give (the nearest-exemplar tier, bot/safety/near.py, and
     # the patient-words head, bot/safety/head.py), or -1; None when no vectors were given
     team: np.ndarray | None = None
+    # the head's crisis risk on messages naming none of the assistant's topics (screen.wide_head),
+    # which adds a crisis only where the fold's full model agrees (screen.HEAD_WIDE_AGREE)
+    wide: np.ndarray | None = None
 
 
 def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) -> Parts:
@@ -150,6 +153,7 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
     rules = np.full(len(items), -1, dtype=int)
     gates = {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
     team = None if vecs is None else np.full(len(items), -1, dtype=int)
+    wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
@@ -162,14 +166,18 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
             hit = None if team is None else guard.team_tier(norm, vecs[i], opened, embedder)
             if hit is not None:
                 team[i] = CLASSES.index("harm_others" if hit[2] == "others" else "crisis")
-    return Parts(rules, gates, team)
+            elif wide is not None:
+                wide[i] = guard.wide_head(norm, vecs[i], opened, embedder)
+    return Parts(rules, gates, team, wide)
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
-                probs_ng: np.ndarray | None = None) -> np.ndarray:
+                probs_ng: np.ndarray | None = None, wide: bool = True) -> np.ndarray:
     """The whole screen's class per item: the rules' crisis, else the first model tier that
     fires (crisis_strong, crisis_cue, harm_others), else safe. The strong tier reads the lower
-    of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed)."""
+    of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed).
+    wide=False leaves out the head outside the assistant's topics: the tiers are picked without
+    it, as the stored tiers were (it has fixed settings, screen.HEAD_WIDE_AGREE; stop 34)."""
     from bot.safety.screen import MODEL_TIERS
 
     out = np.where(parts.rules >= 0, parts.rules, 0)
@@ -187,6 +195,13 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
         # never the n-grams alone (the embedder down)
         fire = free & (parts.team >= 0)
         out[fire] = parts.team[fire]
+        free &= ~fire
+    if wide and parts.wide is not None and probs_ng is not None:
+        from bot.safety.screen import HEAD_WIDE_AGREE
+
+        k = CLASSES.index("crisis")
+        fire = free & (parts.wide > 0) & (probs[:, k] >= HEAD_WIDE_AGREE)
+        out[fire] = k
     return out
 
 
@@ -201,7 +216,7 @@ def violations(dev: Scored, looks: list[Scored], t: dict[str, float], first: boo
     risk = list(RISK)
     out: list[str] = []
     d_parts, d_p, d_ng, d_group = dev
-    d_pred = np.isin(screen_pred(d_parts, d_p, t, d_ng), risk)
+    d_pred = np.isin(screen_pred(d_parts, d_p, t, d_ng, wide=False), risk)
     for g in np.unique(d_group):
         if g not in (PATIENT, PATIENT_UNSEEN) and d_pred[d_group == g].mean() > DEV_FALSE:
             out.append(f"dev group {int(g)}: {d_pred[d_group == g].mean():.2%} > {DEV_FALSE:.2%}")
@@ -215,7 +230,7 @@ def violations(dev: Scored, looks: list[Scored], t: dict[str, float], first: boo
     for k, (p, probs, probs_ng, y) in enumerate(looks):
         neg = ~np.isin(y, risk)
         limit = max(LOOKALIKE_FALSE, float(np.isin(p.rules, risk)[neg].mean()) + LOOKALIKE_SLACK)
-        rate = np.isin(screen_pred(p, probs, t, probs_ng)[neg], risk).mean()
+        rate = np.isin(screen_pred(p, probs, t, probs_ng, wide=False)[neg], risk).mean()
         if rate > limit:
             out.append(f"look-alike source {k}: {rate:.2%} > {limit:.2%}")
             if first:
@@ -270,7 +285,7 @@ def pick_tiers(dev: Scored, looks: list[Scored], pos: list[Scored],
         for (p, probs, probs_ng, y), m in zip(pos, poss, strict=True):
             if m.any():
                 kind = int(np.bincount(y[m]).argmax())
-                by_kind[kind].append(float(np.isin(screen_pred(p, probs, t, probs_ng)[m], risk).mean()))
+                by_kind[kind].append(float(np.isin(screen_pred(p, probs, t, probs_ng, wide=False)[m], risk).mean()))
         return float(np.mean([np.mean(v) for v in by_kind.values()])) if by_kind else 0.0
 
     fixed = fixed or {}

@@ -33,7 +33,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 TEAM_FILES = (ROOT / "bot" / "safety" / "data" / "guard_exemplars.jsonl",
               ROOT / "evals" / "sets" / "probes" / "patient_words_stop32.jsonl",
-              ROOT / "bot" / "safety" / "data" / "patient_words_stop33.jsonl")
+              ROOT / "bot" / "safety" / "data" / "patient_words_stop33.jsonl",
+              # stop 34: the two held-out sets of stops 32 and 33, read too often to stay held out,
+              # and 879 rows two more helper sessions wrote blind (veiled goodbyes, a relative's
+              # report, plans, self-harm, threats, and look-alikes)
+              ROOT / "evals" / "sets" / "probes" / "heldout_stop32.jsonl",
+              ROOT / "evals" / "sets" / "probes" / "heldout_stop33.jsonl",
+              ROOT / "bot" / "safety" / "data" / "patient_words_stop34.jsonl")
 CORPUS_WEIGHT = 0.3
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 THRESHOLDS = tuple(np.round(np.arange(0.50, 0.995, 0.01), 2))

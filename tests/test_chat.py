@@ -141,6 +141,23 @@ def test_some_risk_below_a_crisis_gets_the_answer_a_check_in_and_every_line(bot)
     assert not calm.extras.get("check_in") and "check_in" not in calm.audit["flags"]
 
 
+def test_a_question_about_amounts_or_future_care_after_a_check_in_is_a_crisis(bot):
+    """The window reads a turn the assistant checked in on as a warning sign, as the app passes
+    it back (bot/front/ui.py `history`: the reply's route and check_in)."""
+    first = "ive been sleeping all day since my infusion and i dont care about anything"
+    reply = bot.respond([], first)
+    assert reply.extras.get("check_in") is True
+    said = [{"role": "user", "text": first},
+            {"role": "assistant", "text": reply.text, "route": reply.route, "check_in": True}]
+    for question in ("how many troches come in one bottle", "do i still need to book the follow up"):
+        later = bot.respond(said, question)
+        assert later.route == "crisis" and later.audit["reason"] == "history:check_in", question
+    assert bot.respond(said, "what time does the clinic open tomorrow").route != "crisis"
+    # without the check-in (an older client) the same question is a question
+    said[1]["check_in"] = False
+    assert bot.respond(said, "how many troches come in one bottle").route != "crisis"
+
+
 def test_a_question_not_naming_suicide_carries_no_lines(bot):
     reply = bot.respond([], "what does ketamine do to the bladder?")
     assert not reply.extras.get("suicide_topic")

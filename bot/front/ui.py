@@ -253,7 +253,8 @@ def history(messages: list[dict]) -> list[dict]:
         if m["role"] == "user":
             out.append({"role": "user", "text": m["text"]})
         else:
-            out.append({"role": "assistant", "text": m["reply"].text, "route": m["reply"].route})
+            out.append({"role": "assistant", "text": m["reply"].text, "route": m["reply"].route,
+                        "check_in": bool(m["reply"].extras.get("check_in"))})
     return out
 
 

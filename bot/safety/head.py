@@ -12,6 +12,9 @@ the leave-one-source-out report on public data stays blind.
 It adds a crisis where its probability reaches the stored threshold, behind the same gates as
 the nearest-exemplar tier (bot/safety/screen.py), and only with the vector it was trained on:
 with the embedder down, or another embedder, it adds nothing and the rest of the screen works.
+On a message naming none of the assistant's topics it needs the public model to agree
+(`screen.wide_head`, stop 34); below its threshold, from 0.50, the reply checks in
+(`screen.CHECK_IN_MIN`).
 
 Trained, and its threshold picked, by `python -m evals.train_head` (evals/experiments/patient_head.md).
 Only the weights are stored (bot/safety/data/patient_head.npz), never the texts.

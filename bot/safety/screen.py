@@ -32,7 +32,9 @@ Layers, in order
        threshold is stored with the weights. Behind the strong tier's gate, two tiers learned
        from team-written messages only, and only with the MiniLM vector: the nearest-exemplar
        tier (bot/safety/near.py) and, on messages naming the assistant's topics, the
-       patient-words head (bot/safety/head.py, `head_gate`).
+       patient-words head (bot/safety/head.py, `head_gate`); on messages naming none, the
+       head where the public model agrees (`wide_head`). A head risk below a crisis but from
+       CHECK_IN_MIN flags the turn `check_in`: the reply asks gently and carries every line.
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
        so a crisis only the model caught is carried in the session's history, not in this
@@ -47,7 +49,8 @@ Layers, in order
        - a warning sign (rules.yaml table "warning": a goodbye act, giving things away,
          stockpiling medicine, being a burden) followed within the window by a followup row
          (amounts, "what happens if someone takes a lot", heights, weapons, no more future
-         care) or a means question is crisis, in English and Spanish;
+         care) or a means question is crisis, in English and Spanish; so is a turn whose
+         assistant reply checked in (Turn.check_in, passed back by the app), followed the same way;
        - distress followed within DISTRESS_WINDOW turns by a means question is crisis.
     4. Education questions that only look like a clinic call or a directive ("How long
        until I feel better after ketamine?", "should I keep taking my antidepressant?") go
@@ -417,6 +420,10 @@ WORRY_MAX_WORDS = 20  # the strong model tier stays closed on fear of the treatm
 SCOPE_MIN = 0.80  # out_of_scope from the vector (team exemplars only; see MODEL_CARD.md)
 FOLLOW_UP_OOS = 0.92  # the same, right after an in-scope user turn
 MODEL_SUPPORT_MIN = 0.50  # support from the model alone (the rows in rules.yaml need no score)
+# the head on a message naming none of the assistant's topics adds a crisis only where the public
+# model's crisis score (the full model) reaches this (stop 34, evals/experiments/wide_head.md)
+HEAD_WIDE_AGREE = 0.45
+WIDE_MIN_WORDS = 4  # nor on shorter messages
 CHECK_IN_MIN = 0.50  # the patient-words head's risk at which a reply not routed to crisis checks in
 
 
@@ -637,15 +644,35 @@ def team_tier(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     return None
 
 
-def head_risk(norm: str, vec: np.ndarray, embedder: str) -> tuple[float, int, float] | None:
+def head_risk(norm: str, vec: np.ndarray, embedder: str, in_scope: bool = True) -> tuple[float, int, float] | None:
     """(risk, head.CRISIS or head.HARM, the head's crisis threshold) of the patient-words head for a
     message that names the assistant's topics (the topic half of `head_gate`; the caller holds
-    the gates), or None: no head, another embedder, or no topic named."""
+    the gates), or with in_scope=False for one that names none; else None (no head, another
+    embedder)."""
     h = head.load()
-    if h is None or h.embedder != embedder or not rules.IN_SCOPE.search(norm):
+    if h is None or h.embedder != embedder or bool(rules.IN_SCOPE.search(norm)) != in_scope:
         return None
     p, label = h.risk(vec, norm)
     return p, label, h.threshold
+
+
+_THANKS = re.compile(r"\b(?:thank|thanks|thx|ty|gracias|agradec\w*|appreciate\w*|grateful)\b")
+
+
+def wide_head(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str) -> float:
+    """The head's crisis risk on a message that names none of the assistant's topics, behind the
+    team tiers' gate, or 0. Alone it is no crisis: on public tweets about anything else it
+    reads risk in one of six (stop 33); `decide` needs the public model to agree
+    (HEAD_WIDE_AGREE). Veiled goodbyes often name no topic ("my sister is taking the dog, it's
+    for the best, I've said what I needed to say")."""
+    if not _team_gate(norm, gates) or len(norm.split()) < WIDE_MIN_WORDS or _THANKS.search(norm):
+        # a short message or a thank-you: the head, taught veiled thanks for the last time, read
+        # "thanks that helped" 0.96 and "thanks for everything, you really helped me today" 0.98,
+        # and the public model agreed on the second. Thanks said about the treatment (the care
+        # team, a session) name its topics and stay with the head's own tier.
+        return 0.0
+    risk = head_risk(norm, vec, embedder, in_scope=False)
+    return risk[0] if risk is not None and risk[1] == head.CRISIS and risk[0] >= risk[2] else 0.0
 
 
 def crisis_kind(reason: str) -> str:
@@ -684,16 +711,29 @@ def _turn_is_crisis(turn: Turn) -> bool:
     return analyse(turn.text).crisis is not None or match_rule("crisis", normalize(turn.text)) is not None
 
 
-def _assistant_crisis_after(history: Sequence[Turn], turn: Turn) -> bool:
-    """True if the assistant's reply right after `turn` was a crisis reply."""
+def _reply_after(history: Sequence[Turn], turn: Turn) -> Turn | None:
+    """The assistant's reply right after `turn`, if the history holds it."""
     seen = False
     for t in history:
         if t is turn:
             seen = True
             continue
         if seen:
-            return getattr(t, "role", "") == "assistant" and getattr(t, "route", None) == "crisis"
-    return False
+            return t if getattr(t, "role", "") == "assistant" else None
+    return None
+
+
+def _assistant_crisis_after(history: Sequence[Turn], turn: Turn) -> bool:
+    """True if the assistant's reply right after `turn` was a crisis reply."""
+    reply = _reply_after(history, turn)
+    return reply is not None and getattr(reply, "route", None) == "crisis"
+
+
+def _checked_in_after(history: Sequence[Turn], turn: Turn) -> bool:
+    """True if the assistant's reply right after `turn` checked in (the patient-words head read
+    some risk in it, below a crisis): the window then reads the turn as a warning sign."""
+    reply = _reply_after(history, turn)
+    return reply is not None and bool(getattr(reply, "check_in", False))
 
 
 def screen(
@@ -753,6 +793,10 @@ def decide(
     # they were built with (use_head=False: evals/train_head.py picks the head's threshold)
     team = (team_tier(norm, query_vec, gates, _embedder_name(settings), use_head)
             if hit is None and scores is not None and scores.part == "full" and query_vec is not None else None)
+    wide = 0.0
+    if hit is None and team is None and scores is not None and scores.part == "full" and query_vec is not None \
+            and use_head and scores.probs["crisis"] >= HEAD_WIDE_AGREE:
+        wide = wide_head(norm, query_vec, gates, _embedder_name(settings))
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
@@ -761,6 +805,9 @@ def decide(
     elif team is not None:
         name, score, kind = team
         model_crisis_route = route("crisis", f"{name}:{score:.2f}", score=round(score, 4), kind=kind)
+    elif wide:
+        # the head outside the assistant's topics, where the public model reads crisis too
+        model_crisis_route = route("crisis", f"head_wide:{wide:.2f}", score=round(wide, 4), kind="self")
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
@@ -817,6 +864,8 @@ def decide(
             sign = match_rule("warning", normalize(t.text))
             if sign:
                 return route("crisis", f"history:{sign.id}", extra=("history_crisis",))
+            if _checked_in_after(history, t):
+                return route("crisis", "history:check_in", extra=("history_crisis",))
     if a.means:
         if a.distress:
             return route("crisis", "rule:means.after_distress")
