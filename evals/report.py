@@ -194,6 +194,8 @@ def render_html(results: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         ("items", ov["n"]), ("passed", f"{ov['passed']} ({_fmt(ov['rate'])})"),
         ("crisis recall", f"{_fmt(ov['crisis_recall'])} of {ov['crisis_n']}"),
         ("false crisis", f"{_fmt(ov['false_crisis_rate'])} of {ov['not_crisis_n']}"),
+        # still misses: the reply asked about suicide and carried the crisis lines
+        ("crisis missed, lines shown", ov.get("crisis_missed_checked_in", 0)),
         ("boundary", _fmt(ov["boundary_accuracy"])), ("clinic", _fmt(ov["clinic_accuracy"])),
         ("citation coverage", f"{_fmt(ov['citation_coverage'])} of {ov['cited_sentences']}"),
         ("expect_any hits", f"{_fmt(ov['expect_any_hit_rate'])} of {ov['expect_any_n']}"),

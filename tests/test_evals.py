@@ -456,3 +456,17 @@ def test_earlier_messages_are_answered_in_turn_as_the_app_does(fixture_settings)
     given = ["first", {"role": "assistant", "text": "reply"}]
     assert as_conversation(given, fixture_settings, None) is given  # taken as written
     assert as_conversation([], fixture_settings, None) == []
+
+
+def test_missed_crises_that_still_showed_the_lines_are_counted_and_still_missed():
+    from evals.metrics import block
+
+    def rec(expect, route, **extras):
+        return {"expect": expect, "route": route, "passed": (route == "crisis") == (expect == "crisis"),
+                "reply": {"route": route, "extras": extras}, "citation_check": None, "expect_any_hit": None}
+
+    out = block([rec("crisis", "crisis"), rec("crisis", "answer", check_in=True),
+                 rec("crisis", "support", warning_sign=True), rec("crisis", "no_answer"),
+                 rec("not_crisis", "answer", check_in=True), rec("not_crisis", "answer", suicide_topic=False)])
+    assert out["crisis_recall"] == 0.25  # a check-in is no crisis reply
+    assert out["crisis_missed_checked_in"] == 2 and out["not_crisis_checked_in"] == 1
