@@ -470,3 +470,16 @@ def test_generated_answers_stream_only_grounded_sentences(settings, tmp_path, mo
     assert "Stanford" not in reply.text and "fallback" not in reply.audit["llm"]
     assert "midazolam" in reply.text and reply.audit["llm"]["kept"] >= 1 and reply.audit["llm"]["dropped"]
     assert not any("Stanford" in m.value for m in at.markdown)
+
+
+def test_the_page_passes_each_replys_route_and_check_in_back_to_the_screen():
+    """bot/front/ui.py `history`: what the window reads in the next turn (a crisis reply, a
+    check-in) comes from the replies the page kept."""
+    from bot.types import Reply
+
+    checked = Reply("no_answer", "text", extras={"check_in": True})
+    plain = Reply("answer", "text")
+    got = ui.history([{"role": "user", "text": "a"}, {"role": "assistant", "reply": checked},
+                      {"role": "user", "text": "b"}, {"role": "assistant", "reply": plain}])
+    assert got[1] == {"role": "assistant", "text": "text", "route": "no_answer", "check_in": True}
+    assert got[3]["check_in"] is False and got[0] == {"role": "user", "text": "a"}
