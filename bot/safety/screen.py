@@ -791,12 +791,11 @@ def decide(
     # the tiers learned from the team's own messages about the treatment (the nearest-exemplar
     # tier, then the patient-words head), behind the strong tier's gates; only with the vector
     # they were built with (use_head=False: evals/train_head.py picks the head's threshold)
-    team = (team_tier(norm, query_vec, gates, _embedder_name(settings), use_head)
-            if hit is None and scores is not None and scores.part == "full" and query_vec is not None else None)
-    wide = 0.0
-    if hit is None and team is None and scores is not None and scores.part == "full" and query_vec is not None \
-            and use_head and scores.probs["crisis"] >= HEAD_WIDE_AGREE:
-        wide = wide_head(norm, query_vec, gates, _embedder_name(settings))
+    with_vec = scores is not None and scores.part == "full" and query_vec is not None
+    team = team_tier(norm, query_vec, gates, _embedder_name(settings), use_head) if hit is None and with_vec else None
+    wide = (wide_head(norm, query_vec, gates, _embedder_name(settings))
+            if hit is None and team is None and with_vec and use_head
+            and scores.probs["crisis"] >= HEAD_WIDE_AGREE else 0.0)
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
@@ -819,8 +818,7 @@ def decide(
         # a PTSD symptom or a trauma said in the first person ("my flashbacks are getting worse"):
         # the same support text when nothing vetted answers (rules.yaml `disclosure`)
         flags.append("distress")
-    if (model_crisis_route is None and use_head and gates is not None and query_vec is not None
-            and scores.part == "full" and _team_gate(norm, gates)):
+    if model_crisis_route is None and use_head and with_vec and _team_gate(norm, gates):
         # the head reads risk below its crisis threshold: not routed to crisis, but the reply
         # checks in and carries the full crisis lines (bot.chat; prompts/check_in.md). Veiled
         # messages about the treatment the screen misses often score here (stop 34,
