@@ -137,7 +137,7 @@ class Parts:
     # the patient-words head, bot/safety/head.py), or -1; None when no vectors were given
     team: np.ndarray | None = None
     # the head's crisis risk on messages naming none of the assistant's topics (screen.wide_head),
-    # which adds a crisis only where the fold's full model agrees (screen.HEAD_WIDE_AGREE)
+    # which adds a crisis only where the fold's full model or a rule cue agrees (screen.wide_agrees)
     wide: np.ndarray | None = None
 
 
@@ -177,7 +177,7 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
     fires (crisis_strong, crisis_cue, harm_others), else safe. The strong tier reads the lower
     of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed).
     wide=False leaves out the head outside the assistant's topics: the tiers are picked without
-    it, as the stored tiers were (it has fixed settings, screen.HEAD_WIDE_AGREE; stop 34)."""
+    it, as the stored tiers were (it has fixed settings, screen.wide_agrees; stop 34)."""
     from bot.safety.screen import MODEL_TIERS
 
     out = np.where(parts.rules >= 0, parts.rules, 0)
@@ -197,10 +197,10 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
         out[fire] = parts.team[fire]
         free &= ~fire
     if wide and parts.wide is not None and probs_ng is not None:
-        from bot.safety.screen import HEAD_WIDE_AGREE
+        from bot.safety.screen import wide_agrees
 
         k = CLASSES.index("crisis")
-        fire = free & (parts.wide > 0) & (probs[:, k] >= HEAD_WIDE_AGREE)
+        fire = free & (parts.wide > 0) & wide_agrees(probs[:, k], parts.gates)
         out[fire] = k
     return out
 

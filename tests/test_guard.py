@@ -1502,6 +1502,21 @@ def test_the_head_outside_the_topics_adds_a_crisis_only_where_the_public_model_a
     assert guard.model_crisis(guard.analyse(NOT_AROUND), norm, scores, [], gates) is None
 
 
+def test_the_head_outside_the_topics_also_adds_a_crisis_over_a_rule_cue(minilm_settings):
+    """Written for this test: the public model reads nothing (crisis 0.00), the rules see a cue
+    of finality ("at peace with it"), the head reads a veiled goodbye."""
+    message = "i made sure the kids will be looked after. i am at peace with it now"
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    norm = normalize(message)
+    gates = guard._model_gates(guard.analyse(message), norm, [])
+    scores = guard.model_scores(message, vec, minilm_settings, None)
+    assert scores.probs["crisis"] < guard.HEAD_WIDE_AGREE and gates["crisis_cue"]
+    assert guard.wide_agrees(scores.probs["crisis"], gates)
+    r = route_of(message, query_vec=vec, settings=minilm_settings)
+    assert r.name == "crisis" and r.reason.startswith("head_wide:"), r
+    assert route_of(message).name != "crisis"
+
+
 @pytest.mark.parametrize("message", ["me voy a tirar al mar a nadar", "this traffic is killing me",
                                      "my sister is taking the dog while i move, its for the best",
                                      "thanks that helped", "thanks for everything, you really helped me today"])

@@ -659,11 +659,19 @@ def head_risk(norm: str, vec: np.ndarray, embedder: str, in_scope: bool = True) 
 _THANKS = re.compile(r"\b(?:thank|thanks|thx|ty|gracias|agradec\w*|appreciate\w*|grateful)\b")
 
 
+def wide_agrees(public_crisis: float | np.ndarray, gates: dict[str, bool] | dict[str, np.ndarray]):
+    """Whether something besides the head reads risk in a message naming none of the assistant's
+    topics: the public model's crisis score reaches HEAD_WIDE_AGREE, or the rules saw a weak cue
+    (a farewell, finality, a plan, a means: the crisis_cue tier's gate). Works on one message or,
+    with arrays, on many (evals/train_guard.py)."""
+    return (public_crisis >= HEAD_WIDE_AGREE) | gates["crisis_cue"]
+
+
 def wide_head(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str) -> float:
     """The head's crisis risk on a message that names none of the assistant's topics, behind the
     team tiers' gate, or 0. Alone it is no crisis: on public tweets about anything else it
-    reads risk in one of six (stop 33); `decide` needs the public model to agree
-    (HEAD_WIDE_AGREE). Veiled goodbyes often name no topic ("my sister is taking the dog, it's
+    reads risk in one of six (stop 33); `decide` needs the public model or a rule cue to agree
+    (`wide_agrees`). Veiled goodbyes often name no topic ("my sister is taking the dog, it's
     for the best, I've said what I needed to say")."""
     if not _team_gate(norm, gates) or len(norm.split()) < WIDE_MIN_WORDS or _THANKS.search(norm):
         # a short message or a thank-you: the head, taught veiled thanks for the last time, read
@@ -795,7 +803,7 @@ def decide(
     team = team_tier(norm, query_vec, gates, _embedder_name(settings), use_head) if hit is None and with_vec else None
     wide = (wide_head(norm, query_vec, gates, _embedder_name(settings))
             if hit is None and team is None and with_vec and use_head
-            and scores.probs["crisis"] >= HEAD_WIDE_AGREE else 0.0)
+            and wide_agrees(scores.probs["crisis"], gates) else 0.0)
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
