@@ -237,29 +237,29 @@ class Assistant:
             # suicide or self-harm named in a turn that is not a crisis ("is it normal to feel
             # suicidal after ketamine?"): the reply carries the crisis lines too, with one line
             # on them (safe messaging: whoever talks about suicide says where help is)
-            loc = route.locale
-            _add_note(reply, self._text('suicide_topic', _text_locale(text, loc)[1]))
-            full = prompts.resources(self.settings.prompts_dir, loc)
-            if len(reply.resources) < len(full):  # none, or the support lines without emergency
-                reply.resources = full
-            reply.extras["suicide_topic"] = True
+            self._with_lines(reply, "suicide_topic", text, route.locale)
             audit["flags"] = [*audit["flags"], "suicide_topic"]
         elif (route.name != "crisis" and reply.route != "invalid" and "check_in" in route.flags
               and not reply.extras.get("warning_sign")):
             # the screen's patient-words head read some risk, below a crisis: one line that asks
             # gently and says where help is, with the full crisis lines, after the answer
-            loc = route.locale
-            _add_note(reply, self._text('check_in', _text_locale(text, loc)[1]))
-            full = prompts.resources(self.settings.prompts_dir, loc)
-            if len(reply.resources) < len(full):
-                reply.resources = full
-            reply.extras["check_in"] = True
+            self._with_lines(reply, "check_in", text, route.locale)
         audit["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
         reply.audit = {**audit, **reply.audit}
         reply.audit["route"] = reply.route
         if self.settings.audit_log:
             record_audit(self.settings, reply, text)
         return reply
+
+    def _with_lines(self, reply: Reply, name: str, text: str, locale: str) -> None:
+        """Add the fixed note `name` (in the message's language) and the full crisis lines, when
+        the reply has none or only the support lines without an emergency number;
+        extras[name] = True."""
+        _add_note(reply, self._text(name, _text_locale(text, locale)[1]))
+        full = prompts.resources(self.settings.prompts_dir, locale)
+        if len(reply.resources) < len(full):
+            reply.resources = full
+        reply.extras[name] = True
 
     def _crisis(self, route: Route, norm: str = "") -> Reply:
         loc = route.locale
