@@ -136,14 +136,14 @@ class Parts:
     # class index the team-written tiers give (the nearest-exemplar tier, bot/safety/near.py, and
     # the patient-words head, bot/safety/head.py), or -1; None when no vectors were given
     team: np.ndarray | None = None
-    # the head's crisis risk on messages naming none of the assistant's topics (screen.wide_head),
+    # the head's crisis risk on messages naming none of the assistant's topics (screen.team_read),
     # which adds a crisis only where the fold's full model or a rule cue agrees (screen.wide_agrees)
     wide: np.ndarray | None = None
 
 
 def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) -> Parts:
     """The rule part of the screen for (history, message) items, and with each message's MiniLM
-    vector (`vecs`) what the team-written tiers add (screen.team_tier: they learned only from
+    vector (`vecs`) what the team-written tiers add (screen.team_read: they learned only from
     team-written messages, so they may score a blind source)."""
     from bot.safety import screen as guard
     from bot.safety.normalize import normalize
@@ -163,11 +163,11 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
             opened = guard._model_gates(guard.analyse(text), norm, history)
             for tier, ok in opened.items():
                 gates[tier][i] = ok
-            hit = None if team is None else guard.team_tier(norm, vecs[i], opened, embedder)
-            if hit is not None:
-                team[i] = CLASSES.index("harm_others" if hit[2] == "others" else "crisis")
-            elif wide is not None:
-                wide[i] = guard.wide_head(norm, vecs[i], opened, embedder)
+            if team is not None:
+                read = guard.team_read(norm, vecs[i], opened, embedder)
+                if read.hit is not None:
+                    team[i] = CLASSES.index("harm_others" if read.hit[2] == "others" else "crisis")
+                wide[i] = read.wide
     return Parts(rules, gates, team, wide)
 
 

@@ -1495,7 +1495,7 @@ def test_the_head_outside_the_topics_adds_a_crisis_only_where_the_public_model_a
     assert route_of(NOT_AROUND).name != "crisis"  # no vector: rules alone
     assert guard.decide([], NOT_AROUND, query_vec=vec, settings=minilm_settings, use_head=False).name != "crisis"
     gates = guard._model_gates(guard.analyse(NOT_AROUND), norm, [])
-    assert guard.wide_head(norm, vec, gates, gm.embedder_name(embedder)) > 0
+    assert guard.team_read(norm, vec, gates, gm.embedder_name(embedder)).wide > 0
     # the public model alone does not send it (the agreement is what the head adds)
     scores = guard.model_scores(NOT_AROUND, vec, minilm_settings, None)
     assert scores.probs["crisis"] >= guard.HEAD_WIDE_AGREE

@@ -33,7 +33,7 @@ Layers, in order
        from team-written messages only, and only with the MiniLM vector: the nearest-exemplar
        tier (bot/safety/near.py) and, on messages naming the assistant's topics, the
        patient-words head (bot/safety/head.py, `head_gate`); on messages naming none, the
-       head where the public model agrees (`wide_head`). A head risk below a crisis but from
+       head where the public model or a rule cue agrees (`team_read`, `wide_agrees`). A head risk below a crisis but from
        CHECK_IN_MIN flags the turn `check_in`: the reply asks gently and carries every line.
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
@@ -623,34 +623,61 @@ def head_gate(norm: str, gates: dict[str, bool]) -> bool:
     return _team_gate(norm, gates) and bool(rules.IN_SCOPE.search(norm))
 
 
-def team_tier(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
-              use_head: bool = True) -> tuple[str, float, str] | None:
-    """(tier, score, crisis kind) when a tier learned from team-written messages adds a crisis,
-    else None: the nearest-exemplar tier ("near", bot/safety/near.py: the margin of the nearest
-    team-written crisis message), else the patient-words head ("head", bot/safety/head.py). Each
-    reads only a vector from the embedder it was built with (`embedder`); `gates`: _model_gates'
-    answer for the message. evals/train_guard.py scores the blind sources with it."""
+@dataclass(frozen=True)
+class TeamRead:
+    """What the tiers learned from team-written messages read in one message (`team_read`)."""
+
+    hit: tuple[str, float, str] | None = None  # (tier "near" or "head", score, crisis kind): a crisis
+    wide: float = 0.0  # the head's crisis risk outside the topics; a crisis only if `wide_agrees`
+    check_in: bool = False  # the head's risk in scope, from CHECK_IN_MIN but under its threshold
+
+
+def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
+              use_head: bool = True) -> TeamRead:
+    """The tiers learned from team-written messages, behind the team gate, each reading only a
+    vector from the embedder it was built with (`embedder`); `gates`: _model_gates' answer for
+    the message. In order: the nearest-exemplar tier ("near", bot/safety/near.py: the margin of
+    the nearest team-written crisis message); then the patient-words head (bot/safety/head.py),
+    read once: on a message naming the assistant's topics a crisis ("head") over its threshold,
+    else a check-in from CHECK_IN_MIN; on one naming none, its crisis risk as `wide`, which
+    `decide` turns into a crisis only where the public model or a rule cue agrees (on public
+    tweets about anything else the head reads risk in one of six, stop 33). Veiled goodbyes often
+    name no topic ("my sister is taking the dog, it's for the best, I've said what I needed to
+    say"). evals/train_guard.py scores the blind sources with it."""
     if not _team_gate(norm, gates):
-        return None
+        return TeamRead()
     memory = near.load()
     if memory is not None and memory.embedder == embedder:
         m, label = memory.margin(vec)
         if m >= near.NEAR_MIN:
-            return "near", m, "others" if label == near.HARM else "self"
-    risk = head_risk(norm, vec, embedder) if use_head else None
-    if risk is not None and risk[0] >= risk[2]:
-        p, label, _ = risk
-        return "head", p, "others" if label == head.HARM else "self"
-    return None
+            return TeamRead(hit=("near", m, "others" if label == near.HARM else "self"))
+    in_scope = bool(rules.IN_SCOPE.search(norm))
+    risk = head_risk(norm, vec, embedder, in_scope=None) if use_head else None
+    if risk is None:
+        return TeamRead()
+    p, label, threshold = risk
+    if in_scope:
+        if p >= threshold:
+            return TeamRead(hit=("head", p, "others" if label == head.HARM else "self"))
+        return TeamRead(check_in=p >= CHECK_IN_MIN)
+    if len(norm.split()) < WIDE_MIN_WORDS or _THANKS.search(norm):
+        # a short message or a thank-you: the head, taught veiled thanks for the last time, read
+        # "thanks that helped" 0.96 and "thanks for everything, you really helped me today" 0.98,
+        # and the public model agreed on the second. Thanks said about the treatment (the care
+        # team, a session) name its topics and stay with the head's own tier.
+        return TeamRead()
+    return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0)
 
 
-def head_risk(norm: str, vec: np.ndarray, embedder: str, in_scope: bool = True) -> tuple[float, int, float] | None:
+def head_risk(norm: str, vec: np.ndarray, embedder: str,
+              in_scope: bool | None = True) -> tuple[float, int, float] | None:
     """(risk, head.CRISIS or head.HARM, the head's crisis threshold) of the patient-words head for a
     message that names the assistant's topics (the topic half of `head_gate`; the caller holds
-    the gates), or with in_scope=False for one that names none; else None (no head, another
-    embedder)."""
+    the gates), or with in_scope=False for one that names none, or None for either; else None
+    (no head, another embedder)."""
     h = head.load()
-    if h is None or h.embedder != embedder or bool(rules.IN_SCOPE.search(norm)) != in_scope:
+    if h is None or h.embedder != embedder or (
+            in_scope is not None and bool(rules.IN_SCOPE.search(norm)) != in_scope):
         return None
     p, label = h.risk(vec, norm)
     return p, label, h.threshold
@@ -665,22 +692,6 @@ def wide_agrees(public_crisis: float | np.ndarray, gates: dict[str, bool] | dict
     (a farewell, finality, a plan, a means: the crisis_cue tier's gate). Works on one message or,
     with arrays, on many (evals/train_guard.py)."""
     return (public_crisis >= HEAD_WIDE_AGREE) | gates["crisis_cue"]
-
-
-def wide_head(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str) -> float:
-    """The head's crisis risk on a message that names none of the assistant's topics, behind the
-    team tiers' gate, or 0. Alone it is no crisis: on public tweets about anything else it
-    reads risk in one of six (stop 33); `decide` needs the public model or a rule cue to agree
-    (`wide_agrees`). Veiled goodbyes often name no topic ("my sister is taking the dog, it's
-    for the best, I've said what I needed to say")."""
-    if not _team_gate(norm, gates) or len(norm.split()) < WIDE_MIN_WORDS or _THANKS.search(norm):
-        # a short message or a thank-you: the head, taught veiled thanks for the last time, read
-        # "thanks that helped" 0.96 and "thanks for everything, you really helped me today" 0.98,
-        # and the public model agreed on the second. Thanks said about the treatment (the care
-        # team, a session) name its topics and stay with the head's own tier.
-        return 0.0
-    risk = head_risk(norm, vec, embedder, in_scope=False)
-    return risk[0] if risk is not None and risk[1] == head.CRISIS and risk[0] >= risk[2] else 0.0
 
 
 def crisis_kind(reason: str) -> str:
@@ -800,17 +811,16 @@ def decide(
     # tier, then the patient-words head), behind the strong tier's gates; only with the vector
     # they were built with (use_head=False: evals/train_head.py picks the head's threshold)
     with_vec = scores is not None and scores.part == "full" and query_vec is not None
-    team = team_tier(norm, query_vec, gates, _embedder_name(settings), use_head) if hit is None and with_vec else None
-    wide = (wide_head(norm, query_vec, gates, _embedder_name(settings))
-            if hit is None and team is None and with_vec and use_head
-            and wide_agrees(scores.probs["crisis"], gates) else 0.0)
+    team = (team_read(norm, query_vec, gates, _embedder_name(settings), use_head)
+            if hit is None and with_vec else TeamRead())
+    wide = team.wide if team.wide and wide_agrees(scores.probs["crisis"], gates) else 0.0
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
         model_crisis_route = route("crisis", f"model:{scores.part}:{cls}:{p:.2f}", score=round(p, 4),
                                    kind=kind)
-    elif team is not None:
-        name, score, kind = team
+    elif team.hit is not None:
+        name, score, kind = team.hit
         model_crisis_route = route("crisis", f"{name}:{score:.2f}", score=round(score, 4), kind=kind)
     elif wide:
         # the head outside the assistant's topics, where the public model reads crisis too
@@ -826,14 +836,12 @@ def decide(
         # a PTSD symptom or a trauma said in the first person ("my flashbacks are getting worse"):
         # the same support text when nothing vetted answers (rules.yaml `disclosure`)
         flags.append("distress")
-    if model_crisis_route is None and use_head and with_vec and _team_gate(norm, gates):
+    if model_crisis_route is None and team.check_in:
         # the head reads risk below its crisis threshold: not routed to crisis, but the reply
         # checks in and carries the full crisis lines (bot.chat; prompts/check_in.md). Veiled
         # messages about the treatment the screen misses often score here (stop 34,
         # evals/experiments/check_in.md)
-        risk = head_risk(norm, query_vec, _embedder_name(settings))
-        if risk is not None and risk[0] >= CHECK_IN_MIN:
-            flags.append("check_in")
+        flags.append("check_in")
 
     # 3. the conversation window
     users = _user_turns(history)
