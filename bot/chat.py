@@ -318,7 +318,8 @@ class Assistant:
             if qv is None:
                 raise StoreUnavailable("the embedding model is not available")
             shown = next((t.text for t in reversed(turns) if t.role == "assistant"), "") if condensed else ""
-            match = self.retriever.match(query, qv, lang, embed=self.settings.get_embedder().encode, shown=shown)
+            match = self.retriever.match(query, qv, lang, embed=self.settings.get_embedder().encode, shown=shown,
+                                         vouch=not condensed)
             index = self.retriever.index()
             new = new_subject(query, text) if condensed else set()
             if condensed and match.answer and (
@@ -358,6 +359,8 @@ class Assistant:
         audit["lang"] = match.lang
         audit["best_p"] = round(match.best.p, 4) if match.best else 0.0
         audit["answer_p"] = round(match.confidence, 4)  # the decision's P(the best passage answers)
+        if match.answer and match.asked_before is not None:
+            audit["asked_before"] = round(match.asked_before, 4)  # a labelled question like it vouched
         audit["hits"] = [{"chunk_id": c.passage.id, "score": round(c.p, 5), **c.features()}
                          for c in match.candidates[: self.settings.top_k]]
         answer: Answer | None = None

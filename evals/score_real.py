@@ -8,6 +8,10 @@ answerable one, `expect_passages`: ["doc-id#heading", ...] (any cited passage am
 counts). Runs every item through bot.chat.respond over the ingested index (BOT_DATA_DIR,
 BOT_CORPUS_DIR) and writes score_real_<set>.json plus a short table. Targets (issue 11):
 >= 90% answered right, >= 95% declined rightly, 0 padding, 100% verbatim.
+
+The asked-before questions (bot.retrieval.asked) come from the dev sets; a set is scored with
+the memory less its own questions (its file stem is their origin), so a dev set's figure is the
+other sets' memory at work, never its own labels. --no-asked scores the decision alone.
 """
 
 from __future__ import annotations
@@ -131,13 +135,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("data") / "score_real")
     parser.add_argument("--show-misses", action="store_true", help="list the ids of misses (no text)")
+    parser.add_argument("--no-asked", action="store_true",
+                        help="answer without the asked-before questions (bot.retrieval.asked)")
     args = parser.parse_args(argv)
     settings = Settings.from_env(audit_log=False)
     assistant = Assistant(settings)
+    memory = None if args.no_asked else assistant.retriever.asked_before()
     args.out.mkdir(parents=True, exist_ok=True)
     ok = True
     for path in args.sets:
         items = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        # a dev set is scored against the asked-before questions of the other sets only: its
+        # own questions are in the memory, labelled, and would answer themselves
+        assistant.retriever.use_asked_before(memory.without(f"{path.stem}:") if memory else None)
         result = score(items, assistant)
         out = args.out / f"score_real_{path.stem}.json"
         out.write_text(json.dumps(result, indent=2) + "\n")

@@ -9,6 +9,7 @@ English model, so Spanish relies more on the lexical and character n-gram featur
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import threading
@@ -22,10 +23,14 @@ import numpy as np
 
 from bot.config import Settings
 from bot.errors import StoreUnavailable
+from bot.retrieval import asked as asked_mod
+from bot.retrieval.asked import AskedBefore
 from bot.retrieval.chunk import embed_text, from_record
 from bot.retrieval.decide import FEATURES, Decision, calibrated
 from bot.retrieval.store import Store, fetch_all
 from bot.types import Hit, Passage, Turn
+
+log = logging.getLogger(__name__)
 
 NEAR_DUPLICATE = 0.9  # passage cosine above which a second passage repeats the first
 N_SUGGESTIONS = 3  # issue 11: "up to three questions I can answer"
@@ -316,6 +321,7 @@ class Match:
     decision: Decision
     suggestions: list[str] = field(default_factory=list)
     confidence: float = 0.0  # P(the best passage answers): the gate's, or the best passage's p without one
+    asked_before: float | None = None  # an asked-before question vouched for the best passage (its cosine)
 
     @property
     def best(self) -> Candidate | None:
@@ -600,9 +606,11 @@ PER_PASSAGE = tuple(f for f in FEATURES if f not in MARGINS)  # Index.features' 
 
 def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang: str | None = None,
            exclude_questions: set[int] | None = None, parts: Sequence[str] = (),
-           part_vecs: np.ndarray | None = None, shown: str = "") -> Match:
+           part_vecs: np.ndarray | None = None, shown: str = "", asked: AskedBefore | None = None) -> Match:
     """Rank the eligible passages by P(answers); keep the best if it passes the threshold and
     a second from another document only when it passes too and does not repeat the first.
+    Below the threshold the best passage still answers when an asked-before question near this
+    one was labelled with it (bot.retrieval.asked).
     For a follow-up, `query` is the condensed query (previous question + follow-up); `parts`
     are its clauses (clauses()) and `part_vecs` their vectors."""
     lang = lang or language(query)
@@ -630,6 +638,10 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
             fresh_ok, fresh_conf = decision.answers(X[rows], probs[rows], [docs[i] for i in keep], words)
             if fresh_ok:
                 pool, ok, confidence = [cands[i] for i in keep], fresh_ok, fresh_conf
+    vouched = None
+    if not ok and asked is not None and pool:
+        vouched = asked.vouches(qvec, pool[0].passage.key)
+        ok = vouched is not None
     answer: list[Candidate] = []
     if ok:
         answer.append(pool[0])
@@ -651,7 +663,7 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
             suggestions.append(c.passage.section)
         if len(suggestions) >= N_SUGGESTIONS:
             break
-    return Match(cands, answer, lang, decision, suggestions, confidence)
+    return Match(cands, answer, lang, decision, suggestions, confidence, vouched)
 
 
 def char_text(text: str) -> str:
@@ -684,6 +696,27 @@ class Retriever:
         self._checked = 0.0
         self._lock = threading.Lock()
         self.stale = False  # the last look at the store failed; answers come from the loaded index
+        self._asked: AskedBefore | None = None
+        self._asked_loaded = False
+
+    def asked_before(self) -> AskedBefore | None:
+        """The asked-before questions (bot.retrieval.asked), loaded once; None when they cannot
+        be read (the decision alone then decides, as before they existed)."""
+        with self._lock:
+            if not self._asked_loaded:
+                self._asked_loaded = True
+                try:
+                    emb = self.settings.get_embedder()
+                    self._asked = asked_mod.load(str(getattr(emb, "name", type(emb).__name__)), emb.encode)
+                except Exception as exc:  # noqa: BLE001 - answering works without the memory
+                    log.warning("asked-before questions unavailable (%s)", type(exc).__name__)
+                    self._asked = None
+            return self._asked
+
+    def use_asked_before(self, memory: AskedBefore | None) -> None:
+        """Replace the memory (an evaluation that leaves a set's own questions out; None: off)."""
+        with self._lock:
+            self._asked, self._asked_loaded = memory, True
 
     @property
     def decision(self) -> Decision:
@@ -714,10 +747,14 @@ class Retriever:
             return self._index
 
     def match(self, query: str, qvec: np.ndarray, lang: str | None = None,
-              embed: Callable[[list[str]], np.ndarray] | None = None, shown: str = "") -> Match:
+              embed: Callable[[list[str]], np.ndarray] | None = None, shown: str = "",
+              vouch: bool = True) -> Match:
         """Every eligible passage ranked for the question, and the ones that answer it.
         `embed` encodes a run-on question's clauses (one batch, at most MAX_CLAUSES) when the
-        decision weighs a clause feature; without it the clauses count by characters only."""
+        decision weighs a clause feature; without it the clauses count by characters only.
+        `vouch=False` leaves the asked-before questions out (a condensed follow-up, whose vector
+        is mostly the previous question's: "does ketamine help ptsd" + "how many sessions"
+        found the research passage)."""
         try:
             index = self.index()
         except StoreUnavailable:
@@ -734,7 +771,8 @@ class Retriever:
                 part_vecs = np.asarray(embed(parts), dtype=np.float32)
             except Exception:  # noqa: BLE001 - the whole question's vector is enough to answer
                 part_vecs = None
-        return decide(index, query, qvec, decision, lang, parts=parts, part_vecs=part_vecs, shown=shown)
+        return decide(index, query, qvec, decision, lang, parts=parts, part_vecs=part_vecs, shown=shown,
+                      asked=self.asked_before() if vouch else None)
 
     def search(self, query: str, qvec: np.ndarray, k: int | None = None) -> tuple[list[Hit], float]:
         """Top passages as Hits (score = P(answers)) and the best probability."""
