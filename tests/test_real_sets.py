@@ -1,6 +1,7 @@
 """The real patient question dev sets (evals/sets/real/dev.jsonl, dev2.jsonl, dev3.jsonl) are well formed
 and name only passages the bundled corpus has. The held-out test.jsonl is deliberately not
-read here: only the lead scores it."""
+read here beyond its pages: only the lead scores it. The second held-out set, test2.jsonl, is
+checked for shape and pages only."""
 
 from __future__ import annotations
 
@@ -67,4 +68,21 @@ def test_dev3_keeps_its_pages_apart_from_the_other_dev_sets():
     per_page: dict[str, int] = {}
     for item in dev3:
         per_page[item["page"]] = per_page.get(item["page"], 0) + 1
+    assert max(per_page.values()) <= 3
+
+
+def test_test2_is_held_out_by_page_and_well_formed(corpus_keys):
+    """The second held-out set (stop 35): checked for shape and for pages shared with any other
+    set, never for its wording (only the lead scores it)."""
+    test2 = read("test2.jsonl")
+    assert len(test2) >= 150 and len({i["id"] for i in test2}) == len(test2)
+    others = {i["page"] for name in ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "test.jsonl") for i in read(name)}
+    assert not {i["page"] for i in test2} & others
+    per_page: dict[str, int] = {}
+    for item in test2:
+        per_page[item["page"]] = per_page.get(item["page"], 0) + 1
+        assert item["id"].startswith("rq4-") and item["expect"] in ("answer", "no_answer"), item["id"]
+        assert bool(item.get("expect_passages")) == (item["expect"] == "answer"), item["id"]
+        assert set(item.get("expect_passages", [])) <= corpus_keys, item["id"]
+        assert item["page_kind"] in PAGE_KINDS and item["register"] in REGISTERS, item["id"]
     assert max(per_page.values()) <= 3
