@@ -2,7 +2,7 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m evals.build_asked [--check]
 
-Reads evals/sets/real/dev.jsonl, dev2.jsonl, dev3.jsonl (real questions) and decline_dev.jsonl
+Reads evals/sets/real/dev.jsonl, dev2.jsonl, dev3.jsonl, dev4.jsonl (real questions) and decline_dev.jsonl
 (team-written), never the held-out test.jsonl or test2.jsonl. Keeps
 single-message items (a conversation's last turn says too little alone), leaves out items
 marked crisis_adjacent, and keeps only passage keys the current corpus has (an item whose keys
@@ -22,7 +22,7 @@ from bot.retrieval import asked
 from bot.retrieval.chunk import chunk_document
 from bot.retrieval.corpus import load_corpus
 
-SETS = ("dev", "dev2", "dev3", "decline_dev")
+SETS = ("dev", "dev2", "dev3", "dev4", "decline_dev")
 REAL = Path(__file__).parent / "sets" / "real"
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 

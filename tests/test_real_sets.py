@@ -6,6 +6,7 @@ checked for shape and pages only."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,13 @@ from bot.retrieval.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = ROOT / "evals" / "sets" / "real"
-DEV_SETS = {"dev.jsonl": "rq-", "dev2.jsonl": "rq2-", "dev3.jsonl": "rq3-"}
+DEV_SETS = {"dev.jsonl": "rq-", "dev2.jsonl": "rq2-", "dev3.jsonl": "rq3-", "dev4.jsonl": "rq5-"}
 PAGE_KINDS = {"clinic_faq", "forum", "news_qa", "hospital", "manufacturer", "va", "other"}
 REGISTERS = {"formal", "informal", "worried", "misspelt"}
+
+
+def max_per_page(items: list[dict]) -> int:
+    return max(Counter(i["page"] for i in items).values())
 
 
 def read(name: str) -> list[dict]:
@@ -52,10 +57,7 @@ def test_dev2_is_big_and_keeps_its_pages_apart_from_dev():
     dev, dev2 = read("dev.jsonl"), read("dev2.jsonl")
     assert len(dev2) >= 130
     assert not {i["page"] for i in dev} & {i["page"] for i in dev2}
-    per_page: dict[str, int] = {}
-    for item in dev2:
-        per_page[item["page"]] = per_page.get(item["page"], 0) + 1
-    assert max(per_page.values()) <= 3
+    assert max_per_page(dev2) <= 3
     declines = sum(i["expect"] != "answer" for i in dev2) / len(dev2)
     assert 0.2 <= declines <= 0.45
 
@@ -65,10 +67,7 @@ def test_dev3_keeps_its_pages_apart_from_the_other_dev_sets():
     earlier = {i["page"] for name in ("dev.jsonl", "dev2.jsonl") for i in read(name)}
     assert len(dev3) >= 150
     assert not {i["page"] for i in dev3} & earlier
-    per_page: dict[str, int] = {}
-    for item in dev3:
-        per_page[item["page"]] = per_page.get(item["page"], 0) + 1
-    assert max(per_page.values()) <= 3
+    assert max_per_page(dev3) <= 3
 
 
 def test_test2_is_held_out_by_page_and_well_formed(corpus_keys):
@@ -76,13 +75,20 @@ def test_test2_is_held_out_by_page_and_well_formed(corpus_keys):
     set, never for its wording (only the lead scores it)."""
     test2 = read("test2.jsonl")
     assert len(test2) >= 150 and len({i["id"] for i in test2}) == len(test2)
-    others = {i["page"] for name in ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "test.jsonl") for i in read(name)}
+    others = {i["page"] for name in ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "test.jsonl")
+              for i in read(name)}
     assert not {i["page"] for i in test2} & others
-    per_page: dict[str, int] = {}
     for item in test2:
-        per_page[item["page"]] = per_page.get(item["page"], 0) + 1
         assert item["id"].startswith("rq4-") and item["expect"] in ("answer", "no_answer"), item["id"]
         assert bool(item.get("expect_passages")) == (item["expect"] == "answer"), item["id"]
         assert set(item.get("expect_passages", [])) <= corpus_keys, item["id"]
         assert item["page_kind"] in PAGE_KINDS and item["register"] in REGISTERS, item["id"]
-    assert max(per_page.values()) <= 3
+    assert max_per_page(test2) <= 3
+
+
+def test_dev4_keeps_its_pages_apart_from_the_other_dev_sets():
+    dev4 = read("dev4.jsonl")
+    earlier = {i["page"] for name in ("dev.jsonl", "dev2.jsonl", "dev3.jsonl") for i in read(name)}
+    assert len(dev4) >= 150
+    assert not {i["page"] for i in dev4} & earlier
+    assert max_per_page(dev4) <= 3
