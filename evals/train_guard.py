@@ -200,7 +200,7 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
         from bot.safety.screen import wide_agrees
 
         k = CLASSES.index("crisis")
-        fire = free & (parts.wide > 0) & wide_agrees(probs[:, k], parts.gates)
+        fire = free & (parts.wide > 0) & wide_agrees(probs[:, k], parts.gates, parts.wide)
         out[fire] = k
     return out
 

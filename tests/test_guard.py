@@ -1517,6 +1517,23 @@ def test_the_head_outside_the_topics_also_adds_a_crisis_over_a_rule_cue(minilm_s
     assert route_of(message).name != "crisis"
 
 
+def test_the_head_alone_adds_a_crisis_outside_the_topics_when_it_is_sure(minilm_settings):
+    """Written for this test: a veiled goodbye in Spanish the public model reads as nothing (0.00)
+    and no rule cue sees; the head reads it at HEAD_WIDE_ALONE or more (stop 35)."""
+    message = "le di mi anillo a mi hermana y le dije que lo cuidara por mi. ya hice todo lo que tenia que hacer"
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    norm = normalize(message)
+    gates = guard._model_gates(guard.analyse(message), norm, [])
+    scores = guard.model_scores(message, vec, minilm_settings, None)
+    assert scores.probs["crisis"] < guard.HEAD_WIDE_AGREE and not gates["crisis_cue"]
+    wide = guard.team_read(norm, vec, gates, gm.embedder_name(minilm_settings.get_embedder())).wide
+    assert wide >= guard.HEAD_WIDE_ALONE
+    assert guard.wide_agrees(scores.probs["crisis"], gates, wide)
+    assert not guard.wide_agrees(scores.probs["crisis"], gates, guard.HEAD_WIDE_ALONE - 0.01)
+    r = route_of(message, query_vec=vec, settings=minilm_settings)
+    assert r.name == "crisis" and r.reason.startswith("head_wide:"), r
+
+
 @pytest.mark.parametrize("message", ["me voy a tirar al mar a nadar", "this traffic is killing me",
                                      "my sister is taking the dog while i move, its for the best",
                                      "thanks that helped", "thanks for everything, you really helped me today"])

@@ -33,7 +33,8 @@ Layers, in order
        from team-written messages only, and only with the MiniLM vector: the nearest-exemplar
        tier (bot/safety/near.py) and, on messages naming the assistant's topics, the
        patient-words head (bot/safety/head.py, `head_gate`); on messages naming none, the
-       head where the public model or a rule cue agrees (`team_read`, `wide_agrees`). A head risk below a crisis but from
+       head where the public model or a rule cue agrees, or alone from HEAD_WIDE_ALONE
+       (`team_read`, `wide_agrees`). A head risk below a crisis but from
        CHECK_IN_MIN flags the turn `check_in`: the reply asks gently and carries every line.
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
@@ -424,6 +425,7 @@ MODEL_SUPPORT_MIN = 0.50  # support from the model alone (the rows in rules.yaml
 # model's crisis score (the full model) reaches this (stop 34, evals/experiments/wide_head.md)
 HEAD_WIDE_AGREE = 0.45
 WIDE_MIN_WORDS = 4  # nor on shorter messages
+HEAD_WIDE_ALONE = 0.995  # the head alone, outside the topics, adds a crisis from this risk (stop 35)
 CHECK_IN_MIN = 0.50  # the patient-words head's risk at which a reply not routed to crisis checks in
 
 
@@ -640,7 +642,8 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     the nearest team-written crisis message); then the patient-words head (bot/safety/head.py),
     read once: on a message naming the assistant's topics a crisis ("head") over its threshold,
     else a check-in from CHECK_IN_MIN; on one naming none, its crisis risk as `wide`, which
-    `decide` turns into a crisis only where the public model or a rule cue agrees (on public
+    `decide` turns into a crisis only where the public model or a rule cue agrees, or the head is
+    sure (HEAD_WIDE_ALONE; on public
     tweets about anything else the head reads risk in one of six, stop 33). Veiled goodbyes often
     name no topic ("my sister is taking the dog, it's for the best, I've said what I needed to
     say"). evals/train_guard.py scores the blind sources with it."""
@@ -686,12 +689,14 @@ def head_risk(norm: str, vec: np.ndarray, embedder: str,
 _THANKS = re.compile(r"\b(?:thank|thanks|thx|ty|gracias|agradec\w*|appreciate\w*|grateful)\b")
 
 
-def wide_agrees(public_crisis: float | np.ndarray, gates: dict[str, bool] | dict[str, np.ndarray]):
+def wide_agrees(public_crisis: float | np.ndarray, gates: dict[str, bool] | dict[str, np.ndarray],
+                wide: float | np.ndarray = 0.0):
     """Whether something besides the head reads risk in a message naming none of the assistant's
     topics: the public model's crisis score reaches HEAD_WIDE_AGREE, or the rules saw a weak cue
-    (a farewell, finality, a plan, a means: the crisis_cue tier's gate). Works on one message or,
-    with arrays, on many (evals/train_guard.py)."""
-    return (public_crisis >= HEAD_WIDE_AGREE) | gates["crisis_cue"]
+    (a farewell, finality, a plan, a means: the crisis_cue tier's gate); or the head alone is
+    sure (`wide` at HEAD_WIDE_ALONE). Works on one message or, with arrays, on many
+    (evals/train_guard.py)."""
+    return (public_crisis >= HEAD_WIDE_AGREE) | gates["crisis_cue"] | (wide >= HEAD_WIDE_ALONE)
 
 
 def crisis_kind(reason: str) -> str:
@@ -813,7 +818,7 @@ def decide(
     with_vec = scores is not None and scores.part == "full" and query_vec is not None
     team = (team_read(norm, query_vec, gates, _embedder_name(settings), use_head)
             if hit is None and with_vec else TeamRead())
-    wide = team.wide if team.wide and wide_agrees(scores.probs["crisis"], gates) else 0.0
+    wide = team.wide if team.wide and wide_agrees(scores.probs["crisis"], gates, team.wide) else 0.0
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
