@@ -1,9 +1,9 @@
 """Questions asked before: real questions a person labelled with the passages that answer them.
 
 The decision (bot.retrieval.decide) reads features of the question against each passage's own
-questions and text. On real questions it is cautious: on the third real dev set 61 of 68
-declined answerable questions had a right passage ranked first, under the threshold
-(evals/experiments/asked_before.md). Patients ask the same things in many ways, and the dev
+questions and text. On real questions it is cautious: on the third real dev set (at f332c4c)
+60 of 68 declined answerable questions had a right passage among the suggestions, most of them
+first (evals/experiments/asked_before.md). Patients ask the same things in many ways, and the dev
 sets hold several hundred of those ways, each labelled by hand with the sections that answer it
 (or with none).
 
@@ -16,7 +16,7 @@ question labelled "decline" vouches for nothing.
 
 Data: bot/retrieval/data/asked.jsonl (the questions, in the team's own words, with their
 labels and where they came from; written by evals/build_asked.py from the dev sets, never from
-evals/sets/real/test.jsonl) and asked.npz (their MiniLM vectors, so nothing is embedded at start).
+a held-out set: test.jsonl, test2.jsonl) and asked.npz (their MiniLM vectors, so nothing is embedded at start).
 Another embedder (a test's fake) embeds the questions itself on first use.
 """
 
@@ -37,9 +37,9 @@ DATA = Path(__file__).parent / "data"
 ASKED_JSONL = DATA / "asked.jsonl"
 ASKED_NPZ = DATA / "asked.npz"
 # The cosine at which an asked-before question vouches for the ranking's first passage. Picked
-# leaving each dev set out in turn (evals/experiments/asked_before.md): at 0.75 the memory of
-# the other sets answered 25 more of 853 dev questions rightly, 4 with another passage and 3
-# that were to be declined; at 0.70 33 / 4 / 9; at 0.80 13 / 4 / 2.
+# leaving each dev set out in turn (evals/experiments/asked_before.md; dev, dev2, dev3 and
+# decline_dev): at 0.75 the memory of the other sets answered 25 more questions rightly, 4 with
+# another passage and 3 that were to be declined; at 0.70 33 / 4 / 9; at 0.80 13 / 4 / 2.
 BAR = 0.75
 
 
