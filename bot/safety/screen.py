@@ -223,6 +223,13 @@ def _cues(kept: str, norm: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def _weak_cue(norm: str) -> bool:
+    """Whether the rules see a weak cue of crisis (a veiled act, a plan, a farewell, finality,
+    means...) outside past history; distress and someone else's death do not count."""
+    kept, _ = _past_history(_mask(norm))
+    return bool(_cues(kept, norm) - {"distress", "death_other"})
+
+
 def _combo_rule(cues: frozenset[str]) -> str | None:
     for first, second, rule_id in rules.COMBOS:
         if first in cues and second in cues:
@@ -373,7 +380,7 @@ def _analyse(text: str) -> Analysis:
 # ---------------------------------------------------------------------------------------
 RULES_YAML = Path(__file__).resolve().parent / "rules.yaml"
 RULE_TABLES = ("crisis", "warning", "warning_alone", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social",
-               "overdose", "intrusive", "disclosure")
+               "overdose", "intrusive", "disclosure", "ending")
 
 
 @dataclass(frozen=True)
@@ -418,6 +425,7 @@ def match_rule(table: str, norm: str) -> RuleRow | None:
 MODEL_CRISIS_MIN = 0.90  # the least score of a gated model crisis when the stored model names none
 TIER_OFF = 1.01  # a tier with no stored threshold never fires
 WORRY_MAX_WORDS = 20  # the strong model tier stays closed on fear of the treatment up to this length
+ENDING_MAX_WORDS = 30  # an ordinary end of care (rules.yaml `ending`) holds back the head up to this length
 SCOPE_MIN = 0.80  # out_of_scope from the vector (team exemplars only; see MODEL_CARD.md)
 FOLLOW_UP_OOS = 0.92  # the same, right after an in-scope user turn
 MODEL_SUPPORT_MIN = 0.50  # support from the model alone (the rows in rules.yaml need no score)
@@ -487,8 +495,7 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     if (not a.semantic_crisis_allowed or a.past_history or a.generic_question
             or a.clinic is not None or a.boundary is not None):
         return dict.fromkeys(TIER_CLASS, False)
-    kept, _ = _past_history(_mask(norm))
-    cue = bool(_cues(kept, norm) - {"distress", "death_other"}) or a.means
+    cue = _weak_cue(norm) or a.means
     # a question naming the assistant's topics is a patient's question: the strong tier
     # scored such questions 0.99-1.00 ("is spravato a cure for depression or will i need it
     # forever", "can ketamine help me get off my pain pills? im on opiods for years")
@@ -660,7 +667,13 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         return TeamRead()
     p, label, threshold = risk
     if in_scope:
-        if p >= threshold:
+        # an ending of care with an ordinary reason ("I feel good and my doctor agrees", "handing
+        # me off to my pcp for maintenance"), short, with no weak cue: the head read such thanks
+        # 0.98-0.99, so it checks in rather than sending the emergency screen (rules.yaml
+        # `ending` rows); a long post that says "I feel better" is another matter
+        ordinary = (len(norm.split()) <= ENDING_MAX_WORDS and match_rule("ending", norm) is not None
+                    and not _weak_cue(norm))
+        if p >= threshold and not ordinary:
             return TeamRead(hit=("head", p, "others" if label == head.HARM else "self"))
         return TeamRead(check_in=p >= CHECK_IN_MIN)
     if len(norm.split()) < WIDE_MIN_WORDS or _THANKS.search(norm):
