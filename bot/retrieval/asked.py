@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.retrieval.embed import unit_length
+
 log = logging.getLogger(__name__)
 
 DATA = Path(__file__).parent / "data"
@@ -97,14 +99,8 @@ class AskedBefore:
         return AskedBefore([self.rows[i] for i in keep], self.vecs[keep], self.bar)
 
 
-def _unit(m: np.ndarray) -> np.ndarray:
-    m = np.asarray(m, dtype=np.float32)
-    n = np.linalg.norm(m, axis=1, keepdims=True)
-    return m / np.where(n == 0, 1.0, n)
-
-
 def build(rows: list[Asked], encode: Callable[[list[str]], np.ndarray]) -> AskedBefore:
-    vecs = _unit(encode([r.text for r in rows])) if rows else np.zeros((0, 1), dtype=np.float32)
+    vecs = unit_length(encode([r.text for r in rows])) if rows else np.zeros((0, 1), dtype=np.float32)
     return AskedBefore(rows, vecs)
 
 
@@ -118,7 +114,7 @@ def load(embedder_name: str, encode: Callable[[list[str]], np.ndarray],
     if npz.exists():
         with np.load(npz, allow_pickle=False) as z:
             if str(z["embedder"]) == embedder_name and str(z["texts_hash"]) == texts_hash(rows):
-                return AskedBefore(rows, _unit(z["vecs"]))
+                return AskedBefore(rows, unit_length(z["vecs"]))
     log.info("asked-before questions: embedding %d rows (no stored vectors for %s)", len(rows), embedder_name)
     return build(rows, encode)
 

@@ -49,12 +49,19 @@ def _bulk_threads() -> int:
 def _mean_pool(tokens: np.ndarray, mask: np.ndarray) -> np.ndarray:
     m = mask[..., None].astype(np.float32)
     pooled = (tokens * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
-    return _normalize(pooled)
+    return unit_length(pooled)
 
 
-def _normalize(v: np.ndarray) -> np.ndarray:
+def unit_length(v: np.ndarray) -> np.ndarray:
+    """Vectors scaled to length 1 along the last axis (a zero vector stays zero), float32."""
     norms = np.linalg.norm(v, axis=-1, keepdims=True)
     return (v / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def embedder_name(embedder) -> str:
+    """The name a model's vectors are filed under (`name`, else the class name): stored vectors
+    and weights are read only by the embedder that made them."""
+    return str(getattr(embedder, "name", type(embedder).__name__))
 
 
 class OnnxEmbedder:
@@ -146,7 +153,7 @@ class OnnxEmbedder:
                 for start, end in spans[i]:
                     sel = [j for j, (a, b) in enumerate(offsets) if b > a and a >= start and b <= end]
                     rows.append(emb[sel].mean(axis=0) if sel else emb.mean(axis=0))
-                span_vecs[i] = _normalize(np.asarray(rows, dtype=np.float32).reshape(len(rows), self.dim))
+                span_vecs[i] = unit_length(np.asarray(rows, dtype=np.float32).reshape(len(rows), self.dim))
         return text_vecs, span_vecs
 
 

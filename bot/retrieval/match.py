@@ -27,6 +27,7 @@ from bot.retrieval import asked as asked_mod
 from bot.retrieval.asked import AskedBefore
 from bot.retrieval.chunk import embed_text, from_record
 from bot.retrieval.decide import FEATURES, Decision, calibrated
+from bot.retrieval.embed import embedder_name
 from bot.retrieval.store import Store, fetch_all
 from bot.types import Hit, Passage, Turn
 
@@ -707,7 +708,7 @@ class Retriever:
                 self._asked_loaded = True
                 try:
                     emb = self.settings.get_embedder()
-                    self._asked = asked_mod.load(str(getattr(emb, "name", type(emb).__name__)), emb.encode)
+                    self._asked = asked_mod.load(embedder_name(emb), emb.encode)
                 except Exception as exc:  # noqa: BLE001 - answering works without the memory
                     log.warning("asked-before questions unavailable (%s)", type(exc).__name__)
                     self._asked = None

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.retrieval.embed import embedder_name  # noqa: F401 - callers read it from here too
 from bot.safety.normalize import normalize
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -45,10 +46,6 @@ ALPHA = 2e-6  # L2 strength of the SGD logistic regression (see MODEL_CARD.md)
 EPOCHS = 8
 FALSE_BUDGET = {"crisis": 0.04, "harm_others": 0.03}  # mean false rate on the training sources
 DEFAULT_THRESHOLDS = {"crisis": 0.5, "harm_others": 0.5, "support": 0.5}
-
-
-def embedder_name(embedder) -> str:
-    return str(getattr(embedder, "name", type(embedder).__name__))
 
 
 # ---------------------------------------------------------------------------------------
@@ -228,7 +225,7 @@ def fit_scope(x_vec: np.ndarray, is_oos: np.ndarray, *, seed: int = 0) -> tuple[
     return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
 
 
-def save(full: Linear, ngram: Linear, th: dict, th_ng: dict, *, embedder_name: str,
+def save(full: Linear, ngram: Linear, th: dict, th_ng: dict, *, embedder_name: str,  # noqa: F811 - the parameter, not the function
          scope: tuple[np.ndarray, float] | None = None,
          extra: dict | None = None, weights_path: Path = WEIGHTS_PATH,
          model_path: Path = MODEL_PATH) -> None:

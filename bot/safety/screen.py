@@ -671,9 +671,7 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         # me off to my pcp for maintenance"), short, with no weak cue: the head read such thanks
         # 0.98-0.99, so it checks in rather than sending the emergency screen (rules.yaml
         # `ending` rows); a long post that says "I feel better" is another matter
-        ordinary = (len(norm.split()) <= ENDING_MAX_WORDS and match_rule("ending", norm) is not None
-                    and not _weak_cue(norm))
-        if p >= threshold and not ordinary:
+        if p >= threshold and not _ordinary_ending(norm):
             return TeamRead(hit=("head", p, "others" if label == head.HARM else "self"))
         return TeamRead(check_in=p >= CHECK_IN_MIN)
     if len(norm.split()) < WIDE_MIN_WORDS or _THANKS.search(norm):
@@ -683,6 +681,13 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         # team, a session) name its topics and stay with the head's own tier.
         return TeamRead()
     return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0)
+
+
+def _ordinary_ending(norm: str) -> bool:
+    """Care ending for an ordinary reason (rules.yaml `ending`), in ENDING_MAX_WORDS words or
+    fewer, with no weak cue of crisis."""
+    return (len(norm.split()) <= ENDING_MAX_WORDS and match_rule("ending", norm) is not None
+            and not _weak_cue(norm))
 
 
 def head_risk(norm: str, vec: np.ndarray, embedder: str,
