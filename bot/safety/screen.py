@@ -388,7 +388,7 @@ class RuleRow:
     id: str
     table: str
     pattern: re.Pattern[str]
-    catch: str
+    catch: tuple[str, ...]  # one message it must match, or several
     miss: tuple[str, ...]  # one close message it must not match, or several
     kind: str | None = None
 
@@ -406,9 +406,8 @@ def rule_rows(path: Path = RULES_YAML) -> tuple[RuleRow, ...]:
         if row["id"] in seen or not row.get("catch") or not row.get("miss"):
             raise ValueError(f"{path}: rule {row['id']}: duplicate id or missing catch/miss")
         seen.add(row["id"])
-        miss = tuple(row["miss"]) if isinstance(row["miss"], list) else (row["miss"],)
-        out.append(RuleRow(row["id"], row["table"], re.compile(row["pattern"]), row["catch"],
-                           miss, row.get("kind")))
+        catch, miss = (tuple(row[k]) if isinstance(row[k], list) else (row[k],) for k in ("catch", "miss"))
+        out.append(RuleRow(row["id"], row["table"], re.compile(row["pattern"]), catch, miss, row.get("kind")))
     return tuple(out)
 
 
@@ -771,6 +770,38 @@ def _assistant_crisis_after(history: Sequence[Turn], turn: Turn) -> bool:
     return reply is not None and getattr(reply, "route", None) == "crisis"
 
 
+def _asks_after_sign(a: Analysis, norm: str, followup: RuleRow | None, vec: np.ndarray,
+                     settings: Settings) -> bool:
+    """A message that would be a crisis after a warning sign: a follow-up row (amounts, heights,
+    weapons, no future care), any talk of amounts or means, a question about too much of a
+    medicine (rules.yaml `overdose`), or a message the patient-words head reads some risk in
+    (CHECK_IN_MIN; "how long does it take for someone who lives alone to be found")."""
+    if followup or a.means_any or match_rule("overdose", norm):
+        return True
+    risk = head_risk(norm, vec, _embedder_name(settings), in_scope=None)
+    return risk is not None and risk[0] >= CHECK_IN_MIN
+
+
+def _head_sign(turn: Turn, settings: Settings) -> bool:
+    """An earlier user turn the tiers learned from the team's messages read as a crisis for the
+    writer (`team_read`: a hit, or the head's risk outside the topics, before any agreement): a
+    warning sign for the window, as a rules.yaml `warning` row is (a goodbye, being a burden, pills
+    saved up, in wordings no row has). One more forward pass per earlier turn, only when the
+    message is one `_asks_after_sign` names; nothing with the embedder down."""
+    norm = normalize(turn.text)
+    if not norm.strip():
+        return False
+    if match_rule("warning_alone", norm):  # said alone it gets its own reply; here it is a sign
+        return True
+    try:
+        vec = np.asarray(settings.get_embedder().encode([turn.text]))[0]
+    except Exception as exc:  # the window keeps its rows without the embedder
+        log.warning("guard: embedder unavailable for the window (%s)", type(exc).__name__)
+        return False
+    read = team_read(norm, vec, _model_gates(analyse(turn.text), norm), _embedder_name(settings))
+    return (read.hit is not None and read.hit[2] == "self") or read.wide > 0
+
+
 def _checked_in_after(history: Sequence[Turn], turn: Turn) -> bool:
     """True if the assistant's reply right after `turn` checked in (the patient-words head read
     some risk in it, below a crisis): the window then reads the turn as a warning sign."""
@@ -903,6 +934,10 @@ def decide(
                 return route("crisis", f"history:{sign.id}", extra=("history_crisis",))
             if _checked_in_after(history, t):
                 return route("crisis", "history:check_in", extra=("history_crisis",))
+    if recent and with_vec and _asks_after_sign(a, norm, followup, query_vec, settings):
+        for t in reversed(recent):
+            if _head_sign(t, settings):
+                return route("crisis", "history:head_sign", extra=("history_crisis",))
     if a.means:
         if a.distress:
             return route("crisis", "rule:means.after_distress")
