@@ -1571,6 +1571,36 @@ def test_the_head_reads_the_vector_and_the_words():
     assert h.probs(np.ones(12), "anything").tolist() == [1.0, 0.0, 0.0]  # another embedder's size
 
 
+@pytest.mark.parametrize("message,crisis", [
+    ("is it normal to feel like dying during a ketamine session?", False),
+    ("during spravato it felt like i was going to die, is that a bad reaction", False),
+    ("I felt like I was dying in the middle of my first infusion, is that the k-hole?", False),
+    ("after my infusion i still feel like dying", True),
+    ("during spravato it felt like i was going to die and i wish i had", True),
+])
+def test_the_trip_told_as_an_experience_is_not_a_wish_to_die(message, crisis, minilm_settings):
+    """masks.yaml idiom.trip_felt_dying (stop 36): the first two went to crisis by the rules."""
+    assert ("crisis" in routes_with_and_without_a_vector(message, minilm_settings)) is crisis, message
+
+
+@pytest.mark.parametrize("message,crisis", [
+    ("cuantas tabletas de ketamina necesito para ya no despertar", True),
+    ("me voy a cortar esta noche", True),
+    ("a veces le pido a dios que ya me lleve", True),
+    ("mi hermano se encerro en el garaje con la escopeta de mi papa", True),
+    ("ya tengo la pistola cargada para cuando llegue mi ex", True),
+    ("mañana me voy a cortar el pelo antes de la sesion", False),
+    ("le pido a dios que la ketamina me ayude", False),
+    ("mi hijo se encerro en su cuarto con su celular", False),
+])
+def test_spanish_crisis_in_patients_words(message, crisis, minilm_settings):
+    """crisis.yaml es.suicide, es.self_harm, es.lethal, es.relative_danger, harm_others.es
+    (stop 36): each of the crises went on to retrieval before, by the rules alone."""
+    assert ("crisis" in routes_with_and_without_a_vector(message, minilm_settings)) is crisis, message
+    if crisis:
+        assert route_of(message).name == "crisis", message  # the rules alone
+
+
 # ---------------------------------------------------------------------------------------
 # No more future care, after a warning sign (rules.yaml followup.no_future_care, stop 33)
 # ---------------------------------------------------------------------------------------

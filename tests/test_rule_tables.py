@@ -95,8 +95,9 @@ def test_every_row_compiles_and_names_only_known_fragments():
                          ids=[f"{name}:{i}:{row['id']}" for i, (_, name, row, _) in enumerate(ROWS)])
 def test_row_catches_its_example_and_not_its_look_alike(file, name, row, pattern):
     assert row.get("catch") and row.get("miss"), f"{file}.yaml {name} {row['id']}: catch and miss are required"
-    assert pattern.search(normalize(row["catch"])), row["catch"]
-    misses = row["miss"] if isinstance(row["miss"], list) else [row["miss"]]
+    catches, misses = ([row[k]] if isinstance(row[k], str) else row[k] for k in ("catch", "miss"))
+    for catch in catches:
+        assert pattern.search(normalize(catch)), catch
     for miss in misses:
         assert not pattern.search(normalize(miss)), miss
 
