@@ -12,8 +12,9 @@ the leave-one-source-out report on public data stays blind.
 It adds a crisis where its probability reaches the stored threshold, behind the same gates as
 the nearest-exemplar tier (bot/safety/screen.py), and only with the vector it was trained on:
 with the embedder down, or another embedder, it adds nothing and the rest of the screen works.
-On a message naming none of the assistant's topics it needs the public model to agree
-(`screen.team_read`, `screen.wide_agrees`, stop 34); below its threshold, from 0.50, the reply checks in
+On a message naming none of the assistant's topics its crisis class needs the public model to agree
+(`screen.team_read`, `screen.wide_agrees`, stop 34), and its harm class the harm gate (another
+person named; stop 36); below its threshold, from 0.50, the reply checks in
 (`screen.CHECK_IN_MIN`).
 
 Trained, and its threshold picked, by `python -m evals.train_head` (evals/experiments/patient_head.md).

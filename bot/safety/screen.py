@@ -647,9 +647,10 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     the message. In order: the nearest-exemplar tier ("near", bot/safety/near.py: the margin of
     the nearest team-written crisis message); then the patient-words head (bot/safety/head.py),
     read once: on a message naming the assistant's topics a crisis ("head") over its threshold,
-    else a check-in from CHECK_IN_MIN; on one naming none, its crisis risk as `wide`, which
-    `decide` turns into a crisis only where the public model or a rule cue agrees, or the head is
-    sure (HEAD_WIDE_ALONE; on public
+    else a check-in from CHECK_IN_MIN; on one naming none, a harm reading over its threshold where
+    the harm gate is open (another person named) is a crisis for that person, and its crisis risk
+    is `wide`, which `decide` turns into a crisis only where the public model or a rule cue agrees,
+    or the head is sure (HEAD_WIDE_ALONE; on public
     tweets about anything else the head reads risk in one of six, stop 33). Veiled goodbyes often
     name no topic ("my sister is taking the dog, it's for the best, I've said what I needed to
     say"). evals/train_guard.py scores the blind sources with it."""
@@ -679,6 +680,11 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         # and the public model agreed on the second. Thanks said about the treatment (the care
         # team, a session) name its topics and stay with the head's own tier.
         return TeamRead()
+    if label == head.HARM and p >= threshold and gates["harm_others"]:
+        # intent to harm a person the message names, outside the topics ("my neighbour
+        # threatened my kids, tonight i burn his house down"): the public harm model learned
+        # from English tweets and comments and reads patients' threats, and Spanish, poorly
+        return TeamRead(hit=("head", p, "others"))
     return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0)
 
 
