@@ -35,6 +35,19 @@ REASON = re.compile(r"^(?:rule|history):[a-z_.+]+$|^model:(?:full|ngram|scope)(?
 LIMIT = {t.name: t.default for t in THRESHOLDS}
 
 
+class _DownEmbedder:
+    """An embedder whose every call fails (the model files missing, or gone mid-session), filed
+    under `name` (MiniLM's, to reach the tiers that read only its vectors)."""
+
+    dim = 384
+
+    def __init__(self, name: str = "broken"):
+        self.name = name
+
+    def encode(self, texts):
+        raise RuntimeError("embedder down")
+
+
 def route_of(message: str, *earlier: str, **kw) -> Route:
     return screen([Turn(role="user", text=t) for t in earlier], message, **kw)
 
@@ -997,13 +1010,7 @@ def test_hash_backend_by_name_uses_the_ngram_part(tmp_path):
 
 
 def test_screen_works_with_the_embedder_down(tmp_path):
-    class Broken:
-        name = "broken"
-
-        def encode(self, texts):
-            raise RuntimeError("model files missing")
-
-    settings = Settings(data_dir=tmp_path, embedder=Broken())
+    settings = Settings(data_dir=tmp_path, embedder=_DownEmbedder())
     assert screen([], "I want to die", query_vec=None, settings=settings).name == "crisis"
     assert screen([], "Can I stop my SSRI?", query_vec=None, settings=settings).name == "boundary"
     assert screen([], "What is PTSD?", query_vec=None, settings=settings).name == "continue"
@@ -1658,20 +1665,10 @@ def test_a_warning_sign_the_head_reads_then_a_question_is_crisis(earlier, messag
         assert route_of(message, ordinary, query_vec=vec, settings=minilm_settings).name != "crisis", ordinary
 
 
-class _DownEmbedder:
-    """MiniLM's name, but every call fails (the model files gone mid-session)."""
-
-    name = "all-MiniLM-L6-v2"
-    dim = 384
-
-    def encode(self, texts):
-        raise RuntimeError("embedder down")
-
-
 def test_the_window_keeps_its_rows_when_the_embedder_fails_on_an_earlier_turn(minilm_settings):
     earlier, message = HEAD_SIGNS[0]
     vec = minilm_settings.get_embedder().encode([message])[0]
-    down = Settings(data_dir=minilm_settings.data_dir, embedder=_DownEmbedder())
+    down = Settings(data_dir=minilm_settings.data_dir, embedder=_DownEmbedder("all-MiniLM-L6-v2"))
     assert route_of(message, earlier, query_vec=vec, settings=down).reason != "history:head_sign"
     assert route_of("how many troches would it take", "i have been saving up my troches",
                     query_vec=vec, settings=down).name == "crisis"
