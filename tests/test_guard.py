@@ -267,6 +267,25 @@ def test_followup_after_crisis_is_flagged():
     assert r.reason.startswith("history:")
 
 
+@pytest.mark.parametrize("message", [
+    "is the lake by the clinic deep",
+    "how cold does it get at the reservoir overnight",
+    "can i take my evening lozenge early",
+    "que tan alto es el estacionamiento del hospital",
+])
+def test_a_means_question_right_after_a_crisis_turn_stays_crisis(message):
+    r = route_of(message, "I want to end my life")
+    assert (r.name, r.reason) == ("crisis", "history:crisis.means_wide"), r
+
+
+@pytest.mark.parametrize(("earlier", "message"), [
+    (["I want to end my life", "I talked to my sister, I'm okay"], "is the lake by the clinic deep?"),
+    (["I want to end my life"], "family vacation to the lake!"),
+])
+def test_the_wide_means_words_need_a_question_right_after_the_crisis_turn(earlier, message):
+    assert route_of(message, *earlier).reason != "history:crisis.means_wide"
+
+
 def test_benign_question_outside_the_window_continues():
     earlier = [
         "I want to die",

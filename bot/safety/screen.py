@@ -267,6 +267,10 @@ _ASKS_INSIDE = re.compile(
     r"ketamine|spravato|esketamine|someone|people)\b|\b(?:puedo|debo|deberia|es normal|sera)\b")
 
 
+# a Spanish question put without marks ("que tan alto es el estacionamiento")
+_SPANISH_ASKS = re.compile(r"(?:que|cual|cuales|como|cuanto|cuanta|cuantos|cuantas|donde|cuando|a que hora)\b")
+
+
 def _after_in_scope(users: list[Turn]) -> bool:
     """One of the last two user turns named the assistant's topics (a follow-up belongs to it)."""
     return any(analyse(t.text).in_scope for t in users[-2:])
@@ -914,6 +918,13 @@ def decide(
         last = crisis_idx[-1]
         if a.means_any or a.distress or followup:
             return route("crisis", "history:crisis.means", extra=("history_crisis",))
+        if (last == len(window) - 1 and (_asks(norm) or _ASKS_INSIDE.search(norm) or _SPANISH_ASKS.match(norm))
+                and rules.MEANS_WIDE.search(norm) and not match_rule("misread", norm)):
+            # a question right after a crisis turn about water, cold or heights, where means are
+            # bought, a medicine skipped or taken early, all care cancelled, or when a person
+            # gets out or where they live ("i said goodbye to my mom today" -> "is the lake by the
+            # clinic deep"; stop 37); a statement ("family vacation to the lake!") is not read
+            return route("crisis", "history:crisis.means_wide", extra=("history_crisis",))
         if model_crisis_route is not None:
             return model_crisis_route
         brushed_off = all(_is_deflection(t.text) for t in window[last + 1 :])
