@@ -286,6 +286,14 @@ def test_the_wide_means_words_need_a_question_right_after_the_crisis_turn(earlie
     assert route_of(message, *earlier).reason != "history:crisis.means_wide"
 
 
+def test_a_wide_means_question_after_a_warning_sign_is_crisis():
+    r = route_of("whats the max dose of the lozenges", "gave my medals to my grandson this morning",
+                 "my wife is out of town until monday")
+    assert (r.name, r.reason) == ("crisis", "history:warning.giving_away"), r
+    assert route_of("is the lake by the clinic deep?", "gave my medals to my grandson this morning").name == "crisis"
+    assert route_of("is the lake by the clinic deep?", "gave my keys to my son so he could move the car").name != "crisis"
+
+
 def test_benign_question_outside_the_window_continues():
     earlier = [
         "I want to die",

@@ -271,6 +271,16 @@ _ASKS_INSIDE = re.compile(
 _SPANISH_ASKS = re.compile(r"(?:que|cual|cuales|como|cuanto|cuanta|cuantos|cuantas|donde|cuando|a que hora)\b")
 
 
+def _wide_question(norm: str) -> bool:
+    """A question about water, cold or heights, where means are bought, a medicine skipped, taken
+    early or in excess, all care cancelled, or where a person is (MEANS_WIDE): after a crisis turn
+    or a rules.yaml warning sign the window reads it as means (stop 37); a statement is not read.
+    Not after a sign only the learned tiers read (`_head_sign`): with it, two look-alike
+    conversations of patient_words_stop38 went to crisis."""
+    return bool((_asks(norm) or _ASKS_INSIDE.search(norm) or _SPANISH_ASKS.match(norm))
+                and rules.MEANS_WIDE.search(norm))
+
+
 def _after_in_scope(users: list[Turn]) -> bool:
     """One of the last two user turns named the assistant's topics (a follow-up belongs to it)."""
     return any(analyse(t.text).in_scope for t in users[-2:])
@@ -918,8 +928,7 @@ def decide(
         last = crisis_idx[-1]
         if a.means_any or a.distress or followup:
             return route("crisis", "history:crisis.means", extra=("history_crisis",))
-        if (last == len(window) - 1 and (_asks(norm) or _ASKS_INSIDE.search(norm) or _SPANISH_ASKS.match(norm))
-                and rules.MEANS_WIDE.search(norm) and not match_rule("misread", norm)):
+        if last == len(window) - 1 and _wide_question(norm) and not match_rule("misread", norm):
             # a question right after a crisis turn about water, cold or heights, where means are
             # bought, a medicine skipped or taken early, all care cancelled, or when a person
             # gets out or where they live ("i said goodbye to my mom today" -> "is the lake by the
@@ -941,7 +950,7 @@ def decide(
     if model_crisis_route is not None:
         return model_crisis_route
     recent = users[-WINDOW_USER_TURNS:]
-    if followup or a.means:
+    if followup or a.means or _wide_question(norm):
         here = match_rule("warning", norm)
         if here and followup:
             return route("crisis", f"rule:{here.id}+{followup.id}")
