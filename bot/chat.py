@@ -42,7 +42,7 @@ from bot.retrieval.match import (
     swaps_subject,
 )
 from bot.safety.normalize import normalize
-from bot.safety.screen import match_rule, screen
+from bot.safety.screen import asks, match_rule, screen
 from bot.text import plain_question
 from bot.types import Reply, Route, Turn
 
@@ -407,6 +407,12 @@ class Assistant:
             # fear of the treatment gets the warm decline; other fear ("I'm going to be homeless
             # and I'm scared") read as distress gets the support text
             worried = match_rule("worry", norm) is not None and (not distress or bool(TREATMENT_RE.search(norm)))
+            # low mood, grief or exhaustion said in the first person (rules.yaml `low_mood`): a
+            # statement gets the support text, a question the warm decline with the support lines
+            low = (not worried and reason == "no_passage_answers" and route.name == "continue"
+                   and match_rule("low_mood", norm) is not None)
+            if low and not asks(norm):
+                distress = True
             if not worried and distress:
                 # a first-person statement the screen's model read as distress, not a question
                 # anything vetted answers: the support text and lines, not "no vetted source"
@@ -414,9 +420,13 @@ class Assistant:
                 extras.pop("suggestions")  # as the support rows: no unrelated questions after distress
                 return Reply("support", self._text("support", text_loc),
                              resources=self._support_lines(loc), extras=extras)
-            body = self._text("no_answer_worry" if worried else "no_answer", text_loc)
+            body = self._text("no_answer_worry" if worried else "no_answer_low" if low else "no_answer", text_loc)
             if match.suggestions:
                 body += f"\n\n{self._suggestion_list(match.suggestions, text_loc)}"
+            if low:
+                audit["no_answer_reason"] = "low_mood"
+                extras["low_mood"] = True
+                return Reply("no_answer", body, resources=self._support_lines(loc), extras=extras)
             return Reply("no_answer", body, extras=extras)
         return Reply("answer", answer.text, answer.citations, notice=notice, extras=extras)
 

@@ -103,6 +103,7 @@ REQUIRED = (
     "suicide_topic",
     "check_in",
     "no_answer_worry",
+    "no_answer_low",
     "social_greeting",
     "social_thanks",
     "social_identity",

@@ -87,3 +87,26 @@ def test_misread_after_crisis_is_answered(bot):
     # not crisis: it goes on to retrieval, which has nothing on cats
     assert reply.route == "no_answer" and "after_crisis_misread" in reply.audit["flags"]
     assert reply.extras.get("after_crisis") is True
+
+
+@pytest.mark.parametrize(("message", "locale"), [
+    ("having a rough week, everything feels gray. does the weather affect ketamine?", "en-US"),
+    ("ando bien desanimado, no tengo ganas de nada. la ketamina se ve afectada por el clima?", "es-US"),
+])
+def test_low_mood_with_a_question_nothing_answers_gets_the_warm_decline_and_support_lines(bot, message, locale):
+    """Issue 10: distress without risk gets support, not a refusal. A question nothing vetted
+    answers, said with low mood, is declined warmly with the support lines (never the emergency
+    number first) and still offers the nearest questions."""
+    reply = bot.respond([], message)
+    assert reply.route == "no_answer" and reply.extras.get("low_mood") is True
+    assert reply.text.startswith(_text(bot, "no_answer_low", locale))
+    assert reply.resources and not any(r.name.lower().startswith("emergenc") for r in reply.resources)
+    assert reply.audit["no_answer_reason"] == "low_mood"
+    plain = bot.respond([], "does the weather affect ketamine?")
+    assert plain.route == "no_answer" and not plain.resources and "low_mood" not in plain.extras
+
+
+def test_low_mood_said_as_a_statement_gets_the_support_text(bot):
+    reply = bot.respond([], "having a rough week. the infusions helped for a few days but now im back to feeling flat")
+    assert reply.route == "support"
+    assert reply.text == _text(bot, "support")

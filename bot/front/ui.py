@@ -636,7 +636,8 @@ def reply_body(settings: Settings, msg: dict, streamed: bool = False) -> None:
                 citations(reply, mid, w)
             if reply.resources and not again:
                 resources(reply.resources, w, mid)
-            if reply.route not in ("invalid", "support"):  # nobody in distress is asked to rate
+            if reply.route not in ("invalid", "support") and not reply.extras.get("low_mood"):
+                # nobody in distress (the support text, or a warm decline after low mood) is asked to rate
                 rating(settings, mid, w)
     if streamed:  # page.js brings the new reply's start into view (or shows a cue) and announces it
         st.html(f'<div class="bot-new-reply" data-mid="{mid}"></div>')

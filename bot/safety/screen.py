@@ -271,14 +271,18 @@ _ASKS_INSIDE = re.compile(
 _SPANISH_ASKS = re.compile(r"(?:que|cual|cuales|como|cuanto|cuanta|cuantos|cuantas|donde|cuando|a que hora)\b")
 
 
+def asks(norm: str) -> bool:
+    """A normalised message put as a question anywhere in it, in English or Spanish."""
+    return bool(_asks(norm) or _ASKS_INSIDE.search(norm) or _SPANISH_ASKS.match(norm))
+
+
 def _wide_question(norm: str) -> bool:
     """A question about water, cold or heights, where means are bought, a medicine skipped, taken
     early or in excess, all care cancelled, or where a person is (MEANS_WIDE): after a crisis turn
     or a rules.yaml warning sign the window reads it as means (stop 37); a statement is not read.
     Not after a sign only the learned tiers read (`_head_sign`): with it, two look-alike
     conversations of patient_words_stop38 went to crisis."""
-    return bool((_asks(norm) or _ASKS_INSIDE.search(norm) or _SPANISH_ASKS.match(norm))
-                and rules.MEANS_WIDE.search(norm))
+    return asks(norm) and bool(rules.MEANS_WIDE.search(norm))
 
 
 def _after_in_scope(users: list[Turn]) -> bool:
@@ -393,7 +397,7 @@ def _analyse(text: str) -> Analysis:
 # Reviewable rule rows (bot/safety/rules.yaml)
 # ---------------------------------------------------------------------------------------
 RULES_YAML = Path(__file__).resolve().parent / "rules.yaml"
-RULE_TABLES = ("crisis", "warning", "warning_alone", "followup", "misread", "education", "boundary", "support", "topic", "worry", "social",
+RULE_TABLES = ("crisis", "warning", "warning_alone", "followup", "misread", "education", "boundary", "support", "topic", "worry", "low_mood", "social",
                "overdose", "intrusive", "disclosure", "ending")
 
 
