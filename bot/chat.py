@@ -206,6 +206,11 @@ class Assistant:
         elif too_long:
             reply = Reply("invalid", self._text("too_long", route.locale).replace(
                 "{limit}", f"{self.settings.max_message_chars:,}"))
+        elif route.name == "out_of_scope" and not asks(norm) and match_rule("low_mood", norm) is not None:
+            # low mood said as a statement the screen read as off topic ("rough week, the
+            # anniversary of the ambush"): the support text, not "I can only help with ..."
+            reply = Reply("support", self._text("support", route.locale),
+                          resources=self._support_lines(route.locale))
         elif route.name == "out_of_scope":
             reply = Reply("out_of_scope", self._text("out_of_scope", route.locale))
         elif route.name == "support" and "warning_sign" in route.flags:

@@ -425,7 +425,8 @@ def rule_rows(path: Path = RULES_YAML) -> tuple[RuleRow, ...]:
             raise ValueError(f"{path}: rule {row['id']}: duplicate id or missing catch/miss")
         seen.add(row["id"])
         catch, miss = (tuple(row[k]) if isinstance(row[k], list) else (row[k],) for k in ("catch", "miss"))
-        out.append(RuleRow(row["id"], row["table"], re.compile(row["pattern"]), catch, miss, row.get("kind")))
+        pattern = row["pattern"] if isinstance(row["pattern"], str) else "".join(row["pattern"])  # a list: pieces
+        out.append(RuleRow(row["id"], row["table"], re.compile(pattern), catch, miss, row.get("kind")))
     return tuple(out)
 
 
