@@ -292,6 +292,10 @@ def test_a_wide_means_question_after_a_warning_sign_is_crisis():
     assert (r.name, r.reason) == ("crisis", "history:warning.giving_away"), r
     assert route_of("is the lake by the clinic deep?", "gave my medals to my grandson this morning").name == "crisis"
     assert route_of("is the lake by the clinic deep?", "gave my keys to my son so he could move the car").name != "crisis"
+    # a bridge, and a question put without a mark
+    assert route_of("what bridge is closest to my house", "i told my roommate to take my cat").name == "crisis"
+    assert route_of("so what happens if you dont take your heart meds for like a week",
+                    "gave away my guitar and my game console").name == "crisis"
 
 
 def test_benign_question_outside_the_window_continues():

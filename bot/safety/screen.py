@@ -267,13 +267,17 @@ _ASKS_INSIDE = re.compile(
     r"ketamine|spravato|esketamine|someone|people)\b|\b(?:puedo|debo|deberia|es normal|sera)\b")
 
 
-# a Spanish question put without marks ("que tan alto es el estacionamiento")
+# a Spanish question put without marks ("que tan alto es el estacionamiento"), and question words
+# inside a message without a mark ("so what happens if you dont take your heart meds for a week")
 _SPANISH_ASKS = re.compile(r"(?:que|cual|cuales|como|cuanto|cuanta|cuantos|cuantas|donde|cuando|a que hora)\b")
+_QUESTION_WORDS = re.compile(r"\b(?:what (?:are|is|was|time|day|happens|if)|how (?:much|many|long|far|high|deep|cold|tall)|"
+                             r"(?:is|are) there|where (?:is|are|can|do|does)|which)\b")
 
 
 def asks(norm: str) -> bool:
     """A normalised message put as a question anywhere in it, in English or Spanish."""
-    return bool(_asks(norm) or _ASKS_INSIDE.search(norm) or _SPANISH_ASKS.match(norm))
+    return bool(_asks(norm) or _ASKS_INSIDE.search(norm) or _SPANISH_ASKS.match(norm)
+                or _QUESTION_WORDS.search(norm))
 
 
 def _wide_question(norm: str) -> bool:
