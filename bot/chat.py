@@ -199,6 +199,8 @@ class Assistant:
                      locale=route.locale, screen_ms=round((time.perf_counter() - t1) * 1000, 3))
 
         norm = normalize(text)  # the message as the rule rows of rules.yaml read it (social, worry, topic)
+        low_statement = (route.name == "out_of_scope" and not asks(norm)
+                         and match_rule("low_mood", norm) is not None)
         if route.name == "crisis":
             reply = self._crisis(route, norm)
         elif not text:
@@ -206,12 +208,7 @@ class Assistant:
         elif too_long:
             reply = Reply("invalid", self._text("too_long", route.locale).replace(
                 "{limit}", f"{self.settings.max_message_chars:,}"))
-        elif route.name == "out_of_scope" and not asks(norm) and match_rule("low_mood", norm) is not None:
-            # low mood said as a statement the screen read as off topic ("rough week, the
-            # anniversary of the ambush"): the support text, not "I can only help with ..."
-            reply = Reply("support", self._text("support", route.locale),
-                          resources=self._support_lines(route.locale))
-        elif route.name == "out_of_scope":
+        elif route.name == "out_of_scope" and not low_statement:
             reply = Reply("out_of_scope", self._text("out_of_scope", route.locale))
         elif route.name == "support" and "warning_sign" in route.flags:
             # a warning sign said on its own ("I gave away all my stuff this week"): one direct,
@@ -219,7 +216,9 @@ class Assistant:
             reply = Reply("support", self._text("warning_sign", _text_locale(text, route.locale)[1]),
                           resources=prompts.resources(self.settings.prompts_dir, route.locale),
                           extras={"warning_sign": True})
-        elif route.name == "support":
+        elif route.name == "support" or low_statement:
+            # low mood said as a statement the screen read as off topic ("rough week, the
+            # anniversary of the ambush") gets the support text too, not "I can only help with ..."
             reply = Reply("support", self._text("support", route.locale),
                           resources=self._support_lines(route.locale))
         elif route.name == "continue" and (social := match_rule("social", norm)) is not None:
@@ -414,8 +413,7 @@ class Assistant:
             worried = match_rule("worry", norm) is not None and (not distress or bool(TREATMENT_RE.search(norm)))
             # low mood, grief or exhaustion said in the first person (rules.yaml `low_mood`): a
             # statement gets the support text, a question the warm decline with the support lines
-            low = (not worried and reason == "no_passage_answers" and route.name == "continue"
-                   and match_rule("low_mood", norm) is not None)
+            low = not worried and reason == "no_passage_answers" and match_rule("low_mood", norm) is not None
             if low and not asks(norm):
                 distress = True
             if not worried and distress:

@@ -147,9 +147,9 @@ def current_examples(directory: Path) -> dict[tuple, dict]:
     for path in directory.glob("*.yaml"):
         for name, spec in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             for row in spec.get("rows", []) if isinstance(spec, dict) else []:
-                out[(name, row["id"], rules._text(row["pattern"]))] = row
+                out[(name, row["id"], rules.pattern_text(row["pattern"]))] = row
             if isinstance(spec, dict) and "pattern" in spec and name != "fragments":
-                out[(name, name, rules._text(spec["pattern"]))] = spec
+                out[(name, name, rules.pattern_text(spec["pattern"]))] = spec
     return out
 
 

@@ -47,7 +47,7 @@ _PRIVATE = frozenset({"hypo_who", "means_strong", "session_word"})
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _text(pattern: str | list[str]) -> str:
+def pattern_text(pattern: str | list[str]) -> str:
     """A pattern as written: one string, or a list of pieces joined with nothing between them."""
     return pattern if isinstance(pattern, str) else "".join(pattern)
 
@@ -72,7 +72,7 @@ def load(directory: Path = TABLES_DIR) -> dict[str, Any]:
     """Every name the tables define, as the Python object bot.safety.screen reads."""
     docs = {name: yaml.load((directory / f"{name}.yaml").read_text(encoding="utf-8"), Loader=_Loader)
             for name in FILES}
-    raw = {name: _text(f["pattern"]) for name, f in docs.pop("vocabulary")["fragments"].items()}
+    raw = {name: pattern_text(f["pattern"]) for name, f in docs.pop("vocabulary")["fragments"].items()}
     out: dict[str, Any] = {}
     for name, text in raw.items():
         out[("_" if name in _PRIVATE else "") + name.upper()] = expand(text, raw)
@@ -81,10 +81,10 @@ def load(directory: Path = TABLES_DIR) -> dict[str, Any]:
             if name in out:
                 raise ValueError(f"{name} is defined twice in {directory}")
             if "rows" in spec:
-                out[name] = tuple((row["id"], re.compile(expand(_text(row["pattern"]), raw)))
+                out[name] = tuple((row["id"], re.compile(expand(pattern_text(row["pattern"]), raw)))
                                   for row in spec["rows"])
             elif "pattern" in spec:
-                out[name] = re.compile(expand(_text(spec["pattern"]), raw))
+                out[name] = re.compile(expand(pattern_text(spec["pattern"]), raw))
             elif "words" in spec:
                 out[name] = frozenset(spec["words"].split())
             elif "families" in spec:

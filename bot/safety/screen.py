@@ -429,8 +429,8 @@ def rule_rows(path: Path = RULES_YAML) -> tuple[RuleRow, ...]:
             raise ValueError(f"{path}: rule {row['id']}: duplicate id or missing catch/miss")
         seen.add(row["id"])
         catch, miss = (tuple(row[k]) if isinstance(row[k], list) else (row[k],) for k in ("catch", "miss"))
-        pattern = row["pattern"] if isinstance(row["pattern"], str) else "".join(row["pattern"])  # a list: pieces
-        out.append(RuleRow(row["id"], row["table"], re.compile(pattern), catch, miss, row.get("kind")))
+        out.append(RuleRow(row["id"], row["table"], re.compile(rules.pattern_text(row["pattern"])), catch, miss,
+                           row.get("kind")))
     return tuple(out)
 
 
@@ -933,11 +933,12 @@ def decide(
     crisis_idx = [
         i for i, t in enumerate(window) if _turn_is_crisis(t) or _assistant_crisis_after(history, t)
     ]
+    wide_question = bool(window) and _wide_question(norm)  # read only with earlier turns
     if crisis_idx:
         last = crisis_idx[-1]
         if a.means_any or a.distress or followup:
             return route("crisis", "history:crisis.means", extra=("history_crisis",))
-        if last == len(window) - 1 and _wide_question(norm) and not match_rule("misread", norm):
+        if last == len(window) - 1 and wide_question and not match_rule("misread", norm):
             # a question right after a crisis turn about water, cold or heights, where means are
             # bought, a medicine skipped or taken early, all care cancelled, or when a person
             # gets out or where they live ("i said goodbye to my mom today" -> "is the lake by the
@@ -959,7 +960,7 @@ def decide(
     if model_crisis_route is not None:
         return model_crisis_route
     recent = users[-WINDOW_USER_TURNS:]
-    if followup or a.means or _wide_question(norm):
+    if followup or a.means or wide_question:
         here = match_rule("warning", norm)
         if here and followup:
             return route("crisis", f"rule:{here.id}+{followup.id}")
