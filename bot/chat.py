@@ -343,6 +343,17 @@ class Assistant:
             for key, others in (must_name(index, text, match.lang) if match.answer else {}).items():
                 if match.answer and others and not names_every(index, [c.passage for c in match.answer], others,
                                                                match.lang):
+                    # a question about two things ("can i smoke weed the day of my infusion? and is
+                    # a glass of wine the night before ok"): a passage that answers on its own
+                    # (the decision's own bar) and names what the first does not completes the answer
+                    more = next((c for c in match.candidates
+                                 if c not in match.answer and c.p >= self.retriever.decision.threshold
+                                 and names_every(index, [match.answer[0].passage, c.passage], others, match.lang)),
+                                None) if len(match.answer) == 1 else None
+                    if more is not None:
+                        audit[f"{key}_completed"] = sorted(others)
+                        match = replace(match, answer=[match.answer[0], more])
+                        continue
                     # "is sertraline safe while breastfeeding" matched the ketamine breastfeeding
                     # passage, "does OHIP pay for ketamine in ontario" the US insurance one: the
                     # passages shown must name every treatment and place asked about, or the

@@ -241,6 +241,19 @@ def test_a_passage_that_names_the_other_treatment_or_place_still_answers(real, q
     assert "other_treatment" not in reply.audit and "place" not in reply.audit
 
 
+def test_a_question_about_two_things_is_answered_with_a_passage_for_each(real):
+    """(stop 38) "weed ... and wine": the alcohol passage ranked first and does not name cannabis,
+    so the question was declined although the cannabis passage, over the decision's own bar, was
+    second. A passage that answers on its own and names what the first does not completes it."""
+    reply = real.respond([], "can i smoke weed the day of my infusion or should i hold off? and is a glass "
+                             "of wine the night before ok")
+    keys = [c.key for c in reply.citations]
+    assert any("alcohol" in k for k in keys) and any("cannabis" in k for k in keys), keys
+    assert reply.audit.get("other_treatment_completed") == ["cannab"] and "other_treatment" not in reply.audit
+    # a passage under the bar never completes one: sertraline in breastfeeding stays declined
+    assert not real.respond([], "is sertraline safe while breastfeeding").citations
+
+
 def test_a_bare_follow_up_is_answered_about_the_threads_subject(real):
     """"what are the symptoms" after a bladder question was matched alone and got the PTSD
     symptoms section."""
@@ -322,7 +335,12 @@ def article_bot(tmp_path_factory, embedder, fixture_settings):
 @pytest.mark.parametrize(
     ("text", "about"),
     [("What does the popular article say about the bladder?", True), ("the article says it lasts months, true?", True),
-     ("is that blog post right", True), ("How long does the benefit last?", False)],
+     ("is that blog post right", True), ("How long does the benefit last?", False),
+     ("¿es cierto lo que dice el artículo sobre la vejiga?", True),
+     # another post the person read is not the popular article (stop 38)
+     ("read a post saying higher doses work worse, should i ask to turn mine down?", False),
+     ("are there any good articles about ketamine for ptsd", False), ("a blog said ketamine is addictive, is it?", False),
+     ("my discharge sheet, it says no driving for 24 hours, why?", False)],
 )
 def test_questions_about_the_article_are_recognised(text, about):
     assert about_article(text) is about
