@@ -344,11 +344,13 @@ class Assistant:
                 if match.answer and others and not names_every(index, [c.passage for c in match.answer], others,
                                                                match.lang):
                     # a question about two things ("can i smoke weed the day of my infusion? and is
-                    # a glass of wine the night before ok"): a passage that answers on its own
-                    # (the decision's own bar) and names what the first does not completes the answer
+                    # a glass of wine the night before ok"): a passage whose ranking probability
+                    # reaches the decision's bar on its own and that names what the first does not
+                    # completes the answer
+                    first = match.answer[0].passage
                     more = next((c for c in match.candidates
-                                 if c not in match.answer and c.p >= self.retriever.decision.threshold
-                                 and names_every(index, [match.answer[0].passage, c.passage], others, match.lang)),
+                                 if c.passage.id != first.id and c.p >= self.retriever.decision.threshold
+                                 and names_every(index, [first, c.passage], others, match.lang)),
                                 None) if len(match.answer) == 1 else None
                     if more is not None:
                         audit[f"{key}_completed"] = sorted(others)
