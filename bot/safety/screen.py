@@ -679,6 +679,13 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     say"). evals/train_guard.py scores the blind sources with it."""
     if not _team_gate(norm, gates):
         return TeamRead()
+    if rules.ORDINARY_REASON.search(norm) and not _cues(_past_history(_mask(norm))[0], norm) - {
+            "distress", "death_other", "farewell"}:
+        # an arrangement or an ending with an ordinary reason and no weak cue but the farewell it
+        # explains ("rehoming my cat because my new apartment doesn't allow pets"): the nearest
+        # team-written crisis is close in wording, not in meaning (tables/signals.yaml
+        # ORDINARY_REASON, stop 38)
+        return TeamRead()
     memory = near.load()
     if memory is not None and memory.embedder == embedder:
         m, label = memory.margin(vec)
