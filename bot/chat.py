@@ -347,11 +347,12 @@ class Assistant:
                     # a glass of wine the night before ok"): a passage whose ranking probability
                     # reaches the decision's bar on its own and that names what the first does not
                     # completes the answer
-                    first = match.answer[0].passage
-                    more = next((c for c in match.candidates
-                                 if c.passage.id != first.id and c.p >= self.retriever.decision.threshold
-                                 and names_every(index, [first, c.passage], others, match.lang)),
-                                None) if len(match.answer) == 1 else None
+                    more = None
+                    if len(match.answer) == 1:
+                        first = match.answer[0].passage
+                        more = next((c for c in match.candidates
+                                     if c.passage.id != first.id and c.p >= self.retriever.decision.threshold
+                                     and names_every(index, [first, c.passage], others, match.lang)), None)
                     if more is not None:
                         audit[f"{key}_completed"] = sorted(others)
                         match = replace(match, answer=[match.answer[0], more])

@@ -223,11 +223,12 @@ def _cues(kept: str, norm: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _weak_cue(norm: str) -> bool:
+def _weak_cue(norm: str, explained: frozenset[str] = frozenset()) -> bool:
     """Whether the rules see a weak cue of crisis (a veiled act, a plan, a farewell, finality,
-    means...) outside past history; distress and someone else's death do not count."""
+    means...) outside past history; distress and someone else's death do not count, nor the cues
+    in `explained` (a farewell the message gives an ordinary reason for)."""
     kept, _ = _past_history(_mask(norm))
-    return bool(_cues(kept, norm) - {"distress", "death_other"})
+    return bool(_cues(kept, norm) - {"distress", "death_other"} - explained)
 
 
 def _combo_rule(cues: frozenset[str]) -> str | None:
@@ -679,8 +680,7 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     say"). evals/train_guard.py scores the blind sources with it."""
     if not _team_gate(norm, gates):
         return TeamRead()
-    if rules.ORDINARY_REASON.search(norm) and not _cues(_past_history(_mask(norm))[0], norm) - {
-            "distress", "death_other", "farewell"}:
+    if rules.ORDINARY_REASON.search(norm) and not _weak_cue(norm, explained=frozenset({"farewell"})):
         # an arrangement or an ending with an ordinary reason and no weak cue but the farewell it
         # explains ("rehoming my cat because my new apartment doesn't allow pets"): the nearest
         # team-written crisis is close in wording, not in meaning (tables/signals.yaml
@@ -945,7 +945,8 @@ def decide(
         last = crisis_idx[-1]
         if a.means_any or a.distress or followup:
             return route("crisis", "history:crisis.means", extra=("history_crisis",))
-        if last == len(window) - 1 and wide_question and not match_rule("misread", norm):
+        misread = match_rule("misread", norm)
+        if last == len(window) - 1 and wide_question and not misread:
             # a question right after a crisis turn about water, cold or heights, where means are
             # bought, a medicine skipped or taken early, all care cancelled, or when a person
             # gets out or where they live ("i said goodbye to my mom today" -> "is the lake by the
@@ -954,7 +955,7 @@ def decide(
         if model_crisis_route is not None:
             return model_crisis_route
         brushed_off = all(_is_deflection(t.text) for t in window[last + 1 :])
-        if match_rule("misread", norm):
+        if misread:
             # "I didn't mean that, I meant my cat": answered; the lines stay visible
             flags.append("after_crisis_misread")
         elif brushed_off and _is_deflection(message):
