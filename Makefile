@@ -11,7 +11,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: install ingest run test eval eval-blind train-guard train-head bench bench-quick load browser lint clean
+.PHONY: install ingest run test eval eval-blind train-guard train-head train-encoder bench bench-quick load browser lint clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	@echo "Exporting the bundled MiniLM to ONNX (fp32 + int8, once per machine, offline)"
 	$(PY) -m bot.retrieval.onnx_model
+	$(PY) -m bot.safety.encoder
 	@rm -f $(VENV)/.installed-* && touch $@
 
 install: $(STAMP)
@@ -64,6 +65,10 @@ train-guard: install
 # The screen's patient-words head (bot/safety/head.py): team-written rows only, no data folder needed.
 train-head: install
 	$(PY) -m evals.train_head
+
+# The screen's tuned encoder (bot/safety/encoder.py): team-written rows only, about 3 minutes.
+train-encoder: install
+	HF_HUB_OFFLINE=1 $(PY) -m evals.train_encoder
 
 bench: install
 	$(PY) -m bench

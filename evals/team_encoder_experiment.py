@@ -81,9 +81,10 @@ class LoRA:
         import torch
 
         self.pairs = []
-        scale = (alpha or 2 * rank) / rank
-        for block in model[0].auto_model.encoder.layer:
-            for name, mod in block.named_modules():
+        self.scale = scale = (alpha or 2 * rank) / rank
+        for i, block in enumerate(model[0].auto_model.encoder.layer):
+            for sub, mod in block.named_modules():
+                name = f"encoder.layer.{i}.{sub}"  # the module's path in the transformers model
                 if isinstance(mod, torch.nn.Linear):
                     a = torch.nn.Parameter(torch.randn(rank, mod.in_features) * 0.01)
                     b = torch.nn.Parameter(torch.zeros(mod.out_features, rank))
@@ -113,12 +114,17 @@ class LoRA:
                 del m.forward  # back to the class's forward, on the merged weight
                 del m.lora_a, m.lora_b
 
+    def arrays(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """{module path: (A, B)} as float32 arrays (before merge)."""
+        return {name: (m.lora_a.detach().numpy().copy(), m.lora_b.detach().numpy().copy()) for name, m in self.pairs}
+
     def size(self) -> int:
         return sum(p.numel() for p in self.params())
 
 
 def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, batch: int = 32,
-              tau: float = 0.1, layers: int = 0, lora: int = 0, loss_name: str = "supcon") -> str:
+              tau: float = 0.1, layers: int = 0, lora: int = 0, loss_name: str = "supcon",
+              keep: dict | None = None) -> str:
     """Fine-tune and save to `out`; `layers` > 0 tunes only the top that many transformer layers
     (the rest frozen: a delta small enough to ship beside the bundled model); `lora` > 0 trains
     low-rank adapters of that rank instead, merged into the saved model."""
@@ -173,6 +179,8 @@ def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, ba
             if step % 100 == 0:
                 print(f"step {step} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", flush=True)
     if adapters:
+        if keep is not None:  # the adapters themselves, for a caller that ships them (evals/train_encoder.py)
+            keep.update(adapters=adapters.arrays(), scale=adapters.scale)
         adapters.merge()
     model.save(str(out))
     return str(out)

@@ -139,6 +139,9 @@ class Parts:
     # the head's crisis risk on messages naming none of the assistant's topics (screen.team_read),
     # which adds a crisis only where the fold's full model or a rule cue agrees (screen.wide_agrees)
     wide: np.ndarray | None = None
+    # the tuned encoder's risk outside the topics (screen.team_read), a crisis only where the fold's
+    # full model or a rule cue agrees (screen.encoder_agrees)
+    encoder_wide: np.ndarray | None = None
 
 
 def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) -> Parts:
@@ -154,6 +157,7 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
     gates = {tier: np.zeros(len(items), dtype=bool) for tier, _, _ in guard.MODEL_TIERS}
     team = None if vecs is None else np.full(len(items), -1, dtype=int)
     wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
+    encoder_wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
@@ -164,11 +168,12 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
             for tier, ok in opened.items():
                 gates[tier][i] = ok
             if team is not None:
-                read = guard.team_read(norm, vecs[i], opened, embedder)
+                read = guard.team_read(norm, vecs[i], opened, embedder, text=text)
                 if read.hit is not None:
                     team[i] = CLASSES.index("harm_others" if read.hit[2] == "others" else "crisis")
                 wide[i] = read.wide
-    return Parts(rules, gates, team, wide)
+                encoder_wide[i] = read.encoder_wide
+    return Parts(rules, gates, team, wide, encoder_wide)
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
@@ -201,6 +206,13 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
 
         k = CLASSES.index("crisis")
         fire = free & (parts.wide > 0) & wide_agrees(probs[:, k], parts.gates, parts.wide)
+        out[fire] = k
+        free &= ~fire
+    if wide and parts.encoder_wide is not None and probs_ng is not None:
+        from bot.safety.screen import encoder_agrees
+
+        k = CLASSES.index("crisis")
+        fire = free & (parts.encoder_wide > 0) & encoder_agrees(probs[:, k], parts.gates)
         out[fire] = k
     return out
 

@@ -1498,7 +1498,8 @@ STOCKPILE = "ive been keeping the spray bottles instead of handing them back, go
 def test_the_head_catches_a_stockpile_said_in_a_patients_words_only_with_its_vector(minilm_settings):
     vec = minilm_settings.get_embedder().encode([STOCKPILE])[0]
     r = route_of(STOCKPILE, query_vec=vec, settings=minilm_settings)
-    assert r.name == "crisis" and r.reason.startswith(("head:", "near:", "model:")) and r.kind == "self", r
+    # (stop 39) the tuned encoder, read before the head, catches it first
+    assert r.name == "crisis" and r.reason.startswith(("head:", "near:", "encoder:", "model:")) and r.kind == "self", r
     assert route_of(STOCKPILE).name != "crisis"  # no vector: rules alone
     assert route_of(STOCKPILE, query_vec=np.ones(384) / np.sqrt(384),
                     settings=Settings(embedder_backend="hash")).name != "crisis"

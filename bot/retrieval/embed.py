@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import numpy as np
 
@@ -71,14 +72,16 @@ class OnnxEmbedder:
     name = "all-MiniLM-L6-v2"
     dim = 384
 
-    def __init__(self, int8: bool = True, batch_size: int = 32):
+    def __init__(self, int8: bool = True, batch_size: int = 32, folder: Path | None = None):
+        """`folder`: ONNX files of another model with the bundled tokenizer (the screen's tuned
+        encoder, bot/safety/encoder.py); by default the bundled model's, exported if missing."""
         offline_environment()
         from tokenizers import Tokenizer
 
         from bot.retrieval import onnx_model
 
         self.backend = "onnx-int8" if int8 else "onnx"
-        folder = onnx_model.ensure()
+        folder = folder or onnx_model.ensure()
         tok = Tokenizer.from_file(str(onnx_model.model_dir() / "tokenizer.json"))
         tok.no_padding()
         tok.no_truncation()

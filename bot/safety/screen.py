@@ -29,9 +29,12 @@ Layers, in order
        comes through one of MODEL_TIERS (a strong score both parts agree on, a score over a
        weak rule cue, a harm score), never where the rules saw a clinic call, a boundary
        request, a general question or a masked idiom (`_model_gates`); each tier's
-       threshold is stored with the weights. Behind the strong tier's gate, two tiers learned
+       threshold is stored with the weights. Behind the strong tier's gate, three tiers learned
        from team-written messages only, and only with the MiniLM vector: the nearest-exemplar
-       tier (bot/safety/near.py) and, on messages naming the assistant's topics, the
+       tier (bot/safety/near.py); the tuned encoder (bot/safety/encoder.py: MiniLM with
+       adapters tuned on those messages, a second pass of its own; stop 39), alone on messages
+       naming the assistant's topics and elsewhere only where the public model or a rule cue
+       agrees (`encoder_agrees`); and, on messages naming the assistant's topics, the
        patient-words head (bot/safety/head.py, `head_gate`); on messages naming none, the
        head where the public model or a rule cue agrees, or alone from HEAD_WIDE_ALONE
        (`team_read`, `wide_agrees`). A head risk below a crisis but from
@@ -79,7 +82,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.config import Settings
-from bot.safety import head, model, near, rules
+from bot.safety import encoder, head, model, near, rules
 from bot.safety.normalize import normalize
 from bot.types import Route, Turn
 
@@ -659,17 +662,44 @@ def head_gate(norm: str, gates: dict[str, bool]) -> bool:
 class TeamRead:
     """What the tiers learned from team-written messages read in one message (`team_read`)."""
 
-    hit: tuple[str, float, str] | None = None  # (tier "near" or "head", score, crisis kind): a crisis
+    hit: tuple[str, float, str] | None = None  # (tier "near", "encoder" or "head", score, crisis kind): a crisis
     wide: float = 0.0  # the head's crisis risk outside the topics; a crisis only if `wide_agrees`
     check_in: bool = False  # the head's risk in scope, from CHECK_IN_MIN but under its threshold
+    # the tuned encoder's risk outside the topics, at or over its threshold; a crisis only where
+    # the public model or a rule cue agrees (`encoder_agrees`), never alone
+    encoder_wide: float = 0.0
+
+
+def _encoder_risk(text: str, path: Path = encoder.ENCODER_PATH) -> float | None:
+    """The tuned encoder's risk when it is at or over its threshold, 0.0 under it, None when the
+    tier is off (no weights, or they cannot be served here)."""
+    tuned = encoder.load(path)
+    if tuned is None:
+        return None
+    try:
+        p = tuned.risk(text)
+    except Exception as exc:  # the rest of the screen keeps working whatever happens here
+        log.warning("guard: tuned encoder failed (%s)", type(exc).__name__)
+        return None
+    return p if p >= tuned.threshold else 0.0
+
+
+def encoder_agrees(public_crisis: float | np.ndarray, gates: dict[str, bool] | dict[str, np.ndarray]):
+    """Outside the assistant's topics the tuned encoder adds a crisis only where the public model's
+    crisis score reaches HEAD_WIDE_AGREE or the rules saw a weak cue: ungated it flagged a fifth to
+    a third of public Spanish tweets labelled aggressive (evals/experiments/team_encoder.md)."""
+    return (public_crisis >= HEAD_WIDE_AGREE) | gates["crisis_cue"]
 
 
 def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
-              use_head: bool = True) -> TeamRead:
+              use_head: bool = True, text: str | None = None) -> TeamRead:
     """The tiers learned from team-written messages, behind the team gate, each reading only a
     vector from the embedder it was built with (`embedder`); `gates`: _model_gates' answer for
     the message. In order: the nearest-exemplar tier ("near", bot/safety/near.py: the margin of
-    the nearest team-written crisis message); then the patient-words head (bot/safety/head.py),
+    the nearest team-written crisis message); the tuned encoder ("encoder", bot/safety/encoder.py,
+    reading `text`, the message as written) over its threshold, a crisis on a message naming the
+    assistant's topics and elsewhere `encoder_wide`, which `decide` turns into a crisis only where
+    `encoder_agrees`; then the patient-words head (bot/safety/head.py),
     read once: on a message naming the assistant's topics a crisis ("head") over its threshold,
     else a check-in from CHECK_IN_MIN; on one naming none, a harm reading over its threshold where
     the harm gate is open (another person named) is a crisis for that person, and its crisis risk
@@ -692,9 +722,15 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         if m >= near.NEAR_MIN:
             return TeamRead(hit=("near", m, "others" if label == near.HARM else "self"))
     in_scope = bool(rules.IN_SCOPE.search(norm))
+    # the tuned encoder (bot/safety/encoder.py): MiniLM tuned on the team's messages, reading the
+    # message as written (`text`); in scope a crisis alone, outside only with agreement
+    tuned = _encoder_risk(text if text is not None else norm)
+    if tuned and in_scope:
+        return TeamRead(hit=("encoder", tuned, "self"))
+    tuned_wide = (tuned or 0.0) if len(norm.split()) >= WIDE_MIN_WORDS and not _THANKS.search(norm) else 0.0
     risk = head_risk(norm, vec, embedder, in_scope=None) if use_head else None
     if risk is None:
-        return TeamRead()
+        return TeamRead(encoder_wide=tuned_wide)
     p, label, threshold = risk
     if in_scope:
         # an ending of care with an ordinary reason ("I feel good and my doctor agrees", "handing
@@ -715,7 +751,7 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         # threatened my kids, tonight i burn his house down"): the public harm model learned
         # from English tweets and comments and reads patients' threats, and Spanish, poorly
         return TeamRead(hit=("head", p, "others"))
-    return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0)
+    return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0, encoder_wide=tuned_wide)
 
 
 def _ordinary_ending(norm: str) -> bool:
@@ -901,9 +937,11 @@ def decide(
     # tier, then the patient-words head), behind the strong tier's gates; only with the vector
     # they were built with (use_head=False: evals/train_head.py picks the head's threshold)
     with_vec = scores is not None and scores.part == "full" and query_vec is not None
-    team = (team_read(norm, query_vec, gates, _embedder_name(settings), use_head)
+    team = (team_read(norm, query_vec, gates, _embedder_name(settings), use_head, text=message)
             if hit is None and with_vec else TeamRead())
     wide = team.wide if team.wide and wide_agrees(scores.probs["crisis"], gates, team.wide) else 0.0
+    tuned_wide = (team.encoder_wide if team.encoder_wide and encoder_agrees(scores.probs["crisis"], gates)
+                  else 0.0)
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
@@ -915,6 +953,10 @@ def decide(
     elif wide:
         # the head outside the assistant's topics, where the public model reads crisis too
         model_crisis_route = route("crisis", f"head_wide:{wide:.2f}", score=round(wide, 4), kind="self")
+    elif tuned_wide:
+        # the tuned encoder outside the topics, where the public model or a rule cue agrees
+        model_crisis_route = route("crisis", f"encoder_wide:{tuned_wide:.2f}", score=round(tuned_wide, 4),
+                                   kind="self")
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
