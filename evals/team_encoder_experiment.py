@@ -256,9 +256,7 @@ def with_screen(path: str, train: list[tuple[str, int]], results: Path,
         for text, vec in zip(texts, base.encode(texts, batch_size=64), strict=True):
             a, norm = screen.analyse(text), normalize(text)
             opened = screen._model_gates(a, norm, [])  # noqa: SLF001
-            ordinary = rules.ORDINARY_REASON.search(norm) and not screen._weak_cue(  # noqa: SLF001
-                norm, explained=frozenset({"farewell"}))
-            gate.append(screen._team_gate(norm, opened) and not ordinary)  # noqa: SLF001
+            gate.append(screen.team_open(norm, opened))
             scores = screen.model_scores(text, vec, settings)
             agree = bool(scores and scores.probs.get("crisis", 0.0) >= screen.HEAD_WIDE_AGREE) or opened["crisis_cue"]
             wide.append(bool(rules.IN_SCOPE.search(norm)) or agree)

@@ -36,16 +36,12 @@ QUANTILE = 0.995
 
 
 def gate_open(text: str) -> bool:
-    """Whether the screen's team tiers may read `text` as a single message (screen._team_gate and
-    no ordinary reason without another weak cue: screen.team_read's first checks)."""
-    from bot.safety import rules, screen
+    """Whether the screen's team tiers may read `text` as a single message (screen.team_open)."""
+    from bot.safety import screen
     from bot.safety.normalize import normalize
 
     norm = normalize(text)
-    gates = screen._model_gates(screen.analyse(text), norm, [])  # noqa: SLF001
-    ordinary = rules.ORDINARY_REASON.search(norm) and not screen._weak_cue(  # noqa: SLF001
-        norm, explained=frozenset({"farewell"}))
-    return screen._team_gate(norm, gates) and not ordinary  # noqa: SLF001
+    return screen.team_open(norm, screen._model_gates(screen.analyse(text), norm, []))  # noqa: SLF001
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -140,7 +140,7 @@ class Parts:
     # which adds a crisis only where the fold's full model or a rule cue agrees (screen.wide_agrees)
     wide: np.ndarray | None = None
     # the tuned encoder's risk outside the topics (screen.team_read), a crisis only where the fold's
-    # full model or a rule cue agrees (screen.encoder_agrees)
+    # full model or a rule cue agrees (screen.wide_agrees with no head score)
     encoder_wide: np.ndarray | None = None
 
 
@@ -208,12 +208,9 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
         fire = free & (parts.wide > 0) & wide_agrees(probs[:, k], parts.gates, parts.wide)
         out[fire] = k
         free &= ~fire
-    if wide and parts.encoder_wide is not None and probs_ng is not None:
-        from bot.safety.screen import encoder_agrees
-
-        k = CLASSES.index("crisis")
-        fire = free & (parts.encoder_wide > 0) & encoder_agrees(probs[:, k], parts.gates)
-        out[fire] = k
+        if parts.encoder_wide is not None:
+            fire = free & (parts.encoder_wide > 0) & wide_agrees(probs[:, k], parts.gates)
+            out[fire] = k
     return out
 
 

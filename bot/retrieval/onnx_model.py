@@ -71,14 +71,19 @@ def ensure(quiet: bool = False) -> Path:
     from bot.config import offline_environment
 
     offline_environment()
-    target = cached()
+    return build_once(cached(), lambda out: export(model_dir(), out), "all-MiniLM-L6-v2", quiet)
+
+
+def build_once(target: Path, build, what: str, quiet: bool = False) -> Path:
+    """`target` holding FP32 and INT8, made by `build(folder)` if missing. Safe when two processes
+    race: each builds in its own temporary folder and the first rename wins."""
     if (target / FP32).exists() and (target / INT8).exists():
         return target
     if not quiet:
-        print(f"Exporting all-MiniLM-L6-v2 to ONNX (once per machine) into {target}", file=sys.stderr)
+        print(f"Exporting {what} to ONNX (once per machine) into {target}", file=sys.stderr)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
-        export(model_dir(), Path(tmp))
+        build(Path(tmp))
         os.chmod(tmp, 0o755)
         try:
             os.replace(tmp, target)  # atomic; fails if another process got there first

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,35 +87,24 @@ def merge_into(model, stored: Stored) -> None:
 
 
 def ensure(stored: Stored, quiet: bool = False) -> Path:
-    """The folder of the merged model's ONNX files, exporting them first if missing (safe when
-    two processes race, as bot.retrieval.onnx_model.ensure)."""
+    """The folder of the merged model's ONNX files, exporting them first if missing (race-safe:
+    bot.retrieval.onnx_model.build_once)."""
     from bot.config import offline_environment
     from bot.retrieval import onnx_model
 
     offline_environment()
-    target = onnx_model.cache_root() / f"team-encoder-{stored.key()}"
-    if (target / onnx_model.FP32).exists():
-        return target
-    if not quiet:
-        print(f"Exporting the tuned crisis encoder to ONNX (once per machine) into {target}", file=sys.stderr)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    from transformers import AutoModel
 
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".export-") as tmp:
-        merged = Path(tmp) / "merged"
+    def build(out: Path) -> None:
+        from transformers import AutoModel
+
         model = AutoModel.from_pretrained(str(onnx_model.model_dir()), local_files_only=True).eval()
         merge_into(model, stored)
-        model.save_pretrained(str(merged))
-        out = Path(tmp) / "onnx"
-        out.mkdir()
-        onnx_model.export(merged, out)
-        os.chmod(out, 0o755)
-        try:
-            os.replace(out, target)
-        except OSError:
-            if not (target / onnx_model.FP32).exists():
-                raise
-    return target
+        with tempfile.TemporaryDirectory() as merged:
+            model.save_pretrained(merged)
+            onnx_model.export(Path(merged), out)
+
+    return onnx_model.build_once(onnx_model.cache_root() / f"team-encoder-{stored.key()}", build,
+                                 "the tuned crisis encoder", quiet)
 
 
 class TeamEncoder:

@@ -34,7 +34,8 @@ Layers, in order
        tier (bot/safety/near.py); the tuned encoder (bot/safety/encoder.py: MiniLM with
        adapters tuned on those messages, a second pass of its own; stop 39), alone on messages
        naming the assistant's topics and elsewhere only where the public model or a rule cue
-       agrees (`encoder_agrees`); and, on messages naming the assistant's topics, the
+       agrees (`wide_agrees` without the head's own score); and, on messages naming the
+       assistant's topics, the
        patient-words head (bot/safety/head.py, `head_gate`); on messages naming none, the
        head where the public model or a rule cue agrees, or alone from HEAD_WIDE_ALONE
        (`team_read`, `wide_agrees`). A head risk below a crisis but from
@@ -666,7 +667,7 @@ class TeamRead:
     wide: float = 0.0  # the head's crisis risk outside the topics; a crisis only if `wide_agrees`
     check_in: bool = False  # the head's risk in scope, from CHECK_IN_MIN but under its threshold
     # the tuned encoder's risk outside the topics, at or over its threshold; a crisis only where
-    # the public model or a rule cue agrees (`encoder_agrees`), never alone
+    # the public model or a rule cue agrees (`wide_agrees` with no head score), never alone
     encoder_wide: float = 0.0
 
 
@@ -684,11 +685,14 @@ def _encoder_risk(text: str, path: Path = encoder.ENCODER_PATH) -> float | None:
     return p if p >= tuned.threshold else 0.0
 
 
-def encoder_agrees(public_crisis: float | np.ndarray, gates: dict[str, bool] | dict[str, np.ndarray]):
-    """Outside the assistant's topics the tuned encoder adds a crisis only where the public model's
-    crisis score reaches HEAD_WIDE_AGREE or the rules saw a weak cue: ungated it flagged a fifth to
-    a third of public Spanish tweets labelled aggressive (evals/experiments/team_encoder.md)."""
-    return (public_crisis >= HEAD_WIDE_AGREE) | gates["crisis_cue"]
+def team_open(norm: str, gates: dict[str, bool]) -> bool:
+    """Whether the team-written tiers may read the message at all: the team gate, and not an
+    arrangement or an ending with an ordinary reason and no weak cue but the farewell it explains
+    ("rehoming my cat because my new apartment doesn't allow pets": the nearest team-written
+    crisis is close in wording, not in meaning; tables/signals.yaml ORDINARY_REASON, stop 38)."""
+    if not _team_gate(norm, gates):
+        return False
+    return not (rules.ORDINARY_REASON.search(norm) and not _weak_cue(norm, explained=frozenset({"farewell"})))
 
 
 def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
@@ -699,7 +703,7 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     the nearest team-written crisis message); the tuned encoder ("encoder", bot/safety/encoder.py,
     reading `text`, the message as written) over its threshold, a crisis on a message naming the
     assistant's topics and elsewhere `encoder_wide`, which `decide` turns into a crisis only where
-    `encoder_agrees`; then the patient-words head (bot/safety/head.py),
+    the public model or a rule cue agrees; then the patient-words head (bot/safety/head.py),
     read once: on a message naming the assistant's topics a crisis ("head") over its threshold,
     else a check-in from CHECK_IN_MIN; on one naming none, a harm reading over its threshold where
     the harm gate is open (another person named) is a crisis for that person, and its crisis risk
@@ -708,13 +712,7 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     tweets about anything else the head reads risk in one of six, stop 33). Veiled goodbyes often
     name no topic ("my sister is taking the dog, it's for the best, I've said what I needed to
     say"). evals/train_guard.py scores the blind sources with it."""
-    if not _team_gate(norm, gates):
-        return TeamRead()
-    if rules.ORDINARY_REASON.search(norm) and not _weak_cue(norm, explained=frozenset({"farewell"})):
-        # an arrangement or an ending with an ordinary reason and no weak cue but the farewell it
-        # explains ("rehoming my cat because my new apartment doesn't allow pets"): the nearest
-        # team-written crisis is close in wording, not in meaning (tables/signals.yaml
-        # ORDINARY_REASON, stop 38)
+    if not team_open(norm, gates):
         return TeamRead()
     memory = near.load()
     if memory is not None and memory.embedder == embedder:
@@ -724,10 +722,12 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     in_scope = bool(rules.IN_SCOPE.search(norm))
     # the tuned encoder (bot/safety/encoder.py): MiniLM tuned on the team's messages, reading the
     # message as written (`text`); in scope a crisis alone, outside only with agreement
-    tuned = _encoder_risk(text if text is not None else norm)
+    # (not read where its reading would be dropped: a short message or a thank-you outside them)
+    wide_readable = len(norm.split()) >= WIDE_MIN_WORDS and not _THANKS.search(norm)
+    tuned = _encoder_risk(text if text is not None else norm) if in_scope or wide_readable else None
     if tuned and in_scope:
         return TeamRead(hit=("encoder", tuned, "self"))
-    tuned_wide = (tuned or 0.0) if len(norm.split()) >= WIDE_MIN_WORDS and not _THANKS.search(norm) else 0.0
+    tuned_wide = (tuned or 0.0) if wide_readable else 0.0
     risk = head_risk(norm, vec, embedder, in_scope=None) if use_head else None
     if risk is None:
         return TeamRead(encoder_wide=tuned_wide)
@@ -740,7 +740,7 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         if p >= threshold and not _ordinary_ending(norm):
             return TeamRead(hit=("head", p, "others" if label == head.HARM else "self"))
         return TeamRead(check_in=p >= CHECK_IN_MIN)
-    if len(norm.split()) < WIDE_MIN_WORDS or _THANKS.search(norm):
+    if not wide_readable:
         # a short message or a thank-you: the head, taught veiled thanks for the last time, read
         # "thanks that helped" 0.96 and "thanks for everything, you really helped me today" 0.98,
         # and the public model agreed on the second. Thanks said about the treatment (the care
@@ -940,8 +940,7 @@ def decide(
     team = (team_read(norm, query_vec, gates, _embedder_name(settings), use_head, text=message)
             if hit is None and with_vec else TeamRead())
     wide = team.wide if team.wide and wide_agrees(scores.probs["crisis"], gates, team.wide) else 0.0
-    tuned_wide = (team.encoder_wide if team.encoder_wide and encoder_agrees(scores.probs["crisis"], gates)
-                  else 0.0)
+    tuned_wide = team.encoder_wide if team.encoder_wide and wide_agrees(scores.probs["crisis"], gates) else 0.0
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
