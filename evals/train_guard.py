@@ -140,7 +140,7 @@ class Parts:
     # which adds a crisis only where the fold's full model or a rule cue agrees (screen.wide_agrees)
     wide: np.ndarray | None = None
     # the tuned encoder's risk outside the topics (screen.team_read), a crisis only where the fold's
-    # full model or a rule cue agrees (screen.wide_agrees with no head score)
+    # full model, a rule cue or the head's `wide` agrees (screen.encoder_agrees)
     encoder_wide: np.ndarray | None = None
 
 
@@ -202,14 +202,14 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
         out[fire] = parts.team[fire]
         free &= ~fire
     if wide and parts.wide is not None and probs_ng is not None:
-        from bot.safety.screen import wide_agrees
+        from bot.safety.screen import encoder_agrees, wide_agrees
 
         k = CLASSES.index("crisis")
         fire = free & (parts.wide > 0) & wide_agrees(probs[:, k], parts.gates, parts.wide)
         out[fire] = k
         free &= ~fire
         if parts.encoder_wide is not None:
-            fire = free & (parts.encoder_wide > 0) & wide_agrees(probs[:, k], parts.gates)
+            fire = free & (parts.encoder_wide > 0) & encoder_agrees(probs[:, k], parts.gates, parts.wide)
             out[fire] = k
     return out
 

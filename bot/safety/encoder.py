@@ -1,4 +1,4 @@
-"""The tuned encoder of the crisis screen (branch `encoder-tier`, begun at stop 39; not yet a tier).
+"""The tuned encoder of the crisis screen: a team tier since stop 39 (screen.team_read).
 
 The team-written tiers (bot/safety/near.py, bot/safety/head.py) read the frozen MiniLM vector,
 and on a fresh held-out set written blind they stopped improving with more rows. MiniLM itself,

@@ -33,8 +33,8 @@ Layers, in order
        from team-written messages only, and only with the MiniLM vector: the nearest-exemplar
        tier (bot/safety/near.py); the tuned encoder (bot/safety/encoder.py: MiniLM with
        adapters tuned on those messages, a second pass of its own; stop 39), alone on messages
-       naming the assistant's topics and elsewhere only where the public model or a rule cue
-       agrees (`wide_agrees` without the head's own score); and, on messages naming the
+       naming the assistant's topics and elsewhere only where the public model, a rule cue or
+       the head's own crisis reading agrees (`encoder_agrees`, stop 40); and, on messages naming the
        assistant's topics, the
        patient-words head (bot/safety/head.py, `head_gate`); on messages naming none, the
        head where the public model or a rule cue agrees, or alone from HEAD_WIDE_ALONE
@@ -667,7 +667,7 @@ class TeamRead:
     wide: float = 0.0  # the head's crisis risk outside the topics; a crisis only if `wide_agrees`
     check_in: bool = False  # the head's risk in scope, from CHECK_IN_MIN but under its threshold
     # the tuned encoder's risk outside the topics, at or over its threshold; a crisis only where
-    # the public model or a rule cue agrees (`wide_agrees` with no head score), never alone
+    # the public model, a rule cue or the head (`wide`) agrees (`encoder_agrees`), never alone
     encoder_wide: float = 0.0
 
 
@@ -703,8 +703,8 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     the nearest team-written crisis message); the tuned encoder ("encoder", bot/safety/encoder.py,
     reading `text`, the message as written) over its threshold, a crisis on a message naming the
     assistant's topics and elsewhere `encoder_wide`, which `decide` turns into a crisis only where
-    the public model or a rule cue agrees; then the patient-words head (bot/safety/head.py),
-    read once: on a message naming the assistant's topics a crisis ("head") over its threshold,
+    the public model, a rule cue or the head's own reading agrees (`encoder_agrees`); then the
+    patient-words head (bot/safety/head.py), read once: on a message naming the assistant's topics a crisis ("head") over its threshold,
     else a check-in from CHECK_IN_MIN; on one naming none, a harm reading over its threshold where
     the harm gate is open (another person named) is a crisis for that person, and its crisis risk
     is `wide`, which `decide` turns into a crisis only where the public model or a rule cue agrees,
@@ -786,6 +786,17 @@ def wide_agrees(public_crisis: float | np.ndarray, gates: dict[str, bool] | dict
     sure (`wide` at HEAD_WIDE_ALONE). Works on one message or, with arrays, on many
     (evals/train_guard.py)."""
     return (public_crisis >= HEAD_WIDE_AGREE) | gates["crisis_cue"] | (wide >= HEAD_WIDE_ALONE)
+
+
+def encoder_agrees(public_crisis: float | np.ndarray, gates: dict[str, bool] | dict[str, np.ndarray],
+                   head_wide: float | np.ndarray = 0.0):
+    """Whether something besides the tuned encoder reads risk in a message naming none of the
+    assistant's topics: what `wide_agrees` counts (the public model, a rule cue), or the
+    patient-words head's own crisis reading over its threshold (`TeamRead.wide`; stop 40). The two
+    team tiers learned from the same messages by different means: a logistic regression on the
+    frozen vector, and the tuned encoder. Both read "my husband is on the roof saying hes going to
+    jump" as a crisis where the public model did not."""
+    return wide_agrees(public_crisis, gates) | (head_wide > 0)
 
 
 def crisis_kind(reason: str) -> str:
@@ -940,7 +951,8 @@ def decide(
     team = (team_read(norm, query_vec, gates, _embedder_name(settings), use_head, text=message)
             if hit is None and with_vec else TeamRead())
     wide = team.wide if team.wide and wide_agrees(scores.probs["crisis"], gates, team.wide) else 0.0
-    tuned_wide = team.encoder_wide if team.encoder_wide and wide_agrees(scores.probs["crisis"], gates) else 0.0
+    tuned_wide = (team.encoder_wide if team.encoder_wide and encoder_agrees(scores.probs["crisis"], gates, team.wide)
+                  else 0.0)
     if hit is not None:
         tier, kind, p = hit
         cls = TIER_CLASS[tier]  # the score's class, whatever the kind
@@ -953,7 +965,7 @@ def decide(
         # the head outside the assistant's topics, where the public model reads crisis too
         model_crisis_route = route("crisis", f"head_wide:{wide:.2f}", score=round(wide, 4), kind="self")
     elif tuned_wide:
-        # the tuned encoder outside the topics, where the public model or a rule cue agrees
+        # the tuned encoder outside the topics, where the public model, a rule cue or the head agrees
         model_crisis_route = route("crisis", f"encoder_wide:{tuned_wide:.2f}", score=round(tuned_wide, 4),
                                    kind="self")
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
