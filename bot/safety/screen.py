@@ -34,9 +34,9 @@ Layers, in order
        tier (bot/safety/near.py); the tuned encoder (bot/safety/encoder.py: MiniLM with
        adapters tuned on those messages, a second pass of its own; stop 39), alone on messages
        naming the assistant's topics and elsewhere only where the public model, a rule cue or
-       the head's own crisis reading agrees (`encoder_agrees`, stop 40); and, on messages naming the
-       assistant's topics, the
-       patient-words head (bot/safety/head.py, `head_gate`); on messages naming none, the
+       the head's own crisis reading agrees (`encoder_agrees`, stop 40); and, on messages
+       naming the assistant's topics, the patient-words head (bot/safety/head.py,
+       `head_gate`); on messages naming none, the
        head where the public model or a rule cue agrees, or alone from HEAD_WIDE_ALONE
        (`team_read`, `wide_agrees`). A head risk below a crisis but from
        CHECK_IN_MIN flags the turn `check_in`: the reply asks gently and carries every line.
@@ -704,8 +704,8 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     reading `text`, the message as written) over its threshold, a crisis on a message naming the
     assistant's topics and elsewhere `encoder_wide`, which `decide` turns into a crisis only where
     the public model, a rule cue or the head's own reading agrees (`encoder_agrees`); then the
-    patient-words head (bot/safety/head.py), read once: on a message naming the assistant's topics a crisis ("head") over its threshold,
-    else a check-in from CHECK_IN_MIN; on one naming none, a harm reading over its threshold where
+    patient-words head (bot/safety/head.py), read once: on a message naming the assistant's
+    topics a crisis ("head") over its threshold, else a check-in from CHECK_IN_MIN; on one naming none, a harm reading over its threshold where
     the harm gate is open (another person named) is a crisis for that person, and its crisis risk
     is `wide`, which `decide` turns into a crisis only where the public model or a rule cue agrees,
     or the head is sure (HEAD_WIDE_ALONE; on public
