@@ -867,7 +867,8 @@ def _asks_after_sign(a: Analysis, norm: str, followup: RuleRow | None, vec: np.n
 
 def _head_sign(turn: Turn, settings: Settings) -> bool:
     """An earlier user turn the tiers learned from the team's messages read as a crisis for the
-    writer (`team_read`: a hit, or the head's risk outside the topics, before any agreement): a
+    writer (`team_read`: a hit, or the head's or the tuned encoder's risk outside the topics, before
+    any agreement; the encoder's since stop 40): a
     warning sign for the window, as a rules.yaml `warning` row is (a goodbye, being a burden, pills
     saved up, in wordings no row has). One more forward pass per earlier turn, only when the
     message is one `_asks_after_sign` names; nothing with the embedder down."""
@@ -881,8 +882,8 @@ def _head_sign(turn: Turn, settings: Settings) -> bool:
     except Exception as exc:  # the window keeps its rows without the embedder
         log.warning("guard: embedder unavailable for the window (%s)", type(exc).__name__)
         return False
-    read = team_read(norm, vec, _model_gates(analyse(turn.text), norm), _embedder_name(settings))
-    return (read.hit is not None and read.hit[2] == "self") or read.wide > 0
+    read = team_read(norm, vec, _model_gates(analyse(turn.text), norm), _embedder_name(settings), text=turn.text)
+    return (read.hit is not None and read.hit[2] == "self") or read.wide > 0 or read.encoder_wide > 0
 
 
 def _checked_in_after(history: Sequence[Turn], turn: Turn) -> bool:
