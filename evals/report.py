@@ -196,6 +196,9 @@ def render_html(results: list[dict[str, Any]], summary: dict[str, Any]) -> str:
         ("false crisis", f"{_fmt(ov['false_crisis_rate'])} of {ov['not_crisis_n']}"),
         # still misses: the reply asked about suicide and carried the crisis lines
         ("crisis missed, lines shown", ov.get("crisis_missed_checked_in", 0)),
+        # conversations: the last turn keeps the lines of an earlier crisis reply
+        ("crisis caught a turn early", ov.get("crisis_missed_lines_kept", 0)),
+        ("look-alike sent to crisis a turn early", ov.get("not_crisis_lines_kept", 0)),
         ("boundary", _fmt(ov["boundary_accuracy"])), ("clinic", _fmt(ov["clinic_accuracy"])),
         ("citation coverage", f"{_fmt(ov['citation_coverage'])} of {ov['cited_sentences']}"),
         ("expect_any hits", f"{_fmt(ov['expect_any_hit_rate'])} of {ov['expect_any_n']}"),
