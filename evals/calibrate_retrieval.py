@@ -159,8 +159,7 @@ def build_rows(index: Index, queries: list[Query], groups: list[str], embed) -> 
         pv = flat_vecs[k:k + len(ps)]
         k += len(ps)
         lang = q.lang if q.lang in index.langs() else "en"
-        eligible = [i for i, p in enumerate(index.passages)
-                    if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
+        eligible = index.eligible(lang)
         X = feature_matrix(index, q.text, vec, eligible, q.exclude, ps, pv)
         y = np.array([q.is_right(index.passages[i].key) for i in eligible], dtype=bool)
         rows.append(Row(q, g, X, y, [index.passages[i].source_id for i in eligible]))

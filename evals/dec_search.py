@@ -47,7 +47,7 @@ import numpy as np
 from bot.config import Settings
 from bot.retrieval.chunk import embed_text
 from bot.retrieval.decide import FEATURES
-from bot.retrieval.match import NOT_ANSWERS, Retriever, clauses, terms
+from bot.retrieval.match import Retriever, clauses, terms
 from evals.calibrate_retrieval import ALSO_WEIGHT, CANDIDATES, FIT_FEATURES, PRE_RANK, train
 from evals.cv_retrieval import CHECKED, fold_of
 
@@ -84,8 +84,7 @@ def add_extras(index, rows) -> None:
     for r in rows:
         q = r.query
         lang = q.lang if q.lang in index.langs() else "en"
-        eligible = [i for i, p in enumerate(index.passages)
-                    if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
+        eligible = index.eligible(lang)
         assert len(eligible) == len(r.X), (len(eligible), r.X.shape)
         qt = {t for t in set(terms(index.spelled(q.text))) if t in index.vocab}
         idf = {t: float(index.idf[index.vocab[t]]) for t in qt}

@@ -42,7 +42,7 @@ def candidates(paths: list[Path]):
     from bot.config import Settings
     from bot.retrieval.decide import calibrated
     from bot.retrieval.match import Retriever
-    from evals.calibrate_retrieval import NOT_ANSWERS, build_rows, dev_items, group_of, to_query
+    from evals.calibrate_retrieval import build_rows, dev_items, group_of, to_query
 
     settings = Settings.from_env()
     index = Retriever(settings).index()
@@ -56,11 +56,11 @@ def candidates(paths: list[Path]):
                           settings.get_embedder().encode)
         for r in rows:
             lang = r.query.lang if r.query.lang in index.langs() else "en"
-            eligible = [p for p in index.passages if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
+            text = [f"{index.passages[i].heading}\n{index.passages[i].text}" for i in index.eligible(lang)]
             probs = decision.prob(r.X)
             order = np.argsort(-probs, kind="stable")
-            top = [(f"{eligible[i].heading}\n{eligible[i].text}", bool(r.y[i]), float(probs[i])) for i in order[:TOP]]
-            rights = [f"{eligible[i].heading}\n{eligible[i].text}" for i in np.flatnonzero(r.y)]
+            top = [(text[i], bool(r.y[i]), float(probs[i])) for i in order[:TOP]]
+            rights = [text[i] for i in np.flatnonzero(r.y)]
             out.append({"q": r.query.text, "top": top, "rights": rights, "answerable": r.answerable,
                         "origin": path.name})
     return out
@@ -80,7 +80,7 @@ def train(rows, epochs: int, lr: float, rank: int):
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from evals.team_encoder_experiment import LoRA
+    from evals.team_encoder_experiment import LoRA, batches, descend
 
     torch.manual_seed(0)
     rnd = random.Random(0)
@@ -92,22 +92,13 @@ def train(rows, epochs: int, lr: float, rank: int):
     scale = torch.nn.Parameter(torch.tensor(10.0))
     bias = torch.nn.Parameter(torch.tensor(-5.0))
     opt = torch.optim.AdamW([{"params": adapters.params()}, {"params": [scale, bias], "lr": 1e-2}], lr=lr)
-    t0, step = time.time(), 0
-    for _ in range(epochs):
-        order = list(range(len(rows)))
-        rnd.shuffle(order)
-        for b in range(0, len(order), 16):
-            chunk = [rows[i] for i in order[b:b + 16]]
-            q = torch.nn.functional.normalize(model(model.tokenize([c[0] for c in chunk]))["sentence_embedding"], dim=1)
-            p = torch.nn.functional.normalize(model(model.tokenize([c[1] for c in chunk]))["sentence_embedding"], dim=1)
-            logit = scale * (q * p).sum(1) + bias
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, torch.tensor([float(c[2]) for c in chunk]))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            step += 1
-            if step % 50 == 0:
-                print(f"step {step} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", flush=True)
+    t0 = time.time()
+    for step, chunk in enumerate(batches(rows, 16, epochs, rnd), 1):
+        q = torch.nn.functional.normalize(model(model.tokenize([c[0] for c in chunk]))["sentence_embedding"], dim=1)
+        p = torch.nn.functional.normalize(model(model.tokenize([c[1] for c in chunk]))["sentence_embedding"], dim=1)
+        logit = scale * (q * p).sum(1) + bias
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logit, torch.tensor([float(c[2]) for c in chunk]))
+        descend(opt, loss, step, t0, every=50)
     model.eval()
     return model
 
@@ -121,35 +112,34 @@ def check(items, model) -> dict:
         v = model.encode([q, *texts], batch_size=16, normalize_embeddings=True)
         return v[1:] @ v[0]
 
-    shipped, reader_same, reader_best, label, top1 = [], [], [], [], {"shipped": 0, "reader": 0}
-    ok_best = []
-    n_answerable = 0
+    top1 = {"shipped": 0, "reader": 0}
+    scores: dict[str, list[float]] = {"shipped_p": [], "reader_same_passage": [], "reader_best": []}
+    right_of: dict[str, list[bool]] = {name: [] for name in scores}  # is the passage each score judges right
+    label = []
     for it in items:
         s = cos(it["q"], [t for t, _, _ in it["top"]])
         right = [r for _, r, _ in it["top"]]
         j = int(np.argmax(s))
         if it["answerable"]:
-            n_answerable += 1
             top1["shipped"] += right[0]
             top1["reader"] += right[j]
         # "the best passage answers" (1) against "decline" (0); answerable with a wrong best left out
         if it["answerable"] and not right[0] and not right[j]:
             continue
-        shipped.append(it["top"][0][2])
-        reader_same.append(float(s[0]))
-        reader_best.append(float(s[j]))
+        for name, score, ok in (("shipped_p", it["top"][0][2], right[0]), ("reader_same_passage", s[0], right[0]),
+                                ("reader_best", s[j], right[j])):
+            scores[name].append(float(score))
+            right_of[name].append(bool(ok))
         label.append(int(it["answerable"]))
-        ok_best.append((it["answerable"], right[0], right[j]))
     y = np.array(label)
-    out = {"n": len(items), "answerable": n_answerable, "declines": int((y == 0).sum()), "top1": top1}
-    for name, score in (("shipped_p", shipped), ("reader_same_passage", reader_same), ("reader_best", reader_best)):
-        score = np.array(score)
+    out = {"n": len(items), "answerable": sum(1 for it in items if it["answerable"]),
+           "declines": int((y == 0).sum()), "top1": top1}
+    for name, values in scores.items():
+        score = np.array(values)
         bar = float(np.quantile(score[y == 0], 0.9)) if (y == 0).any() else 1.0
-        col = 2 if name == "reader_best" else 1
-        right_at = sum(1 for sc, (ans, *rights) in zip(score, ok_best, strict=True)
-                       if ans and sc > bar and rights[col - 1])
+        answered_right = (y == 1) & (score > bar) & np.array(right_of[name])
         out[name] = {"auc": float(roc_auc_score(y, score)) if len(set(label)) == 2 else None,
-                     "answered_right_at_90pct_declined": right_at}
+                     "answered_right_at_90pct_declined": int(answered_right.sum())}
     return out
 
 

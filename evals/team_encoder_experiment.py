@@ -122,6 +122,24 @@ class LoRA:
         return sum(p.numel() for p in self.params())
 
 
+def batches(rows: list, batch: int, epochs: int, rnd: random.Random):
+    """The rows in shuffled batches, a new order each epoch (drawn from `rnd`)."""
+    for _ in range(epochs):
+        order = list(range(len(rows)))
+        rnd.shuffle(order)
+        for b in range(0, len(order), batch):
+            yield [rows[i] for i in order[b:b + batch]]
+
+
+def descend(opt, loss, step: int, t0: float, every: int) -> None:
+    """One optimiser step on `loss`, with a progress line every `every` steps."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if step % every == 0:
+        print(f"step {step} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", flush=True)
+
+
 def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, batch: int = 32,
               tau: float = 0.1, layers: int = 0, lora: int = 0, loss_name: str = "supcon",
               keep: dict | None = None) -> str:
@@ -152,32 +170,22 @@ def fine_tune(rows: list[tuple[str, int]], out: Path, epochs: int, lr: float, ba
     if loss_name == "bce":
         groups.append({"params": head.parameters(), "lr": 1e-2})
     opt = torch.optim.AdamW(groups, lr=lr)
-    t0, step = time.time(), 0
-    for _ in range(epochs):
-        order = list(range(len(rows)))
-        rnd.shuffle(order)
-        for b in range(0, len(order), batch):
-            chunk = [rows[i] for i in order[b:b + batch]]
-            emb = model(model.tokenize([t for t, _ in chunk]))["sentence_embedding"]
-            emb = torch.nn.functional.normalize(emb, dim=1)
-            y = torch.tensor([label for _, label in chunk])
-            if loss_name == "bce":
-                # a logistic scorer on the unit vector, trained with the encoder: it cannot collapse
-                # the vectors onto one point as the contrastive loss did at a high rate
-                loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                    head(emb * 10).squeeze(1), y.float())
-            else:
-                eye = torch.eye(len(chunk), dtype=torch.bool)
-                sim = (emb @ emb.T / tau).masked_fill(eye, -1e9)
-                pos = (y[:, None] == y[None, :]) & ~eye
-                logp = sim - torch.logsumexp(sim, dim=1, keepdim=True)
-                loss = -(logp.masked_fill(~pos, 0).sum(1) / pos.sum(1).clamp(min=1)).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            step += 1
-            if step % 100 == 0:
-                print(f"step {step} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", flush=True)
+    t0 = time.time()
+    for step, chunk in enumerate(batches(rows, batch, epochs, rnd), 1):
+        emb = model(model.tokenize([t for t, _ in chunk]))["sentence_embedding"]
+        emb = torch.nn.functional.normalize(emb, dim=1)
+        y = torch.tensor([label for _, label in chunk])
+        if loss_name == "bce":
+            # a logistic scorer on the unit vector, trained with the encoder: it cannot collapse
+            # the vectors onto one point as the contrastive loss did at a high rate
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(head(emb * 10).squeeze(1), y.float())
+        else:
+            eye = torch.eye(len(chunk), dtype=torch.bool)
+            sim = (emb @ emb.T / tau).masked_fill(eye, -1e9)
+            pos = (y[:, None] == y[None, :]) & ~eye
+            logp = sim - torch.logsumexp(sim, dim=1, keepdim=True)
+            loss = -(logp.masked_fill(~pos, 0).sum(1) / pos.sum(1).clamp(min=1)).mean()
+        descend(opt, loss, step, t0, every=100)
     if adapters:
         if keep is not None:  # the adapters themselves, for a caller that ships them (evals/train_encoder.py)
             keep.update(adapters=adapters.arrays(), scale=adapters.scale)

@@ -362,6 +362,12 @@ class Index:
     QB: object = None  # question x vocabulary term presence (for `hrec`), sparse
     _spelling: dict = field(default_factory=dict)  # (lang, unknown word) -> its correction (cache)
 
+    def eligible(self, lang: str) -> list[int]:
+        """The passages that may answer a question in `lang` (a language the index holds): its
+        language's, less the kinds that never answer (NOT_ANSWERS)."""
+        return [i for i, p in enumerate(self.passages)
+                if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
+
     @property
     def corpus_hash(self) -> str:
         return str(self.manifest.get("corpus_hash", ""))
@@ -621,8 +627,7 @@ def decide(index: Index, query: str, qvec: np.ndarray, decision: Decision, lang:
     lang = lang or language(query)
     if lang not in index.langs():
         lang = "en"
-    eligible = [i for i, p in enumerate(index.passages)
-                if p.lang == lang and p.meta.get("source_type") not in NOT_ANSWERS]
+    eligible = index.eligible(lang)
     if not eligible:
         return Match([], [], lang, decision)
     X = feature_matrix(index, query, qvec, eligible, exclude_questions, parts, part_vecs, decision.needs, lang)
