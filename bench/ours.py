@@ -54,7 +54,7 @@ def clear_screen_caches() -> None:
     import bot.safety.screen as guard
 
     lock = getattr(guard, "_CACHE_LOCK", None) or contextlib.nullcontext()
-    for name in ("_CACHE", "_SEMANTIC_MEMO"):
+    for name in ("_CACHE", "_ENC_CACHE", "_SEMANTIC_MEMO"):
         cache = getattr(guard, name, None)
         if cache is not None and hasattr(cache, "clear"):
             with lock:

@@ -142,6 +142,8 @@ class Parts:
     # the tuned encoder's risk outside the topics (screen.team_read), a crisis only where the fold's
     # full model, a rule cue or the head's `wide` agrees (screen.encoder_agrees)
     encoder_wide: np.ndarray | None = None
+    # the tuned encoder's risk where it is sure alone (screen.encoder_sure, stop 41), else 0
+    sure: np.ndarray | None = None
 
 
 def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) -> Parts:
@@ -158,13 +160,15 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
     team = None if vecs is None else np.full(len(items), -1, dtype=int)
     wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     encoder_wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
+    sure = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
             rules[i] = CLASSES.index("harm_others" if r.kind == "others" else "crisis")
         if text.strip():
             norm = normalize(text)
-            opened = guard._model_gates(guard.analyse(text), norm, history)
+            analysis = guard.analyse(text)
+            opened = guard._model_gates(analysis, norm, history)
             for tier, ok in opened.items():
                 gates[tier][i] = ok
             if team is not None:
@@ -173,7 +177,8 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
                     team[i] = CLASSES.index("harm_others" if read.hit[2] == "others" else "crisis")
                 wide[i] = read.wide
                 encoder_wide[i] = read.encoder_wide
-    return Parts(rules, gates, team, wide, encoder_wide)
+                sure[i] = guard.encoder_sure(analysis, norm, text)
+    return Parts(rules, gates, team, wide, encoder_wide, sure)
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
@@ -210,6 +215,10 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
         free &= ~fire
         if parts.encoder_wide is not None:
             fire = free & (parts.encoder_wide > 0) & encoder_agrees(probs[:, k], parts.gates, parts.wide)
+            out[fire] = k
+            free &= ~fire
+        if parts.sure is not None:
+            fire = free & (parts.sure > 0)
             out[fire] = k
     return out
 

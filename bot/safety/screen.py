@@ -38,7 +38,10 @@ Layers, in order
        naming the assistant's topics, the patient-words head (bot/safety/head.py,
        `head_gate`); on messages naming none, the
        head where the public model or a rule cue agrees, or alone from HEAD_WIDE_ALONE
-       (`team_read`, `wide_agrees`). A head risk below a crisis but from
+       (`team_read`, `wide_agrees`). Last, the tuned encoder alone where it is sure
+       (ENCODER_SURE, `encoder_sure`; stop 41), past every gate above but `sure_open`: past
+       history, masked benign or reported phrasing, a clinic call, an ordinary reason, a warning
+       sign said alone, an overdose question, fiction. A head risk below a crisis but from
        CHECK_IN_MIN flags the turn `check_in`: the reply asks gently and carries every line.
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
@@ -462,6 +465,8 @@ HEAD_WIDE_AGREE = 0.45
 WIDE_MIN_WORDS = 4  # nor on shorter messages
 HEAD_WIDE_ALONE = 0.995  # the head alone, outside the topics, adds a crisis from this risk (stop 35)
 CHECK_IN_MIN = 0.50  # the patient-words head's risk at which a reply not routed to crisis checks in
+# the tuned encoder alone routes to crisis from this risk, past every gate but `sure_open` (stop 41)
+ENCODER_SURE = 0.995
 
 
 def semantic_model(settings: Settings | None = None) -> model.Stored | None:
@@ -671,18 +676,78 @@ class TeamRead:
     encoder_wide: float = 0.0
 
 
-def _encoder_risk(text: str, path: Path = encoder.ENCODER_PATH) -> float | None:
-    """The tuned encoder's risk when it is at or over its threshold, 0.0 under it, None when the
-    tier is off (no weights, or they cannot be served here)."""
+_ENC_CACHE: OrderedDict[tuple[bytes, Path], float | None] = OrderedDict()
+_ENC_CACHE_MAX = 64
+
+
+def _encoder_p(text: str, path: Path = encoder.ENCODER_PATH) -> float | None:
+    """The tuned encoder's risk for `text` (0..1), or None when the tier is off (no weights, or
+    they cannot be served here). Cached by a hash of the text, never the text: `team_read` and
+    `encoder_sure` read the same message."""
+    key = (_key(text), path)
+    with _CACHE_LOCK:
+        if key in _ENC_CACHE:
+            _ENC_CACHE.move_to_end(key)
+            return _ENC_CACHE[key]
     tuned = encoder.load(path)
     if tuned is None:
         return None
     try:
-        p = tuned.risk(text)
+        p: float | None = tuned.risk(text)
     except Exception as exc:  # the rest of the screen keeps working whatever happens here
         log.warning("guard: tuned encoder failed (%s)", type(exc).__name__)
+        p = None
+    with _CACHE_LOCK:
+        _ENC_CACHE[key] = p
+        if len(_ENC_CACHE) > _ENC_CACHE_MAX:
+            _ENC_CACHE.popitem(last=False)
+    return p
+
+
+def _encoder_risk(text: str, path: Path = encoder.ENCODER_PATH) -> float | None:
+    """The tuned encoder's risk when it is at or over its threshold, 0.0 under it, None when the
+    tier is off (no weights, or they cannot be served here)."""
+    p = _encoder_p(text, path)
+    if p is None:
         return None
-    return p if p >= tuned.threshold else 0.0
+    tuned = encoder.load(path)
+    return p if tuned is not None and p >= tuned.threshold else 0.0
+
+
+def sure_open(a: Analysis, norm: str) -> bool:
+    """Where the tuned encoder alone, when sure (ENCODER_SURE), adds a crisis: any message but one
+    the rules recognised as past history, as benign or reported phrasing (an idiom, a negation,
+    research: every MASKS row), as a call for the treating clinic, or as an arrangement or an
+    ending with an ordinary reason and no weak cue (`team_open`'s second clause), or a warning sign
+    said alone, which has its own reply (rules.yaml `warning_alone`: a direct question about
+    suicide with every line), a question about too much of a medicine (rules.yaml `overdose`, kind
+    question: answered, opening with what to do if someone has taken too much), or a story, a film
+    or a song retold (`_FICTION`: "the movie villain says i know where she lives, i will make her
+    pay" read 0.998)."""
+    if a.past_history or a.benign or a.clinic is not None or _FICTION.search(norm):
+        return False
+    if match_rule("warning_alone", norm) is not None:
+        return False
+    overdose = match_rule("overdose", norm)
+    if overdose is not None and overdose.kind == "question":
+        return False
+    if any(pattern.search(norm) for _, pattern in rules.MASKS):
+        return False
+    return not (rules.ORDINARY_REASON.search(norm) and not _weak_cue(norm, explained=frozenset({"farewell"})))
+
+
+# a story, a film, a game or a song retold (as rules.yaml's threat rows read them)
+_FICTION = re.compile(r"\b(?:movie|movies|film|villain|character|characters|novel|screenplay|script|episode|"
+                      r"lyrics|tv show|video game|in the book|in the story|the scene|pelicula|serie|novela|personaje|"
+                      r"villano|cancion|letra de)\b")
+
+
+def encoder_sure(a: Analysis, norm: str, text: str) -> float:
+    """The tuned encoder's risk where `sure_open` and it is at ENCODER_SURE or over, else 0.0."""
+    if not text.strip() or not sure_open(a, norm):
+        return 0.0
+    p = _encoder_p(text)
+    return p if p is not None and p >= ENCODER_SURE else 0.0
 
 
 def team_open(norm: str, gates: dict[str, bool]) -> bool:
@@ -969,6 +1034,10 @@ def decide(
         # the tuned encoder outside the topics, where the public model, a rule cue or the head agrees
         model_crisis_route = route("crisis", f"encoder_wide:{tuned_wide:.2f}", score=round(tuned_wide, 4),
                                    kind="self")
+    elif with_vec and (sure := encoder_sure(a, norm, message)):
+        # the tuned encoder sure, where the gates above held it back (the full screen only, as
+        # the other team tiers: evals/train_guard.py replays it there)
+        model_crisis_route = route("crisis", f"encoder_sure:{sure:.2f}", score=round(sure, 4), kind="self")
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
