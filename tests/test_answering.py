@@ -272,10 +272,14 @@ def test_a_bare_follow_up_is_answered_about_the_threads_subject(real):
 def test_a_follow_up_never_changes_the_crisis_decision(bot):
     history = [Turn("user", "Can ketamine damage the bladder?"), Turn("assistant", "...", "answer")]
     assert bot.respond(history, "and I want to kill myself").route == "crisis"
-    calm = bot.respond([Turn("user", "I want to kill myself"), Turn("assistant", "...", "crisis")],
-                       "what about the bladder")
-    # the screen lets a plain question after a crisis reply through (lines kept on screen), and
-    # the crisis turn is never the thread it is read with
+    history = [Turn("user", "I want to kill myself"), Turn("assistant", "...", "crisis")]
+    first = bot.respond(history, "what about the bladder")
+    # (stop 41) a plain question right after a crisis reply is asked first: the after-crisis text
+    assert first.route == "crisis" and not first.citations
+    history += [Turn("user", "what about the bladder"), Turn("assistant", first.text, "crisis")]
+    calm = bot.respond(history, "what about the bladder")
+    # asked again, the screen lets it through (lines kept on screen), and a crisis turn is never
+    # the thread it is read with
     assert calm.route == "answer" and calm.extras.get("after_crisis") is True
     assert not calm.audit.get("condensed") and calm.citations[0].key == BLADDER
 

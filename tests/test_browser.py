@@ -340,7 +340,14 @@ def test_phone_crisis_buttons_come_first_and_the_plan_holds_what_is_typed(open_p
     page.emulate_media(media="screen")
     page.evaluate("document.documentElement.classList.remove('bot-printing')")
 
-    # The next turn: the lines stay, with a word of why, and no second full crisis box.
+    # The next turn, a plain question, is asked first (stop 41): the lines stay, the text says why
+    # and invites the question again, and there is no second full crisis box.
+    send(page, "what is ketamine?")
+    expect(page.locator('[data-testid="stChatMessage"]').last).to_contain_text(
+        re.compile("keeping the crisis lines on screen", re.I))
+    expect(page.get_by_role("heading", name="You deserve support right now")).to_have_count(1)
+    settled(page)
+    # Asked again, it is answered: the lines stay, with a word of why.
     send(page, "what is ketamine?")
     why = page.locator('[class*="st-key-why_"]')
     expect(why).to_contain_text(re.compile("crisis lines stay here", re.I))
@@ -352,7 +359,7 @@ def test_phone_crisis_buttons_come_first_and_the_plan_holds_what_is_typed(open_p
     # Start over asks first; keeping the conversation keeps it.
     page.get_by_role("button", name="Start over").click()
     page.get_by_role("button", name="Keep it").click()
-    expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(4)
+    expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(6)
     page.get_by_role("button", name="Start over").click()
     page.get_by_role("button", name="Yes, erase it").click()
     expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(0)

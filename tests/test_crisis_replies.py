@@ -75,8 +75,13 @@ def test_deflection_after_crisis_keeps_the_lines_and_says_why(bot):
     assert reply.resources
 
 
-def test_plain_question_after_crisis_is_answered_with_the_lines_visible(bot):
-    reply = bot.respond(HISTORY, "Can ketamine damage the bladder?")
+def test_plain_question_after_crisis_is_asked_first_then_answered_with_the_lines_visible(bot):
+    q = "Can ketamine damage the bladder?"
+    first = bot.respond(HISTORY, q)
+    # (stop 41) the first message right after a crisis reply gets the after-crisis text
+    assert first.route == "crisis" and first.text == _text(bot, "after_crisis") and first.resources
+    history = [*HISTORY, Turn("user", q), Turn("assistant", first.text, "crisis")]
+    reply = bot.respond(history, q)
     assert reply.route == "answer" and "after_crisis" in reply.audit["flags"]
     assert reply.extras.get("after_crisis") is True
     assert reply.resources

@@ -488,7 +488,7 @@ def _after_crisis(message: str) -> Route:
     [
         ("never mind, tell me about side effects", "crisis", "after_crisis"),
         ("lol jk", "crisis", "after_crisis"),
-        ("How long does an infusion take?", "continue", "after_crisis"),
+        ("How long does an infusion take?", "crisis", "after_crisis"),  # asked first (stop 41)
         ("I didn't mean that, I meant my cat", "continue", "after_crisis_misread"),
         ("how many sprays would be too many?", "crisis", "history_crisis"),
     ],
@@ -496,6 +496,25 @@ def _after_crisis(message: str) -> Route:
 def test_turn_after_a_crisis_reply(message, route, flag):
     r = _after_crisis(message)
     assert (r.name, flag in r.flags) == (route, True), r
+
+
+def test_a_plain_question_after_a_crisis_reply_is_asked_first_then_answered():
+    """Stop 41: the first message right after a crisis reply is not answered yet: it gets the
+    after-crisis text (why the lines stay, and an invitation to ask again). Asked again, it is
+    answered with the lines kept, and later questions as usual: never a loop."""
+    q = "How long does an infusion take?"
+    history = [Turn("user", "I want to end my life"), Turn("assistant", "(crisis reply)", "crisis")]
+    first = screen(history, q)
+    assert (first.name, first.reason) == ("crisis", "history:crisis.ask_first") and "after_crisis" in first.flags
+    history += [Turn("user", q), Turn("assistant", "(after-crisis reply)", "crisis")]
+    again = screen(history, q)
+    assert again.name == "continue" and "after_crisis" in again.flags, again
+    history += [Turn("user", q), Turn("assistant", "(an answer)", "answer")]
+    assert screen(history, "and what are the side effects?").name == "continue"
+    # a crisis turn two turns back, with an ordinary turn between: answered with the lines kept
+    between = [Turn("user", "I want to end my life"), Turn("assistant", "(crisis reply)", "crisis"),
+               Turn("user", "never mind"), Turn("assistant", "(after-crisis reply)", "crisis")]
+    assert screen(between, q).name == "continue"
 
 
 def test_model_crisis_is_carried_on_turn_route_not_in_process_memory():

@@ -51,9 +51,12 @@ Layers, in order
          methods, heights or weapons, or new distress, is crisis;
        - the turn after a crisis reply: a brush-off ("never mind, tell me about side
          effects", "lol jk") stays crisis with flag ``after_crisis`` (respond() shows a short
-         text saying why the lines are shown again, prompts/after_crisis.md); a misread ("I
-         didn't mean that, I meant my cat") and a plain question are screened as usual and
-         answered, with the flag telling respond() to keep the lines visible;
+         text saying why the lines are shown again, prompts/after_crisis.md); so does a plain
+         question right after the crisis turn ("what time does the clinic close on the 14th"
+         after "I've picked a date"; reason ``history:crisis.ask_first``, stop 41), once: asked
+         again, with the crisis turn two turns back, it is answered. A misread ("I didn't mean
+         that, I meant my cat") is screened as usual and answered; answered turns carry the flag
+         telling respond() to keep the lines visible;
        - a warning sign (rules.yaml table "warning": a goodbye act, giving things away,
          stockpiling medicine, being a burden) followed within the window by a followup row
          (amounts, "what happens if someone takes a lot", heights, weapons, no more future
@@ -1084,6 +1087,12 @@ def decide(
         elif brushed_off and _is_deflection(message):
             # "never mind, tell me about side effects": the lines stay, with a word on why
             return route("crisis", "history:crisis.deflect", extra=("history_crisis", "after_crisis"))
+        elif last == len(window) - 1 and (len(window) - 2) not in crisis_idx:
+            # the first message right after a crisis turn ("what time does the clinic close on
+            # the 14th" after "I've picked a date"): not answered yet; the lines stay, with a
+            # word on why and an invitation to ask again (prompts/after_crisis.md). Asked again,
+            # it is answered with the lines kept (the turn before is then a crisis turn too)
+            return route("crisis", "history:crisis.ask_first", extra=("history_crisis", "after_crisis"))
         elif brushed_off:
             # a plain question after a crisis reply (and only brush-offs since) is answered,
             # with the lines kept visible
