@@ -717,6 +717,12 @@ def _encoder_risk(text: str, path: Path = encoder.ENCODER_PATH) -> float | None:
     return p if tuned is not None and p >= tuned.threshold else 0.0
 
 
+# a story, a film, a game or a song retold (as rules.yaml's threat rows read them)
+_FICTION = re.compile(r"\b(?:movie|movies|film|villain|character|characters|novel|screenplay|script|episode|"
+                      r"lyrics|tv show|video game|in the book|in the story|the scene|pelicula|serie|novela|personaje|"
+                      r"villano|cancion|letra de)\b")
+
+
 def sure_open(a: Analysis, norm: str) -> bool:
     """Where the tuned encoder alone, when sure (ENCODER_SURE), adds a crisis: any message but one
     the rules recognised as past history, as benign or reported phrasing (an idiom, a negation,
@@ -736,13 +742,7 @@ def sure_open(a: Analysis, norm: str) -> bool:
         return False
     if any(pattern.search(norm) for _, pattern in rules.MASKS):
         return False
-    return not (rules.ORDINARY_REASON.search(norm) and not _weak_cue(norm, explained=frozenset({"farewell"})))
-
-
-# a story, a film, a game or a song retold (as rules.yaml's threat rows read them)
-_FICTION = re.compile(r"\b(?:movie|movies|film|villain|character|characters|novel|screenplay|script|episode|"
-                      r"lyrics|tv show|video game|in the book|in the story|the scene|pelicula|serie|novela|personaje|"
-                      r"villano|cancion|letra de)\b")
+    return not _ordinary_reason(norm)
 
 
 def encoder_sure(a: Analysis, norm: str, text: str) -> float:
@@ -760,7 +760,13 @@ def team_open(norm: str, gates: dict[str, bool]) -> bool:
     crisis is close in wording, not in meaning; tables/signals.yaml ORDINARY_REASON, stop 38)."""
     if not _team_gate(norm, gates):
         return False
-    return not (rules.ORDINARY_REASON.search(norm) and not _weak_cue(norm, explained=frozenset({"farewell"})))
+    return not _ordinary_reason(norm)
+
+
+def _ordinary_reason(norm: str) -> bool:
+    """An arrangement or an ending said with an ordinary reason (tables/signals.yaml
+    ORDINARY_REASON: a landlord, a lawyer, an illness) and no weak cue but the farewell it explains."""
+    return bool(rules.ORDINARY_REASON.search(norm)) and not _weak_cue(norm, explained=frozenset({"farewell"}))
 
 
 def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
@@ -1094,8 +1100,8 @@ def decide(
             # it is answered with the lines kept (the turn before is then a crisis turn too)
             return route("crisis", "history:crisis.ask_first", extra=("history_crisis", "after_crisis"))
         elif brushed_off:
-            # a plain question after a crisis reply (and only brush-offs since) is answered,
-            # with the lines kept visible
+            # a plain question asked again after the ask-first reply (or after brush-offs since
+            # the crisis turn) is answered, with the lines kept visible
             flags.append("after_crisis")
     if model_crisis_route is not None:
         return model_crisis_route
