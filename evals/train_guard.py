@@ -177,7 +177,8 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
                     team[i] = CLASSES.index("harm_others" if read.hit[2] == "others" else "crisis")
                 wide[i] = read.wide
                 encoder_wide[i] = read.encoder_wide
-                sure[i] = guard.encoder_sure(analysis, norm, text)
+                if rules[i] < 0 and team[i] < 0:  # it only fires where neither has (screen_pred)
+                    sure[i] = guard.encoder_sure(analysis, norm, text)
     return Parts(rules, gates, team, wide, encoder_wide, sure)
 
 

@@ -740,7 +740,8 @@ def sure_open(a: Analysis, norm: str) -> bool:
     overdose = match_rule("overdose", norm)
     if overdose is not None and overdose.kind == "question":
         return False
-    if any(pattern.search(norm) for _, pattern in rules.MASKS):
+    # research phrasing: the MASKS rows `a.benign` leaves out (it counts every other row)
+    if any(pattern.search(norm) for rule_id, pattern in rules.MASKS if rule_id.startswith("third.research")):
         return False
     return not _ordinary_reason(norm)
 
