@@ -144,6 +144,9 @@ class Parts:
     encoder_wide: np.ndarray | None = None
     # the tuned encoder's risk where it is sure alone (screen.encoder_sure, stop 41), else 0
     sure: np.ndarray | None = None
+    # the lower of the tuned encoder's and the head's risks where both reach their agreement
+    # levels (screen.encoder_head_agree, stop 42), else 0
+    agree: np.ndarray | None = None
 
 
 def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) -> Parts:
@@ -161,6 +164,7 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
     wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     encoder_wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     sure = None if vecs is None else np.zeros(len(items), dtype=np.float32)
+    agree = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
@@ -179,7 +183,10 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
                 encoder_wide[i] = read.encoder_wide
                 if rules[i] < 0 and team[i] < 0:  # it only fires where neither has (screen_pred)
                     sure[i] = guard.encoder_sure(analysis, norm, text)
-    return Parts(rules, gates, team, wide, encoder_wide, sure)
+                    if not sure[i]:
+                        agreed = guard.encoder_head_agree(analysis, norm, text, vecs[i], embedder, history)
+                        agree[i] = agreed[0] if agreed else 0.0
+    return Parts(rules, gates, team, wide, encoder_wide, sure, agree)
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
@@ -220,6 +227,10 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
             free &= ~fire
         if parts.sure is not None:
             fire = free & (parts.sure > 0)
+            out[fire] = k
+            free &= ~fire
+        if parts.agree is not None:
+            fire = free & (parts.agree > 0)
             out[fire] = k
     return out
 

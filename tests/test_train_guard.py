@@ -139,3 +139,21 @@ def test_the_team_tiers_count_in_the_full_screen_only():
     probs = _probs([0.0, 0.0, 0.0])
     assert screen_pred(parts, probs, off, probs).tolist() == [CLASSES.index("crisis"), SAFE, HARM]
     assert screen_pred(parts, probs, off).tolist() == [SAFE, SAFE, SAFE]
+
+
+def test_the_sure_and_agreement_tiers_add_crises_only_where_nothing_else_decided():
+    """The tuned encoder when sure (`sure`) and the encoder and head agreeing (`agree`, stop 42)
+    add a crisis to the whole screen where no rule, model tier or team tier gave a class, and never
+    to the screen with the embedder down (the n-grams alone)."""
+    from evals.train_guard import screen_pred
+
+    crisis = CLASSES.index("crisis")
+    parts = Parts(rules=np.array([-1, -1, -1, crisis]), gates={t: np.zeros(4, dtype=bool) for t, _, _ in MODEL_TIERS},
+                  team=np.array([-1, -1, HARM, -1]), wide=np.zeros(4), encoder_wide=np.zeros(4),
+                  sure=np.array([0.0, 0.996, 0.0, 0.0]), agree=np.array([0.9, 0.0, 0.9, 0.9]))
+    off = {t: TIER_OFF for t, _, _ in MODEL_TIERS}
+    probs = _probs([0.0] * 4)
+    assert screen_pred(parts, probs, off, probs).tolist() == [crisis, crisis, HARM, crisis]
+    assert screen_pred(parts, probs, off).tolist() == [SAFE, SAFE, SAFE, crisis]
+    no_agree = Parts(**{**parts.__dict__, "agree": np.zeros(4)})
+    assert screen_pred(no_agree, probs, off, probs).tolist() == [SAFE, crisis, HARM, crisis]

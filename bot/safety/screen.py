@@ -41,7 +41,10 @@ Layers, in order
        (`team_read`, `wide_agrees`). Last, the tuned encoder alone where it is sure
        (ENCODER_SURE, `encoder_sure`; stop 41), past every gate above but `sure_open`: past
        history, masked benign or reported phrasing, a clinic call, an ordinary reason, a warning
-       sign said alone, an overdose question, fiction. A head risk below a crisis but from
+       sign said alone, an overdose question, fiction. Then, on a message naming the assistant's
+       topics, the tuned encoder and the head agreeing (AGREE_ENCODER, AGREE_HEAD,
+       `encoder_head_agree`; stop 42), closed as `encoder_sure` is and on a disclosure, a short
+       fear of the treatment and a symptom right after a session. A head risk below a crisis but from
        CHECK_IN_MIN flags the turn `check_in`: the reply asks gently and carries every line.
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
@@ -470,6 +473,11 @@ HEAD_WIDE_ALONE = 0.995  # the head alone, outside the topics, adds a crisis fro
 CHECK_IN_MIN = 0.50  # the patient-words head's risk at which a reply not routed to crisis checks in
 # the tuned encoder alone routes to crisis from this risk, past every gate but `sure_open` (stop 41)
 ENCODER_SURE = 0.995
+# the tuned encoder and the patient-words head together route to crisis when both reach these, on
+# a message naming the assistant's topics, past the same gates as ENCODER_SURE (stop 42,
+# `encoder_head_agree`)
+AGREE_ENCODER = 0.97
+AGREE_HEAD = 0.80
 
 
 def semantic_model(settings: Settings | None = None) -> model.Stored | None:
@@ -534,10 +542,8 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
     # a question naming the assistant's topics is a patient's question: the strong tier
     # scored such questions 0.99-1.00 ("is spravato a cure for depression or will i need it
     # forever", "can ketamine help me get off my pain pills? im on opiods for years")
-    # nor is fear of the treatment said in the first person with no cue ("i am scared i will
-    # become addicted like my mom" scored 1.00 on both parts: short first-person fear sentences)
-    # (short messages only: a long post that says "I'm scared" is another matter)
-    worried = len(norm.split()) <= WORRY_MAX_WORDS and not cue and match_rule("worry", norm) is not None
+    # nor is fear of the treatment said in the first person with no cue (`_worried`)
+    worried = _worried(a, norm)
     named = _names_person(norm)
     # a PTSD symptom or a trauma said in the first person ("I keep thinking about the accident and
     # the people who died") is not a threat, whatever its harm score (rules.yaml `disclosure`)
@@ -549,6 +555,15 @@ def _model_gates(a: Analysis, norm: str, history: Sequence[Turn] = ()) -> dict[s
             "crisis_strong": not (a.in_scope and (_asks(norm) or worried)) and not disclosed_short,
             "harm_others": harm and named,
             "harm_unnamed": harm and not named and _clinic_after_session(a, norm, history) is None}
+
+
+def _worried(a: Analysis, norm: str) -> bool:
+    """Fear of the treatment said in the first person, short and with no cue (a `worry` row of
+    rules.yaml): "i am scared i will become addicted like my mom" scored 1.00 on both parts of the
+    public model, "im worried ill get hooked on it" 0.97 and 0.85 on the tuned encoder and the head
+    (short first-person fear sentences; a long post that says "I'm scared" is another matter)."""
+    return (len(norm.split()) <= WORRY_MAX_WORDS and not (_weak_cue(norm) or a.means)
+            and match_rule("worry", norm) is not None)
 
 
 def _clinic_after_session(a: Analysis, norm: str, history: Sequence[Turn]) -> str | None:
@@ -752,6 +767,35 @@ def encoder_sure(a: Analysis, norm: str, text: str) -> float:
         return 0.0
     p = _encoder_p(text)
     return p if p is not None and p >= ENCODER_SURE else 0.0
+
+
+def encoder_head_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: str,
+                       history: Sequence[Turn] = ()) -> tuple[float, str] | None:
+    """(the lower of the two risks, crisis kind) where the tuned encoder (AGREE_ENCODER) and the
+    patient-words head (AGREE_HEAD) both read risk in a message that names the assistant's topics
+    (rules.IN_SCOPE: the treatment, a session, medication, PTSD, a clinic), that `sure_open` leaves
+    open, that is not a PTSD symptom or a trauma said in the first person (rules.yaml `disclosure`:
+    "I keep thinking about the accident and the people who died" read 0.99 and 0.94), nor fear of
+    the treatment said short (`_worried`), nor a symptom right after a turn about a session
+    (`_clinic_after_session`: the treating clinic's call), else None.
+    Both learned from messages about the treatment, by different means (the encoder tuned end to
+    end on the text, the head a logistic regression on the frozen MiniLM vector and character
+    n-grams). Their agreement is what the gates written for one model alone held back, mostly "a
+    question naming the treatment": "Infusion number five is booked for next week but I don't
+    plan to be alive for it ... Does the clinic get notified if something happens to a patient?".
+    Outside the topics it stays closed: there the two read public tweets and posts as risk too
+    (stop 42, evals/experiments/team_encoder.md section 9). The kind is the head's: intent to harm
+    another person when it reads harm likelier."""
+    if (not text.strip() or a.disclosed or not rules.IN_SCOPE.search(norm) or not sure_open(a, norm)
+            or _worried(a, norm) or _clinic_after_session(a, norm, history) is not None):
+        return None
+    p = _encoder_p(text)
+    if p is None or p < AGREE_ENCODER:
+        return None
+    risk = head_risk(norm, vec, embedder, in_scope=True)
+    if risk is None or risk[0] < AGREE_HEAD:
+        return None
+    return min(p, risk[0]), "others" if risk[1] == head.HARM else "self"
 
 
 def team_open(norm: str, gates: dict[str, bool]) -> bool:
@@ -1048,6 +1092,11 @@ def decide(
         # the tuned encoder sure, where the gates above held it back (the full screen only, as
         # the other team tiers: evals/train_guard.py replays it there)
         model_crisis_route = route("crisis", f"encoder_sure:{sure:.2f}", score=round(sure, 4), kind="self")
+    elif with_vec and (agreed := encoder_head_agree(a, norm, message, query_vec, _embedder_name(settings),
+                                                                 history)):
+        # the tuned encoder and the head both high, where the gates above held each back alone
+        model_crisis_route = route("crisis", f"encoder_head:{agreed[0]:.2f}", score=round(agreed[0], 4),
+                                   kind=agreed[1])
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
