@@ -74,8 +74,9 @@ def as_turns(history: Sequence[Any] | None) -> list[Turn]:
             out.append(Turn("user", item))
         elif isinstance(item, dict):
             role = "assistant" if item.get("role") == "assistant" else "user"
+            asked = item.get("asked_first")
             out.append(Turn(role, str(item.get("text", item.get("content", "")) or ""), item.get("route"),
-                            bool(item.get("check_in"))))
+                            bool(item.get("check_in")), None if asked is None else bool(asked)))
     return out
 
 
@@ -273,6 +274,10 @@ class Assistant:
         name = ("harm_others" if kind == "others" else
                 "after_crisis" if "after_crisis" in route.flags else "crisis")
         extras: dict[str, Any] = {"crisis_kind": kind}
+        if "after_crisis" in route.flags:
+            # the after-crisis text (a plain question asked first, a brush-off): the next plain
+            # question is answered, with the lines kept (Turn.asked_first, bot.safety.screen)
+            extras["asked_first"] = True
         if kind == "others" and match_rule("intrusive", norm) is not None:
             # thoughts of harm the person calls unwanted or intrusive ("intrusive thoughts about
             # hurting my baby"): still the emergency number first, but not "put distance between

@@ -90,6 +90,9 @@ class Turn:
     text: str
     route: str | None = None
     check_in: bool = False  # an assistant reply that checked in (Reply.extras["check_in"])
+    # an assistant reply that was the after-crisis text, which asks the person to put a plain
+    # question again (Reply.extras["asked_first"]); None: not known (the caller did not say)
+    asked_first: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,8 @@ def as_conversation(history: list[Any], settings: Settings, locale: str | None) 
         reply = respond(conversation, text, settings, locale=locale)
         conversation += [{"role": "user", "text": text},
                          {"role": "assistant", "text": reply.text, "route": reply.route,
-                          "check_in": bool(reply.extras.get("check_in"))}]
+                          "check_in": bool(reply.extras.get("check_in")),
+                          "asked_first": bool(reply.extras.get("asked_first"))}]
     return conversation
 
 

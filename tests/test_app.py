@@ -474,12 +474,16 @@ def test_generated_answers_stream_only_grounded_sentences(settings, tmp_path, mo
 
 def test_the_page_passes_each_replys_route_and_check_in_back_to_the_screen():
     """bot/front/ui.py `history`: what the window reads in the next turn (a crisis reply, a
-    check-in) comes from the replies the page kept."""
+    check-in, the after-crisis text) comes from the replies the page kept."""
     from bot.types import Reply
 
     checked = Reply("no_answer", "text", extras={"check_in": True})
     plain = Reply("answer", "text")
+    asked = Reply("crisis", "text", extras={"asked_first": True})  # the after-crisis text (stop 42)
     got = ui.history([{"role": "user", "text": "a"}, {"role": "assistant", "reply": checked},
-                      {"role": "user", "text": "b"}, {"role": "assistant", "reply": plain}])
-    assert got[1] == {"role": "assistant", "text": "text", "route": "no_answer", "check_in": True}
+                      {"role": "user", "text": "b"}, {"role": "assistant", "reply": plain},
+                      {"role": "user", "text": "c"}, {"role": "assistant", "reply": asked}])
+    assert got[1] == {"role": "assistant", "text": "text", "route": "no_answer", "check_in": True,
+                      "asked_first": False}
     assert got[3]["check_in"] is False and got[0] == {"role": "user", "text": "a"}
+    assert got[5]["asked_first"] is True and got[5]["route"] == "crisis"

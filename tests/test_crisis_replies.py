@@ -115,3 +115,17 @@ def test_low_mood_said_as_a_statement_gets_the_support_text(bot):
     reply = bot.respond([], "having a rough week. the infusions helped for a few days but now im back to feeling flat")
     assert reply.route == "support"
     assert reply.text == _text(bot, "support")
+
+
+def test_the_after_crisis_reply_is_marked_and_the_mark_comes_back_as_a_turn(bot):
+    """Stop 42: bot.chat marks the after-crisis reply (extras["asked_first"]), and as_turns reads
+    the mark back from the dicts the app and the evals pass (absent: None, not known)."""
+    from bot.chat import as_turns
+
+    history = [{"role": "user", "text": "I want to end my life"},
+               {"role": "assistant", "text": "(crisis reply)", "route": "crisis", "asked_first": False}]
+    reply = bot.respond(history, "How long does an infusion take?")
+    assert reply.route == "crisis" and reply.extras.get("asked_first") is True
+    assert bot.respond([], "I want to kill myself").extras.get("asked_first") is None
+    turns = as_turns(history + [{"role": "user", "text": "x"}])
+    assert [t.asked_first for t in turns] == [None, False, None]

@@ -455,7 +455,8 @@ def test_earlier_messages_are_answered_in_turn_as_the_app_does(fixture_settings)
     assert said[0]["text"] == "I want to kill myself" and said[1]["route"] == "crisis"
     # the question right after the crisis reply is asked first (stop 41), asked again it is answered
     assert said[3]["route"] == "crisis" and said[5]["route"] != "crisis"
-    assert set(said[5]) == {"role", "text", "route", "check_in"}
+    assert set(said[5]) == {"role", "text", "route", "check_in", "asked_first"}
+    assert said[3]["asked_first"] is True and said[1]["asked_first"] is False
     given = ["first", {"role": "assistant", "text": "reply"}]
     assert as_conversation(given, fixture_settings, None) is given  # taken as written
     assert as_conversation([], fixture_settings, None) == []

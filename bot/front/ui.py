@@ -254,7 +254,8 @@ def history(messages: list[dict]) -> list[dict]:
             out.append({"role": "user", "text": m["text"]})
         else:
             out.append({"role": "assistant", "text": m["reply"].text, "route": m["reply"].route,
-                        "check_in": bool(m["reply"].extras.get("check_in"))})
+                        "check_in": bool(m["reply"].extras.get("check_in")),
+                        "asked_first": bool(m["reply"].extras.get("asked_first"))})
     return out
 
 

@@ -1005,6 +1005,21 @@ def _head_sign(turn: Turn, settings: Settings) -> bool:
     return (read.hit is not None and read.hit[2] == "self") or read.wide > 0 or read.encoder_wide > 0
 
 
+def _asked_first(history: Sequence[Turn], window: list[Turn], crisis_idx: list[int]) -> bool:
+    """Whether the person's last turn, a crisis turn, already got the after-crisis text that asks
+    them to put a plain question again (the assistant's reply after it says so: Turn.asked_first,
+    set by the app from Reply.extras). Where the history does not say (user turns only, or a
+    caller that does not pass the mark), the turn before being a crisis turn too stands for it,
+    as before stop 42. With the mark, two crisis turns in a row ("my husband hits me when he
+    drinks", then "next time he does it im going to end him") are two disclosures, and the plain
+    question after them is asked first too (stop 42; heldout_stop45)."""
+    reply = _reply_after(history, window[-1])
+    asked = getattr(reply, "asked_first", None) if reply is not None else None
+    if asked is None:
+        return (len(window) - 2) in crisis_idx
+    return asked
+
+
 def _checked_in_after(history: Sequence[Turn], turn: Turn) -> bool:
     """True if the assistant's reply right after `turn` checked in (the patient-words head read
     some risk in it, below a crisis): the window then reads the turn as a warning sign."""
@@ -1143,11 +1158,11 @@ def decide(
         elif brushed_off and _is_deflection(message):
             # "never mind, tell me about side effects": the lines stay, with a word on why
             return route("crisis", "history:crisis.deflect", extra=("history_crisis", "after_crisis"))
-        elif last == len(window) - 1 and (len(window) - 2) not in crisis_idx:
+        elif last == len(window) - 1 and not _asked_first(history, window, crisis_idx):
             # the first message right after a crisis turn ("what time does the clinic close on
             # the 14th" after "I've picked a date"): not answered yet; the lines stay, with a
             # word on why and an invitation to ask again (prompts/after_crisis.md). Asked again,
-            # it is answered with the lines kept (the turn before is then a crisis turn too)
+            # it is answered with the lines kept (`_asked_first`: the reply before says so)
             return route("crisis", "history:crisis.ask_first", extra=("history_crisis", "after_crisis"))
         elif brushed_off:
             # a plain question asked again after the ask-first reply (or after brush-offs since
