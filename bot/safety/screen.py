@@ -781,8 +781,9 @@ def encoder_head_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embed
     Both learned from messages about the treatment, by different means (the encoder tuned end to
     end on the text, the head a logistic regression on the frozen MiniLM vector and character
     n-grams). Their agreement is what the gates written for one model alone held back, mostly "a
-    question naming the treatment": "Infusion number five is booked for next week but I don't
-    plan to be alive for it ... Does the clinic get notified if something happens to a patient?".
+    question naming the treatment": "Who do I notify that my body is being donated to the medical
+    school? I'd like it in the file before this weekend. It'll be needed sooner than the paperwork
+    assumes." (encoder 0.98, head 0.92; no rule row reads it).
     Outside the topics it stays closed: there the two read public tweets and posts as risk too
     (stop 42, evals/experiments/team_encoder.md section 9). The kind is the head's: intent to harm
     another person when it reads harm likelier."""
