@@ -225,13 +225,11 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
             fire = free & (parts.encoder_wide > 0) & encoder_agrees(probs[:, k], parts.gates, parts.wide)
             out[fire] = k
             free &= ~fire
-        if parts.sure is not None:
-            fire = free & (parts.sure > 0)
-            out[fire] = k
-            free &= ~fire
-        if parts.agree is not None:
-            fire = free & (parts.agree > 0)
-            out[fire] = k
+        for extra in (parts.sure, parts.agree):  # the encoder sure alone, then with the head
+            if extra is not None:
+                fire = free & (extra > 0)
+                out[fire] = k
+                free &= ~fire
     return out
 
 

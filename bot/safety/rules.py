@@ -21,7 +21,8 @@ The files (how to read and add a row: the header of each file):
     past.yaml        PAST_*: past suicidal or self-harm history, and words that say it is back
     crisis.yaml      CRISIS_STRONG (anywhere), CRISIS_FP (a clause about the writer), FP, ...
     cues.yaml        CUES, CUES_ON_RAW, COMBOS: weak cues that make a crisis in pairs
-    signals.yaml     MEANS_*, DISTRESS, SOFT_PASSIVE, INTENT_TAIL, DEFLECT: combined across turns
+    signals.yaml     MEANS_*, DISTRESS, SOFT_PASSIVE, INTENT_TAIL, DEFLECT: combined across turns;
+                     ORDINARY_REASON, RETOLD: where the team tiers add no crisis
     clinic.yaml      SESSION*, CLINIC_SYMPTOMS, GENERIC_EFFECT_Q: a symptom after a session
     boundary.yaml    BOUNDARY_RULES, BOUNDARY_CUE, FICTION*: directives, illicit use, jailbreaks
     scope.yaml       IN_SCOPE, HARM_NOT_TOPIC, OUT_OF_SCOPE_TOPICS, SPANISH_WORDS, ENGLISH_WORDS
@@ -133,6 +134,7 @@ MEANS_STRONG: re.Pattern[str] = _T["MEANS_STRONG"]
 MEANS_ANY: re.Pattern[str] = _T["MEANS_ANY"]
 MEANS_WIDE: re.Pattern[str] = _T["MEANS_WIDE"]
 ORDINARY_REASON: re.Pattern[str] = _T["ORDINARY_REASON"]
+RETOLD: re.Pattern[str] = _T["RETOLD"]
 DISTRESS: re.Pattern[str] = _T["DISTRESS"]
 SOFT_PASSIVE: re.Pattern[str] = _T["SOFT_PASSIVE"]
 INTENT_TAIL: re.Pattern[str] = _T["INTENT_TAIL"]

@@ -732,10 +732,8 @@ def _encoder_risk(text: str, path: Path = encoder.ENCODER_PATH) -> float | None:
     return p if tuned is not None and p >= tuned.threshold else 0.0
 
 
-# a story, a film, a game or a song retold (as rules.yaml's threat rows read them)
-_FICTION = re.compile(r"\b(?:movie|movies|film|villain|character|characters|novel|screenplay|script|episode|"
-                      r"lyrics|tv show|video game|in the book|in the story|the scene|pelicula|serie|novela|personaje|"
-                      r"villano|cancion|letra de)\b")
+# research phrasing: the MASKS rows `Analysis.benign` leaves out (it counts every other row)
+_RESEARCH_MASKS = tuple(pattern for rule_id, pattern in rules.MASKS if rule_id.startswith("third.research"))
 
 
 def sure_open(a: Analysis, norm: str) -> bool:
@@ -746,17 +744,16 @@ def sure_open(a: Analysis, norm: str) -> bool:
     said alone, which has its own reply (rules.yaml `warning_alone`: a direct question about
     suicide with every line), a question about too much of a medicine (rules.yaml `overdose`, kind
     question: answered, opening with what to do if someone has taken too much), or a story, a film
-    or a song retold (`_FICTION`: "the movie villain says i know where she lives, i will make her
+    or a song retold (tables/signals.yaml RETOLD: "the movie villain says i know where she lives, i will make her
     pay" read 0.998)."""
-    if a.past_history or a.benign or a.clinic is not None or _FICTION.search(norm):
+    if a.past_history or a.benign or a.clinic is not None or rules.RETOLD.search(norm):
         return False
     if match_rule("warning_alone", norm) is not None:
         return False
     overdose = match_rule("overdose", norm)
     if overdose is not None and overdose.kind == "question":
         return False
-    # research phrasing: the MASKS rows `a.benign` leaves out (it counts every other row)
-    if any(pattern.search(norm) for rule_id, pattern in rules.MASKS if rule_id.startswith("third.research")):
+    if any(pattern.search(norm) for pattern in _RESEARCH_MASKS):
         return False
     return not _ordinary_reason(norm)
 
@@ -1014,8 +1011,7 @@ def _asked_first(history: Sequence[Turn], window: list[Turn], crisis_idx: list[i
     as before stop 42. With the mark, two crisis turns in a row ("my husband hits me when he
     drinks", then "next time he does it im going to end him") are two disclosures, and the plain
     question after them is asked first too (stop 42; heldout_stop45)."""
-    reply = _reply_after(history, window[-1])
-    asked = getattr(reply, "asked_first", None) if reply is not None else None
+    asked = getattr(_reply_after(history, window[-1]), "asked_first", None)
     if asked is None:
         return (len(window) - 2) in crisis_idx
     return asked
