@@ -241,6 +241,44 @@ def test_past_history_flag():
     )
 
 
+# A story told as over: the topic clause has no past mark of its own, but the message says it is
+# over elsewhere ("that was 2011") and that the writer is well now (stop 43, team-written).
+PAST_STORY = [
+    "back when i got home from the army i put a gun to my head. didnt pull it. that was 2011. doing a lot better now",
+    "Years back I burned my arms when things got bad. Haven't done that since my daughter was born.",
+    "Cop, 20 years. I had a rough patch, sat with my service weapon one night and didn't go through with it. "
+    "I've been okay a long time. What's the first appointment like?",
+    "Mi esposa intentó quitarse la vida hace ocho años. Hoy está estable y es feliz.",
+    "de joven me tomé unas pastillas para no despertar, ya pasó mucho tiempo. ¿me lo van a preguntar?",
+]
+# The same stories with the risk back now stay crisis.
+PAST_STORY_BACK = [
+    "back in the army i put a gun to my head. doing better now. but honestly i want to do it for real this time",
+    "That was 2011 when I put a pistol in my mouth. I've been okay a long time. I have a plan now though.",
+    "I hung myself in 2019 but the rope broke. Since then I've been fine. I bought a new rope.",
+    "I put a gun to my head last week. Didn't pull it. I'm fine now, really.",
+    "i cut my wrists years back. doing a lot better. but i just cut again and it won't stop bleeding",
+    "Hace unos años me corté las muñecas. Desde entonces he estado bien, pero anoche lo volví a hacer.",
+]
+
+
+@pytest.mark.parametrize("message", PAST_STORY)
+def test_a_story_told_as_over_is_past_history(message):
+    r = route_of(message)
+    assert r.name != "crisis" and "past_history" in r.flags, (message, r)
+
+
+@pytest.mark.parametrize("message", PAST_STORY_BACK)
+def test_a_story_with_the_risk_back_is_crisis(message):
+    assert route_of(message).name == "crisis", message
+
+
+def test_assumed_unsafe_by_others_is_not_feeling_unsafe():
+    assert route_of("I self-harmed in my twenties. I'm worried the nurses will see the scars and assume "
+                    "I'm unsafe now.").name != "crisis"
+    assert route_of("I'm worried because I'm not safe at home right now").name == "crisis"
+
+
 # ---------------------------------------------------------------------------------------
 # Conversation window
 # ---------------------------------------------------------------------------------------

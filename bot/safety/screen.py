@@ -180,11 +180,21 @@ def _past_history(norm: str) -> tuple[str, bool]:
     """Remove clauses that tell of past suicidal/self-harm history when the person is well now.
 
     Returns the text with those clauses blanked and whether such history was found."""
-    if not rules.PAST_MARK.search(norm) or not rules.PAST_TOPIC.search(norm):
+    if not (rules.PAST_MARK.search(norm) or rules.PAST_ANCHOR.search(norm)) or not rules.PAST_TOPIC.search(norm):
         return norm, False
     clauses = _clauses(norm)
+    topic = [bool(rules.PAST_TOPIC.search(c)) for c in clauses]
+    # A story told as over: a mark or anchor somewhere, and the writer well now in a clause of its
+    # own. Then a clause on the topic told in the past tense, with nothing recent in it, is history
+    # although its own clause has no mark ("I put a gun to my head. Didn't pull it. That was 2011.").
+    story = any(
+        not topic[i] and (rules.PAST_WELL.search(c) or rules.PAST_WELL_STORY.search(c))
+        for i, c in enumerate(clauses)
+    )
     past_idx = [
-        i for i, c in enumerate(clauses) if rules.PAST_MARK.search(c) and rules.PAST_TOPIC.search(c)
+        i for i, c in enumerate(clauses)
+        if topic[i] and (rules.PAST_MARK.search(c) or (
+            story and rules.PAST_VERB.search(c) and not rules.PAST_RECENT.search(c)))
     ]
     if not past_idx:
         return norm, False
@@ -1067,7 +1077,8 @@ def decide(
     # 1. crisis in this message (rules)
     if a.crisis:
         return route("crisis", f"rule:{a.crisis}")
-    row = match_rule("crisis", norm)
+    # the rows read the message as the tables do: past history told as over is not read
+    row = match_rule("crisis", _past_history(_mask(norm))[0] if a.past_history else norm)
     if row:
         return route("crisis", f"rule:{row.id}", kind=row.kind)
 
