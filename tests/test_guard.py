@@ -1665,8 +1665,9 @@ def test_an_ordinary_end_of_care_holds_back_the_heads_crisis(minilm_settings):
 
 def test_the_head_alone_adds_a_crisis_outside_the_topics_when_it_is_sure(minilm_settings):
     """Written for this test: a veiled goodbye in Spanish the public model reads as nothing (0.00)
-    and no rule cue sees; the head reads it at HEAD_WIDE_ALONE or more (stop 35)."""
-    message = "le di mi anillo a mi hermana y le dije que lo cuidara por mi. ya hice todo lo que tenia que hacer"
+    and no rule cue sees; the head reads it at HEAD_WIDE_ALONE or more (stop 35; since stop 43 the
+    farewell cue sees "le di mi anillo a mi hermana", so the ring is now asked to be kept)."""
+    message = "le dije a mi hermana que cuidara mi anillo por mi. ya hice todo lo que tenia que hacer"
     vec = minilm_settings.get_embedder().encode([message])[0]
     norm = normalize(message)
     gates = guard._model_gates(guard.analyse(message), norm, [])
