@@ -528,6 +528,10 @@ def _after_crisis(message: str) -> Route:
         ("lol jk", "crisis", "after_crisis"),
         ("How long does an infusion take?", "crisis", "after_crisis"),  # asked first (stop 41)
         ("I didn't mean that, I meant my cat", "continue", "after_crisis_misread"),
+        # stop 43: the turn says what the alarming one was about, or that it ended well
+        ("Of embarrassment, I mean. I snored through my whole session", "continue", "after_crisis_misread"),
+        ("Into the pool, on a dare, and he's fine apart from a scraped elbow", "continue", "after_crisis_misread"),
+        ("he says he's fine but he's not answering his phone", "crisis", "history_crisis"),
         ("how many sprays would be too many?", "crisis", "history_crisis"),
     ],
 )
@@ -1981,3 +1985,17 @@ def test_a_relative_saying_others_are_better_off_without_them_is_crisis_for_them
     ("put distance between yourself and the person"), the second on to retrieval."""
     r = route_of(message)
     assert r.name == "crisis" and r.kind == "self", r
+
+
+def test_the_model_does_not_read_an_explanation_of_a_crisis_turn_as_a_new_crisis(minilm_settings):
+    """Stop 43 (a dev probe conversation): the model read the explanation of an alarming turn as
+    harm to others (1.00). Right after a crisis turn, a `misread` row with no rule cue in it is
+    answered with the lines kept; alone, the same message is still the model's to read."""
+    message = "Into the pool, on a dare from his cousins, and he's fine apart from a scraped elbow."
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    alone = route_of(message, query_vec=vec, settings=minilm_settings)
+    assert alone.name == "crisis" and alone.reason.startswith("model:"), alone
+    history = [Turn("user", "My son jumped off the garage roof this weekend."),
+               Turn("assistant", "(crisis reply)", "crisis")]
+    after = screen(history, message, query_vec=vec, settings=minilm_settings)
+    assert after.name != "crisis" and "after_crisis_misread" in after.flags, after

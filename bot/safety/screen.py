@@ -1140,6 +1140,14 @@ def decide(
 
     # 3. the conversation window
     users = _user_turns(history)
+    if (model_crisis_route is not None and users and match_rule("misread", norm) is not None
+            and (_turn_is_crisis(users[-1]) or _assistant_crisis_after(history, users[-1]))
+            and not (a.means_any or a.distress or _weak_cue(norm))):
+        # the turn right after a crisis turn says what it meant ("Into the pool, on a dare from
+        # his cousins, and he's fine": a rules.yaml `misread` row) and no rule sees a cue in it:
+        # the model's read of the explanation is not a new crisis; it is answered below with the
+        # lines kept visible (stop 43)
+        model_crisis_route = None
     window = users[-WINDOW_USER_TURNS:]
     followup = match_rule("followup", norm)
     crisis_idx = [
@@ -1189,7 +1197,8 @@ def decide(
                 return route("crisis", f"history:{sign.id}", extra=("history_crisis",))
             if _checked_in_after(history, t):
                 return route("crisis", "history:check_in", extra=("history_crisis",))
-    if recent and with_vec and _asks_after_sign(a, norm, followup, query_vec, settings):
+    explained = bool(crisis_idx) and "after_crisis_misread" in flags  # the crisis turn was explained
+    if recent and with_vec and not explained and _asks_after_sign(a, norm, followup, query_vec, settings):
         for t in reversed(recent):
             if _head_sign(t, settings):
                 return route("crisis", "history:head_sign", extra=("history_crisis",))
