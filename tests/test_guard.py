@@ -2007,3 +2007,20 @@ def test_the_model_does_not_read_an_explanation_of_a_crisis_turn_as_a_new_crisis
                Turn("assistant", "(crisis reply)", "crisis")]
     after = screen(history, message, query_vec=vec, settings=minilm_settings)
     assert after.name != "crisis" and "after_crisis_misread" in after.flags, after
+
+
+def test_a_chat_signed_off_outside_the_topics_checks_in_rather_than_crisis(minilm_settings):
+    """Stop 43 (a dev probe row): the head read a plain sign-off 0.98 outside the topics and the
+    head-wide tier sent it to crisis. A short sign-off with no weak cue (rules.yaml `ending`)
+    checks in instead; a veiled goodbye with a cue in it keeps the head's reading."""
+    message = "thats everything, have a good night"
+    vec = minilm_settings.get_embedder().encode([message])[0]
+    norm = normalize(message)
+    risk = guard.head_risk(norm, vec, gm.embedder_name(minilm_settings.get_embedder()), in_scope=None)
+    assert risk is not None and risk[0] >= risk[2]  # the head alone reads a crisis
+    assert guard._ordinary_ending(norm)
+    gates = guard._model_gates(guard.analyse(message), norm, [])
+    read = guard.team_read(norm, vec, gates, gm.embedder_name(minilm_settings.get_embedder()), text=message)
+    assert read.wide == 0.0 and read.check_in
+    assert route_of(message, query_vec=vec, settings=minilm_settings).name != "crisis"
+    assert not guard._ordinary_ending(normalize("thats everything. i love you all. have a good night"))

@@ -878,6 +878,11 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         # threatened my kids, tonight i burn his house down"): the public harm model learned
         # from English tweets and comments and reads patients' threats, and Spanish, poorly
         return TeamRead(hit=("head", p, "others"))
+    if label == head.CRISIS and p >= threshold and _ordinary_ending(norm):
+        # a chat signed off as people do ("thats everything, have a good night", "bye for now"),
+        # short and with no weak cue: the head read such sign-offs 0.98-1.00 outside the topics
+        # (stop 43, dev probe sets); it checks in instead
+        return TeamRead(check_in=True, encoder_wide=tuned_wide)
     return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0, encoder_wide=tuned_wide)
 
 
