@@ -58,7 +58,9 @@ Layers, in order
          question right after the crisis turn ("what time does the clinic close on the 14th"
          after "I've picked a date"; reason ``history:crisis.ask_first``, stop 41), once: asked
          again, with the crisis turn two turns back, it is answered. A misread ("I didn't mean
-         that, I meant my cat") is screened as usual and answered; answered turns carry the flag
+         that, I meant my cat"; since stop 43 also an explanation, "Of embarrassment, I mean",
+         "he's fine apart from a scraped elbow") is screened as usual and answered, and with no
+         rule cue in it the model's read of it is not a new crisis; answered turns carry the flag
          telling respond() to keep the lines visible;
        - a warning sign (rules.yaml table "warning": a goodbye act, giving things away,
          stockpiling medicine, being a burden) followed within the window by a followup row
@@ -177,7 +179,9 @@ def _clauses(norm: str) -> list[str]:
 
 
 def _past_history(norm: str) -> tuple[str, bool]:
-    """Remove clauses that tell of past suicidal/self-harm history when the person is well now.
+    """Remove clauses that tell of past suicidal/self-harm history when the person is well now:
+    a clause with its own past mark, or (stop 43) a clause told in the past tense in a story the
+    message says is over (tables/past.yaml PAST_ANCHOR, PAST_WELL_STORY, PAST_VERB, PAST_RECENT).
 
     Returns the text with those clauses blanked and whether such history was found."""
     if not (rules.PAST_MARK.search(norm) or rules.PAST_ANCHOR.search(norm)) or not rules.PAST_TOPIC.search(norm):
