@@ -1149,25 +1149,24 @@ def decide(
 
     # 3. the conversation window
     users = _user_turns(history)
-    if (model_crisis_route is not None and users and match_rule("misread", norm) is not None
-            and (_turn_is_crisis(users[-1]) or _assistant_crisis_after(history, users[-1]))
-            and not (a.means_any or a.distress or _weak_cue(norm))):
-        # the turn right after a crisis turn says what it meant ("Into the pool, on a dare from
-        # his cousins, and he's fine": a rules.yaml `misread` row) and no rule sees a cue in it:
-        # the model's read of the explanation is not a new crisis; it is answered below with the
-        # lines kept visible (stop 43)
-        model_crisis_route = None
     window = users[-WINDOW_USER_TURNS:]
     followup = match_rule("followup", norm)
     crisis_idx = [
         i for i, t in enumerate(window) if _turn_is_crisis(t) or _assistant_crisis_after(history, t)
     ]
+    # a misread or an explanation of a crisis turn in the window (rules.yaml `misread`)
+    misread = match_rule("misread", norm) if crisis_idx else None
+    if (model_crisis_route is not None and misread is not None and crisis_idx[-1] == len(window) - 1
+            and not (a.means_any or a.distress or _weak_cue(norm))):
+        # the turn right after a crisis turn says what it meant ("Into the pool, on a dare from
+        # his cousins, and he's fine") and no rule sees a cue in it: the model's read of the
+        # explanation is not a new crisis; it is answered below with the lines kept visible (stop 43)
+        model_crisis_route = None
     wide_question = bool(window) and _wide_question(norm)  # read only with earlier turns
     if crisis_idx:
         last = crisis_idx[-1]
         if a.means_any or a.distress or followup:
             return route("crisis", "history:crisis.means", extra=("history_crisis",))
-        misread = match_rule("misread", norm)
         if last == len(window) - 1 and wide_question and not misread:
             # a question right after a crisis turn about water, cold or heights, where means are
             # bought, a medicine skipped or taken early, all care cancelled, or when a person
@@ -1206,8 +1205,8 @@ def decide(
                 return route("crisis", f"history:{sign.id}", extra=("history_crisis",))
             if _checked_in_after(history, t):
                 return route("crisis", "history:check_in", extra=("history_crisis",))
-    explained = bool(crisis_idx) and "after_crisis_misread" in flags  # the crisis turn was explained
-    if recent and with_vec and not explained and _asks_after_sign(a, norm, followup, query_vec, settings):
+    # a crisis turn the message explains (flagged after_crisis_misread above) is no head sign
+    if recent and with_vec and misread is None and _asks_after_sign(a, norm, followup, query_vec, settings):
         for t in reversed(recent):
             if _head_sign(t, settings):
                 return route("crisis", "history:head_sign", extra=("history_crisis",))
