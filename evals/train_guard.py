@@ -147,6 +147,9 @@ class Parts:
     # the lower of the tuned encoder's and the head's risks where both reach their agreement
     # levels (screen.encoder_head_agree, stop 42), else 0
     agree: np.ndarray | None = None
+    # the tuned encoder reads the message as plainly safe (screen.encoder_vetoes, stop 44): the
+    # model tiers do not fire on it in the full screen
+    veto: np.ndarray | None = None
 
 
 def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) -> Parts:
@@ -165,6 +168,7 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
     encoder_wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     sure = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     agree = None if vecs is None else np.zeros(len(items), dtype=np.float32)
+    veto = None if vecs is None else np.zeros(len(items), dtype=bool)
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
         if r.name == "crisis":
@@ -175,6 +179,8 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
             opened = guard._model_gates(analysis, norm, history)
             for tier, ok in opened.items():
                 gates[tier][i] = ok
+            if veto is not None and rules[i] < 0 and any(opened.values()):
+                veto[i] = guard.encoder_vetoes(text)
             if team is not None:
                 read = guard.team_read(norm, vecs[i], opened, embedder, text=text)
                 if read.hit is not None:
@@ -186,7 +192,7 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
                     if not sure[i]:
                         agreed = guard.encoder_head_agree(analysis, norm, text, vecs[i], embedder, history)
                         agree[i] = agreed[0] if agreed else 0.0
-    return Parts(rules, gates, team, wide, encoder_wide, sure, agree)
+    return Parts(rules, gates, team, wide, encoder_wide, sure, agree, veto)
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
@@ -196,16 +202,18 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
     of the full model's and the n-gram model's score (bot.safety.model.Scores.agreed).
     wide=False leaves out the head outside the assistant's topics: the tiers are picked without
     it, as the stored tiers were (it has fixed settings, screen.wide_agrees; stop 34)."""
-    from bot.safety.screen import MODEL_TIERS
+    from bot.safety.screen import MODEL_TIERS, VETOED_TIERS
 
     out = np.where(parts.rules >= 0, parts.rules, 0)
     free = parts.rules < 0
+    # the full screen (probs_ng given) drops the model tiers where the tuned encoder reads safe
+    vetoed = parts.veto if parts.veto is not None and probs_ng is not None else np.zeros(len(out), dtype=bool)
     for tier, cls, _ in MODEL_TIERS:
         k = CLASSES.index(cls)
         p = probs[:, k]
         if tier == "crisis_strong" and probs_ng is not None:
             p = np.minimum(p, probs_ng[:, k])
-        fire = free & parts.gates[tier] & (p >= tiers[tier])
+        fire = free & parts.gates[tier] & (p >= tiers[tier]) & ~(vetoed & (tier in VETOED_TIERS))
         out[fire] = k
         free &= ~fire
     if parts.team is not None and probs_ng is not None:

@@ -28,7 +28,10 @@ Layers, in order
        harm-to-others and support decisions and never removes a rule's crisis. A crisis
        comes through one of MODEL_TIERS (a strong score both parts agree on, a score over a
        weak rule cue, a harm score), never where the rules saw a clinic call, a boundary
-       request, a general question or a masked idiom (`_model_gates`); each tier's
+       request, a general question or a masked idiom (`_model_gates`), nor, with the MiniLM
+       vector, where the tuned encoder reads the message as plainly safe (ENCODER_VETO,
+       `encoder_vetoes`, VETOED_TIERS: the crisis tiers, never a harm score; stop 44: a trip
+       report, a film scene that shook someone who is okay now); each tier's
        threshold is stored with the weights. Behind the strong tier's gate, three tiers learned
        from team-written messages only, and only with the MiniLM vector: the nearest-exemplar
        tier (bot/safety/near.py); the tuned encoder (bot/safety/encoder.py: MiniLM with
@@ -492,6 +495,12 @@ ENCODER_SURE = 0.995
 # `encoder_head_agree`)
 AGREE_ENCODER = 0.97
 AGREE_HEAD = 0.80
+# the public model's crisis is dropped where the tuned encoder reads the message as plainly safe,
+# under this risk (stop 44, `encoder_vetoes`), on the crisis tiers only: a harm score stands (the
+# encoder learned little of public threats: with the harm tiers vetoed too, youtube_threat's blind
+# recall fell from 60.0% to 50.0% at the same tiers)
+ENCODER_VETO = 0.10
+VETOED_TIERS = ("crisis_strong", "crisis_cue")
 
 
 def semantic_model(settings: Settings | None = None) -> model.Stored | None:
@@ -662,20 +671,21 @@ _DANO_ES = re.compile(
 
 
 def model_crisis(a: Analysis, norm: str, scores: model.Scores, history: Sequence[Turn] = (),
-                 gates: dict[str, bool] | None = None) -> tuple[str, str, float] | None:
+                 gates: dict[str, bool] | None = None, skip: tuple[str, ...] = ()) -> tuple[str, str, float] | None:
     """(tier, crisis kind, score) of the first model tier whose gate is open (after the earlier
     turns `history`) and whose score clears its threshold, or None. A harm score on an English
     message that names no one else ("where can I buy a gun today", after "I'm worthless"; tier
     harm_unnamed) gives the crisis text for oneself: it asks for help for the person who wrote, and says to call for anyone in danger. On a
     Spanish message naming no one it adds nothing (the harm data is English; "voy a alucinar",
-    "will I hallucinate?", scored 1.00). `gates`: _model_gates' answer when the caller has it."""
+    "will I hallucinate?", scored 1.00). `gates`: _model_gates' answer when the caller has it;
+    `skip`: tiers not to read (the ones the tuned encoder vetoed)."""
     gates = gates if gates is not None else _model_gates(a, norm, history)
     needed = tier_thresholds(scores.thresholds)
     for tier, cls, kind in MODEL_TIERS:
         # the strong tier needs both parts to agree (the full model alone is over-confident on
         # short first-person sentences about PTSD; the n-grams alone on slang and hyperbole)
         p = scores.agreed(cls) if tier == "crisis_strong" else scores.probs[cls]
-        if gates[tier] and p >= needed[tier]:
+        if gates[tier] and p >= needed[tier] and tier not in skip:
             return tier, kind, p
     return None
 
@@ -770,6 +780,16 @@ def sure_open(a: Analysis, norm: str) -> bool:
     if any(pattern.search(norm) for pattern in _RESEARCH_MASKS):
         return False
     return not _ordinary_reason(norm)
+
+
+def encoder_vetoes(text: str, path: Path = encoder.ENCODER_PATH) -> bool:
+    """The tuned encoder reads `text` as plainly safe (under ENCODER_VETO): the public model's
+    crisis on it is dropped. That model learned from public posts and over-reads trip reports,
+    figures of speech and sign-offs ("time stopped, felt like a thousand years", "typing your ear
+    off, goodnight") at full confidence; the encoder learned the team's look-alikes of those.
+    False when the encoder is off: the public model's read stands."""
+    p = _encoder_p(text, path)
+    return p is not None and p < ENCODER_VETO
 
 
 def encoder_sure(a: Analysis, norm: str, text: str) -> float:
@@ -1096,6 +1116,9 @@ def decide(
     model_crisis_route: Route | None = None
     gates = _model_gates(a, norm, history) if scores is not None else None
     hit = model_crisis(a, norm, scores, history, gates) if scores is not None else None
+    if (hit is not None and hit[0] in VETOED_TIERS and scores.part == "full" and query_vec is not None
+            and encoder_vetoes(message)):
+        hit = model_crisis(a, norm, scores, history, gates, skip=VETOED_TIERS)  # a named harm may still fire
     # the tiers learned from the team's own messages about the treatment (the nearest-exemplar
     # tier, then the patient-words head), behind the strong tier's gates; only with the vector
     # they were built with (use_head=False: evals/train_head.py picks the head's threshold)
