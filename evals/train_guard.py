@@ -148,7 +148,7 @@ class Parts:
     # levels (screen.encoder_head_agree, stop 42), else 0
     agree: np.ndarray | None = None
     # the tuned encoder reads the message as plainly safe (screen.encoder_vetoes, stop 44): the
-    # model tiers do not fire on it in the full screen
+    # crisis tiers (screen.VETOED_TIERS) do not fire on it in the full screen
     veto: np.ndarray | None = None
 
 
@@ -179,7 +179,7 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
             opened = guard._model_gates(analysis, norm, history)
             for tier, ok in opened.items():
                 gates[tier][i] = ok
-            if veto is not None and rules[i] < 0 and any(opened.values()):
+            if veto is not None and rules[i] < 0 and any(opened[t] for t in guard.VETOED_TIERS):
                 veto[i] = guard.encoder_vetoes(text)
             if team is not None:
                 read = guard.team_read(norm, vecs[i], opened, embedder, text=text)
@@ -206,7 +206,7 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
 
     out = np.where(parts.rules >= 0, parts.rules, 0)
     free = parts.rules < 0
-    # the full screen (probs_ng given) drops the model tiers where the tuned encoder reads safe
+    # the full screen (probs_ng given) drops the crisis tiers where the tuned encoder reads safe
     vetoed = parts.veto if parts.veto is not None and probs_ng is not None else np.zeros(len(out), dtype=bool)
     for tier, cls, _ in MODEL_TIERS:
         k = CLASSES.index(cls)

@@ -783,11 +783,12 @@ def sure_open(a: Analysis, norm: str) -> bool:
 
 
 def encoder_vetoes(text: str, path: Path = encoder.ENCODER_PATH) -> bool:
-    """The tuned encoder reads `text` as plainly safe (under ENCODER_VETO): the public model's
-    crisis on it is dropped. That model learned from public posts and over-reads trip reports,
-    figures of speech and sign-offs ("time stopped, felt like a thousand years", "typing your ear
-    off, goodnight") at full confidence; the encoder learned the team's look-alikes of those.
-    False when the encoder is off: the public model's read stands."""
+    """The tuned encoder reads `text` as plainly safe (under ENCODER_VETO): a crisis of the public
+    model's VETOED_TIERS on it is dropped. That model learned from public posts and over-reads
+    trip reports and stories told as over ("felt my body disappear and i was just a point of
+    light", "the movie had a suicide scene ... I'm okay now") at full confidence; the encoder
+    learned the team's look-alikes of those. False when the encoder is off: the public model's
+    read stands."""
     p = _encoder_p(text, path)
     return p is not None and p < ENCODER_VETO
 
@@ -1116,13 +1117,12 @@ def decide(
     model_crisis_route: Route | None = None
     gates = _model_gates(a, norm, history) if scores is not None else None
     hit = model_crisis(a, norm, scores, history, gates) if scores is not None else None
-    if (hit is not None and hit[0] in VETOED_TIERS and scores.part == "full" and query_vec is not None
-            and encoder_vetoes(message)):
-        hit = model_crisis(a, norm, scores, history, gates, skip=VETOED_TIERS)  # a named harm may still fire
-    # the tiers learned from the team's own messages about the treatment (the nearest-exemplar
-    # tier, then the patient-words head), behind the strong tier's gates; only with the vector
-    # they were built with (use_head=False: evals/train_head.py picks the head's threshold)
+    # the tiers learned from the team's own messages (the veto, the nearest-exemplar tier, the
+    # patient-words head, the tuned encoder) read only the full screen, with the vector they were
+    # built with (use_head=False: evals/train_head.py picks the head's threshold)
     with_vec = scores is not None and scores.part == "full" and query_vec is not None
+    if hit is not None and hit[0] in VETOED_TIERS and with_vec and encoder_vetoes(message):
+        hit = model_crisis(a, norm, scores, history, gates, skip=VETOED_TIERS)  # a harm tier may still fire
     team = (team_read(norm, query_vec, gates, _embedder_name(settings), use_head, text=message)
             if hit is None and with_vec else TeamRead())
     wide = team.wide if team.wide and wide_agrees(scores.probs["crisis"], gates, team.wide) else 0.0
