@@ -141,6 +141,21 @@ def test_some_risk_below_a_crisis_gets_the_answer_a_check_in_and_every_line(bot)
     assert not calm.extras.get("check_in") and "check_in" not in calm.audit["flags"]
 
 
+def test_a_missed_goodbye_outside_the_topics_gets_a_check_in_not_the_plain_decline(bot):
+    """Stop 45: a veiled farewell naming none of the assistant's topics that no tier routes to
+    crisis is not left with the plain decline: it checks in, with every line (the screen's side:
+    tests/test_guard.py, the same words)."""
+    from bot.chat import split_suggestions
+    reply = bot.respond([], "put my grandfather's watch in an envelope for my nephew, wrote his name on it")
+    assert reply.route != "crisis" and reply.extras.get("check_in") is True
+    body, _, _ = split_suggestions(reply)
+    assert body.rstrip().splitlines()[-1].startswith("I want to check in with you")
+    contacts = " ".join(f"{r.name} {r.contact} {r.call} {r.sms}" for r in reply.resources)
+    assert "988" in contacts and "911" in contacts
+    moving = bot.respond([], "we are moving next month so i gave my old bike to my nephew")
+    assert not moving.extras.get("check_in") and not moving.resources
+
+
 def test_a_question_about_amounts_or_future_care_after_a_check_in_is_a_crisis(bot):
     """The window reads a turn the assistant checked in on as a warning sign, as the app passes
     it back (bot/front/ui.py `history`: the reply's route and check_in)."""

@@ -48,7 +48,9 @@ Layers, in order
        topics, the tuned encoder and the head agreeing (AGREE_ENCODER, AGREE_HEAD,
        `encoder_head_agree`; stop 42), closed as `encoder_sure` is and on a disclosure, a short
        fear of the treatment and a symptom right after a session. A head risk below a crisis but from
-       CHECK_IN_MIN flags the turn `check_in`: the reply asks gently and carries every line.
+       CHECK_IN_MIN flags the turn `check_in` (outside the topics only on an English message the
+       tuned encoder reads CHECK_IN_ENCODER in too, stop 45): the reply asks gently and carries
+       every line.
     3. The conversation window (earlier Turn objects; only user turns are screened; a turn
        whose own `route` is "crisis", or whose assistant reply was, counts as a crisis turn,
        so a crisis only the model caught is carried in the session's history, not in this
@@ -488,6 +490,10 @@ HEAD_WIDE_AGREE = 0.45
 WIDE_MIN_WORDS = 4  # nor on shorter messages
 HEAD_WIDE_ALONE = 0.995  # the head alone, outside the topics, adds a crisis from this risk (stop 35)
 CHECK_IN_MIN = 0.50  # the patient-words head's risk at which a reply not routed to crisis checks in
+# outside the assistant's topics the head checks in only on an English message the tuned encoder
+# reads this risk in too (stop 45, `team_read`; evals/experiments/check_in.md, section 2: chosen so
+# that public look-alike posts check in under 3%, counsel_chat 1.25%, emoevent 1.0%)
+CHECK_IN_ENCODER = 0.97
 # the tuned encoder alone routes to crisis from this risk, past every gate but `sure_open` (stop 41)
 ENCODER_SURE = 0.995
 # the tuned encoder and the patient-words head together route to crisis when both reach these, on
@@ -712,7 +718,9 @@ class TeamRead:
 
     hit: tuple[str, float, str] | None = None  # (tier "near", "encoder" or "head", score, crisis kind): a crisis
     wide: float = 0.0  # the head's crisis risk outside the topics; a crisis only if `wide_agrees`
-    check_in: bool = False  # the head's risk in scope, from CHECK_IN_MIN but under its threshold
+    # the head's risk from CHECK_IN_MIN but no crisis: in scope alone, outside the topics on an
+    # English message with the tuned encoder's from CHECK_IN_ENCODER (stop 45)
+    check_in: bool = False
     # the tuned encoder's risk outside the topics, at or over its threshold; a crisis only where
     # the public model, a rule cue or the head (`wide`) agrees (`encoder_agrees`), never alone
     encoder_wide: float = 0.0
@@ -908,7 +916,16 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         # short and with no weak cue: the head read such sign-offs 0.98-1.00 outside the topics
         # (stop 43, dev probe sets); it checks in instead
         return TeamRead(check_in=True, encoder_wide=tuned_wide)
-    return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0, encoder_wide=tuned_wide)
+    # no crisis tier outside the topics, but both team models read risk in an English message (the
+    # head from CHECK_IN_MIN, the tuned encoder from CHECK_IN_ENCODER): the reply checks in and
+    # carries every line, where it was the plain decline ("best friend posted a goodbye on her
+    # story and now her location is off"; stop 45). Not in Spanish: there the two read ordinary
+    # public tweets as risk (mexa3t_es 3% of them even from 0.98)
+    written = text if text is not None else norm
+    enc = _encoder_p(written) if p >= CHECK_IN_MIN and not is_spanish(written, norm) else None
+    both = enc is not None and enc >= CHECK_IN_ENCODER
+    return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0, encoder_wide=tuned_wide,
+                    check_in=both)
 
 
 def _ordinary_ending(norm: str) -> bool:
