@@ -45,7 +45,7 @@ def tally(rows: Iterable[Example], decide: Callable[[str], tuple[str, tuple[str,
         side["n"] += 1
         side["crisis"] += route == "crisis"
         side["check_in"] += route != "crisis" and "check_in" in flags
-    return {k: {"n": v["n"], "crisis": v["crisis"], "check_in": v["check_in"]} for k, v in out.items() if v["n"]}
+    return {side: dict(counts) for side, counts in out.items() if counts["n"]}
 
 
 def screen_decider() -> Callable[[str], tuple[str, tuple[str, ...]]]:

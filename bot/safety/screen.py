@@ -884,7 +884,8 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     # message as written (`text`); in scope a crisis alone, outside only with agreement
     # (not read where its reading would be dropped: a short message or a thank-you outside them)
     wide_readable = len(norm.split()) >= WIDE_MIN_WORDS and not _THANKS.search(norm)
-    tuned = _encoder_risk(text if text is not None else norm) if in_scope or wide_readable else None
+    written = text if text is not None else norm
+    tuned = _encoder_risk(written) if in_scope or wide_readable else None
     if tuned and in_scope:
         return TeamRead(hit=("encoder", tuned, "self"))
     tuned_wide = (tuned or 0.0) if wide_readable else 0.0
@@ -921,7 +922,6 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     # carries every line, where it was the plain decline ("best friend posted a goodbye on her
     # story and now her location is off"; stop 45). Not in Spanish: there the two read ordinary
     # public tweets as risk (mexa3t_es 3% of them even from 0.98)
-    written = text if text is not None else norm
     enc = _encoder_p(written) if p >= CHECK_IN_MIN and not is_spanish(written, norm) else None
     both = enc is not None and enc >= CHECK_IN_ENCODER
     return TeamRead(wide=p if label == head.CRISIS and p >= threshold else 0.0, encoder_wide=tuned_wide,
