@@ -2094,3 +2094,39 @@ def test_a_chat_signed_off_outside_the_topics_checks_in_rather_than_crisis(minil
     assert read.wide == 0.0 and read.check_in
     assert route_of(message, query_vec=vec, settings=minilm_settings).name != "crisis"
     assert not guard._ordinary_ending(normalize("thats everything. i love you all. have a good night"))
+
+
+# written for this test, not in any training file: a Spanish goodbye naming none of the topics
+GATO_ES = "le regalé mi gato a mi comadre, ya no lo voy a poder cuidar después del domingo"
+
+
+def test_outside_the_topics_both_team_models_with_a_rule_cue_route_to_crisis(minilm_settings):
+    """Stop 46: outside the assistant's topics a rule cue let each team model route alone only from
+    its own high bar (the head's threshold, the tuned encoder's), and the public model reads Spanish
+    patients' messages near 0, so a Spanish goodbye both read just under those bars got the plain
+    decline. With a cue, the two agreeing at AGREE_ENCODER and AGREE_HEAD route to crisis
+    (`encoder_head_cue`); without the vector, or without the head, they do not."""
+    from bot.safety import encoder, head
+
+    tuned = encoder.load()
+    if tuned is None:
+        pytest.skip("the tuned encoder is not served here")
+    embedder = minilm_settings.get_embedder()
+    name = gm.embedder_name(embedder)
+    vec = embedder.encode([GATO_ES])[0]
+    norm = normalize(GATO_ES)
+    a = guard.analyse(GATO_ES)
+    gates = guard._model_gates(a, norm, [])
+    assert a.spanish and not a.in_scope and gates["crisis_cue"]
+    p = guard._encoder_p(GATO_ES)
+    h = guard.head_risk(norm, vec, name, in_scope=False)[0]
+    # each under its own bar, both over the agreement's: the agreement is what fires
+    assert guard.AGREE_ENCODER <= p < tuned.threshold, p
+    assert guard.AGREE_HEAD <= h < head.load().threshold, h
+    r = route_of(GATO_ES, query_vec=vec, settings=minilm_settings)
+    assert r.name == "crisis" and r.reason.startswith("encoder_head_cue:") and r.kind == "self", r
+    assert route_of(GATO_ES).name != "crisis"  # no vector: rules alone
+    assert guard.decide([], GATO_ES, query_vec=vec, settings=minilm_settings, use_head=False).name != "crisis"
+    # the cue is needed: the same reading with the cue's gate closed adds nothing
+    assert guard.encoder_head_cue(a, norm, GATO_ES, vec, name, {**gates, "crisis_cue": False}) is None
+    assert guard.encoder_head_cue(a, norm, GATO_ES, vec, name, gates)[1] == "self"

@@ -47,7 +47,10 @@ Layers, in order
        sign said alone, an overdose question, fiction. Then, on a message naming the assistant's
        topics, the tuned encoder and the head agreeing (AGREE_ENCODER, AGREE_HEAD,
        `encoder_head_agree`; stop 42), closed as `encoder_sure` is and on a disclosure, a short
-       fear of the treatment and a symptom right after a session. A head risk below a crisis but from
+       fear of the treatment and a symptom right after a session; and on a message naming none
+       of them, the same two at the same bars where the rules saw a weak cue (the crisis_cue
+       gate: a farewell, finality, arrangements, a plan, a means), in either language
+       (`encoder_head_cue`, stop 46). A head risk below a crisis but from
        CHECK_IN_MIN flags the turn `check_in` (outside the topics only on an English message the
        tuned encoder reads CHECK_IN_ENCODER in too, stop 45): the reply asks gently and carries
        every line.
@@ -498,7 +501,8 @@ CHECK_IN_ENCODER = 0.97
 ENCODER_SURE = 0.995
 # the tuned encoder and the patient-words head together route to crisis when both reach these, on
 # a message naming the assistant's topics, past the same gates as ENCODER_SURE (stop 42,
-# `encoder_head_agree`)
+# `encoder_head_agree`), and on one naming none where a weak rule cue opens the crisis_cue gate
+# (stop 46, `encoder_head_cue`)
 AGREE_ENCODER = 0.97
 AGREE_HEAD = 0.80
 # the public model's crisis is dropped where the tuned encoder reads the message as plainly safe,
@@ -830,13 +834,40 @@ def encoder_head_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embed
     if (not text.strip() or a.disclosed or not rules.IN_SCOPE.search(norm) or not sure_open(a, norm)
             or _worried(a, norm) or _clinic_after_session(a, norm, history) is not None):
         return None
+    return _both_agree(norm, text, vec, embedder, in_scope=True)
+
+
+def _both_agree(norm: str, text: str, vec: np.ndarray, embedder: str, in_scope: bool) -> tuple[float, str] | None:
+    """(the lower of the two risks, crisis kind) where the tuned encoder reads `text` at
+    AGREE_ENCODER or more and the patient-words head reads `vec` at AGREE_HEAD or more (on a
+    message naming the assistant's topics, or with in_scope=False one naming none), else None.
+    The kind is the head's: intent to harm another person when it reads harm likelier."""
     p = _encoder_p(text)
     if p is None or p < AGREE_ENCODER:
         return None
-    risk = head_risk(norm, vec, embedder, in_scope=True)
+    risk = head_risk(norm, vec, embedder, in_scope=in_scope)
     if risk is None or risk[0] < AGREE_HEAD:
         return None
     return min(p, risk[0]), "others" if risk[1] == head.HARM else "self"
+
+
+def encoder_head_cue(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: str,
+                     gates: dict[str, bool]) -> tuple[float, str] | None:
+    """(the lower of the two risks, crisis kind) where a message naming none of the assistant's
+    topics carries a weak rule cue (the crisis_cue tier's gate: a veiled act, a plan, a farewell,
+    finality, means) and the tuned encoder (AGREE_ENCODER) and the patient-words head
+    (AGREE_HEAD) both read risk, in English or Spanish; closed as `encoder_sure` is (`sure_open`:
+    past history, benign or reported phrasing, an ordinary reason, a warning sign said alone...),
+    else None (stop 46, evals/experiments/cue_agree.md).
+    With a cue, each team model alone already routes outside the topics from its own high bar
+    (`wide_agrees`, `encoder_agrees`: the head from its threshold, the encoder from its own); this
+    is the two agreeing below those bars. It reaches what the public model cannot: on Spanish
+    patients' messages its crisis score is near 0 ("cancelen mis próximas citas por favor, ya no
+    las voy a necesitar": head 0.92, encoder 0.99, the public model's crisis score 0.00; no tier
+    fired)."""
+    if not text.strip() or not gates.get("crisis_cue") or not sure_open(a, norm):
+        return None
+    return _both_agree(norm, text, vec, embedder, in_scope=False)
 
 
 def team_open(norm: str, gates: dict[str, bool]) -> bool:
@@ -1169,6 +1200,10 @@ def decide(
         # the tuned encoder and the head both high, where the gates above held each back alone
         model_crisis_route = route("crisis", f"encoder_head:{agreed[0]:.2f}", score=round(agreed[0], 4),
                                    kind=agreed[1])
+    elif with_vec and use_head and (cued := encoder_head_cue(a, norm, message, query_vec, _embedder_name(settings), gates)):
+        # the same two agreeing outside the topics, where the rules saw a weak cue (stop 46)
+        model_crisis_route = route("crisis", f"encoder_head_cue:{cued[0]:.2f}", score=round(cued[0], 4),
+                                   kind=cued[1])
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
