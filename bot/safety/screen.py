@@ -829,8 +829,9 @@ def encoder_head_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embed
     school? I'd like it in the file before this weekend. It'll be needed sooner than the paperwork
     assumes." (encoder 0.98, head 0.92; no rule row reads it).
     Outside the topics it stays closed: there the two read public tweets and posts as risk too
-    (stop 42, evals/experiments/team_encoder.md section 9). The kind is the head's: intent to harm
-    another person when it reads harm likelier."""
+    (stop 42, evals/experiments/team_encoder.md section 9); only with a rule cue do they route
+    there (`encoder_head_cue`). The kind is the head's: intent to harm another person when it
+    reads harm likelier."""
     if (not text.strip() or a.disclosed or not rules.IN_SCOPE.search(norm) or not sure_open(a, norm)
             or _worried(a, norm) or _clinic_after_session(a, norm, history) is not None):
         return None
