@@ -1170,9 +1170,10 @@ def decide(
     # patient-words head, the tuned encoder) read only the full screen, with the vector they were
     # built with (use_head=False: evals/train_head.py picks the head's threshold)
     with_vec = scores is not None and scores.part == "full" and query_vec is not None
+    embedder = _embedder_name(settings)
     if hit is not None and hit[0] in VETOED_TIERS and with_vec and encoder_vetoes(message):
         hit = model_crisis(a, norm, scores, history, gates, skip=VETOED_TIERS)  # a harm tier may still fire
-    team = (team_read(norm, query_vec, gates, _embedder_name(settings), use_head, text=message)
+    team = (team_read(norm, query_vec, gates, embedder, use_head, text=message)
             if hit is None and with_vec else TeamRead())
     wide = team.wide if team.wide and wide_agrees(scores.probs["crisis"], gates, team.wide) else 0.0
     tuned_wide = (team.encoder_wide if team.encoder_wide and encoder_agrees(scores.probs["crisis"], gates, team.wide)
@@ -1196,12 +1197,11 @@ def decide(
         # the tuned encoder sure, where the gates above held it back (the full screen only, as
         # the other team tiers: evals/train_guard.py replays it there)
         model_crisis_route = route("crisis", f"encoder_sure:{sure:.2f}", score=round(sure, 4), kind="self")
-    elif with_vec and (agreed := encoder_head_agree(a, norm, message, query_vec, _embedder_name(settings),
-                                                                 history)):
+    elif with_vec and (agreed := encoder_head_agree(a, norm, message, query_vec, embedder, history)):
         # the tuned encoder and the head both high, where the gates above held each back alone
         model_crisis_route = route("crisis", f"encoder_head:{agreed[0]:.2f}", score=round(agreed[0], 4),
                                    kind=agreed[1])
-    elif with_vec and use_head and (cued := encoder_head_cue(a, norm, message, query_vec, _embedder_name(settings), gates)):
+    elif with_vec and use_head and (cued := encoder_head_cue(a, norm, message, query_vec, embedder, gates)):
         # the same two agreeing outside the topics, where the rules saw a weak cue (stop 46)
         model_crisis_route = route("crisis", f"encoder_head_cue:{cued[0]:.2f}", score=round(cued[0], 4),
                                    kind=cued[1])
