@@ -192,7 +192,8 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
                     sure[i] = guard.encoder_sure(analysis, norm, text)
                     if not sure[i]:
                         agreed = (guard.encoder_head_agree(analysis, norm, text, vecs[i], embedder, history)
-                                  or guard.encoder_head_cue(analysis, norm, text, vecs[i], embedder, opened))
+                                  or guard.encoder_head_cue(analysis, norm, text, vecs[i], embedder, opened)
+                                  or guard.warning_agree(analysis, norm, text, vecs[i], embedder, opened))
                         agree[i] = agreed[0] if agreed else 0.0
     return Parts(rules, gates, team, wide, encoder_wide, sure, agree, veto)
 

@@ -2130,3 +2130,39 @@ def test_outside_the_topics_both_team_models_with_a_rule_cue_route_to_crisis(min
     # the cue is needed: the same reading with the cue's gate closed adds nothing
     assert guard.encoder_head_cue(a, norm, GATO_ES, vec, name, {**gates, "crisis_cue": False}) is None
     assert guard.encoder_head_cue(a, norm, GATO_ES, vec, name, gates)[1] == "self"
+
+
+# written for this test, not in any training file: one's things given away and letters left for
+# the family, said with a goodbye; and letters the writer's counsellor suggested
+LETTERS_ES = "he regalado mis cosas y dejé cartas para mi familia. díganles que los quise mucho"
+LETTERS_LEGACY = "writing letters for my kids to open when they turn 18, my counselor thinks it's a good exercise"
+
+
+def test_a_warning_sign_said_alone_that_both_team_models_read_as_risk_routes_to_crisis(minilm_settings):
+    """Stop 47: a clear warning sign said alone (rules.yaml `warning_alone`) got the support route
+    with one direct question about suicide, and the team tiers did not read it. Where the tuned
+    encoder and the head both read risk at the agreement bars it is a crisis (`warning_agree`);
+    letters a counsellor suggested, which both read as safe, keep the direct question; without the
+    vector, or without the head, the sign keeps its own reply."""
+    from bot.safety import encoder
+
+    if encoder.load() is None:
+        pytest.skip("the tuned encoder is not served here")
+    embedder = minilm_settings.get_embedder()
+    name = gm.embedder_name(embedder)
+    for text in (LETTERS_ES, LETTERS_LEGACY):
+        assert guard.match_rule("warning_alone", normalize(text)) is not None, text
+        plain = route_of(text)  # no vector: rules alone
+        assert plain.name == "support" and "warning_sign" in plain.flags, plain
+    vec = embedder.encode([LETTERS_ES])[0]
+    r = route_of(LETTERS_ES, query_vec=vec, settings=minilm_settings)
+    assert r.name == "crisis" and r.reason.startswith("warning_agree:") and r.kind == "self", r
+    assert guard.decide([], LETTERS_ES, query_vec=vec, settings=minilm_settings, use_head=False).name == "support"
+    norm = normalize(LETTERS_ES)
+    a = guard.analyse(LETTERS_ES)
+    gates = guard._model_gates(a, norm, [])
+    assert guard.warning_agree(a, norm, LETTERS_ES, vec, name, {**gates, "crisis_strong": False}) is None
+    legacy_vec = embedder.encode([LETTERS_LEGACY])[0]
+    legacy = route_of(LETTERS_LEGACY, query_vec=legacy_vec, settings=minilm_settings)
+    assert legacy.name == "support" and "warning_sign" in legacy.flags, legacy
+

@@ -50,7 +50,9 @@ Layers, in order
        fear of the treatment and a symptom right after a session; and on a message naming none
        of them, the same two at the same bars where the rules saw a weak cue (the crisis_cue
        gate: a farewell, finality, arrangements, a plan, a means), in either language
-       (`encoder_head_cue`, stop 46). A head risk below a crisis but from
+       (`encoder_head_cue`, stop 46); and on a clear warning sign said alone (one's things given
+       away, letters left for the family), the same two at the same bars (`warning_agree`, stop
+       47). A head risk below a crisis but from
        CHECK_IN_MIN flags the turn `check_in` (outside the topics only on an English message the
        tuned encoder reads CHECK_IN_ENCODER in too, stop 45): the reply asks gently and carries
        every line.
@@ -772,7 +774,7 @@ def _encoder_risk(text: str, path: Path = encoder.ENCODER_PATH) -> float | None:
 _RESEARCH_MASKS = tuple(pattern for rule_id, pattern in rules.MASKS if rule_id.startswith("third.research"))
 
 
-def sure_open(a: Analysis, norm: str) -> bool:
+def sure_open(a: Analysis, norm: str, sign_alone: bool = False) -> bool:
     """Where the tuned encoder alone, when sure (ENCODER_SURE), adds a crisis: any message but one
     the rules recognised as past history, as benign or reported phrasing (an idiom, a negation,
     research: every MASKS row), as a call for the treating clinic, or as an arrangement or an
@@ -781,10 +783,11 @@ def sure_open(a: Analysis, norm: str) -> bool:
     suicide with every line), a question about too much of a medicine (rules.yaml `overdose`, kind
     question: answered, opening with what to do if someone has taken too much), or a story, a film
     or a song retold (tables/signals.yaml RETOLD: "the movie villain says i know where she lives, i will make her
-    pay" read 0.998)."""
+    pay" read 0.998). With `sign_alone` a warning sign said alone does not close it
+    (`warning_agree`)."""
     if a.past_history or a.benign or a.clinic is not None or rules.RETOLD.search(norm):
         return False
-    if match_rule("warning_alone", norm) is not None:
+    if not sign_alone and match_rule("warning_alone", norm) is not None:
         return False
     overdose = match_rule("overdose", norm)
     if overdose is not None and overdose.kind == "question":
@@ -869,6 +872,25 @@ def encoder_head_cue(a: Analysis, norm: str, text: str, vec: np.ndarray, embedde
     if not text.strip() or not gates.get("crisis_cue") or not sure_open(a, norm):
         return None
     return _both_agree(norm, text, vec, embedder, in_scope=False)
+
+
+def warning_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: str,
+                  gates: dict[str, bool]) -> tuple[float, str] | None:
+    """(the lower of the two risks, crisis kind) where a clear warning sign is said alone (rules.yaml
+    `warning_alone`: one's things given away, letters left for the family, with no everyday reason
+    given) and the tuned encoder (AGREE_ENCODER) and the patient-words head (AGREE_HEAD) both read
+    risk, on a message naming the assistant's topics or not; closed where the model's gates are
+    (the strong tier's) and as `encoder_sure` is but for the sign itself, else None (stop 47,
+    evals/experiments/warning_agree.md).
+    Said alone, such a sign gets the support route with one direct question about suicide and every
+    line, and the team tiers do not read it (`_team_gate`). That reply suits "writing letters to my
+    kids to open at 18, a therapist suggested it" (both models under 0.01), not "ya regalé mis cosas
+    y les escribí cartas a mis hijos, solo quería despedirme" (both 1.00): a goodbye, crisis."""
+    if not text.strip() or not gates.get("crisis_strong") or match_rule("warning_alone", norm) is None:
+        return None
+    if not sure_open(a, norm, sign_alone=True):
+        return None
+    return _both_agree(norm, text, vec, embedder, in_scope=bool(rules.IN_SCOPE.search(norm)))
 
 
 def team_open(norm: str, gates: dict[str, bool]) -> bool:
@@ -1205,6 +1227,10 @@ def decide(
         # the same two agreeing outside the topics, where the rules saw a weak cue (stop 46)
         model_crisis_route = route("crisis", f"encoder_head_cue:{cued[0]:.2f}", score=round(cued[0], 4),
                                    kind=cued[1])
+    elif with_vec and use_head and (signed := warning_agree(a, norm, message, query_vec, embedder, gates)):
+        # the same two agreeing on a warning sign said alone, which else gets the direct question (stop 47)
+        model_crisis_route = route("crisis", f"warning_agree:{signed[0]:.2f}", score=round(signed[0], 4),
+                                   kind=signed[1])
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
