@@ -2166,3 +2166,31 @@ def test_a_warning_sign_said_alone_that_both_team_models_read_as_risk_routes_to_
     legacy = route_of(LETTERS_LEGACY, query_vec=legacy_vec, settings=minilm_settings)
     assert legacy.name == "support" and "warning_sign" in legacy.flags, legacy
 
+
+# written for this test, not in any training file: a Spanish threat naming a person with no
+# Spanish word of harm (no "matar", "golpear", "arma"...), and a Spanish complaint about the same boss
+ESPERAR_ES = "mi vecino me insultó otra vez, ya sé a qué hora llega y esta noche lo voy a esperar afuera"
+RENUNCIAR_ES = "mi jefe me humilló frente a todos, estoy harta de ese trabajo y quiero renunciar"
+
+
+def test_the_head_reads_harm_to_a_named_person_in_spanish_without_a_word_of_harm(minilm_settings):
+    """Stop 47: outside the assistant's topics the head's harm reading used the public model's
+    harm gate, which on Spanish also needs a word of harm (`_harm_readable`: that model learned
+    harm from English only and read "voy a alucinar" as harm). The head learned from Spanish
+    patients' messages too, so on a Spanish message naming another person it reads harm without
+    that word (`_head_harm_es`); a complaint about the same person is no threat to it."""
+    embedder = minilm_settings.get_embedder()
+    name = gm.embedder_name(embedder)
+    norm = normalize(ESPERAR_ES)
+    a = guard.analyse(ESPERAR_ES)
+    gates = guard._model_gates(a, norm, [])
+    assert a.spanish and not gates["harm_others"] and guard._head_harm_es(norm, ESPERAR_ES)
+    vec = embedder.encode([ESPERAR_ES])[0]
+    read = guard.team_read(norm, vec, gates, name, text=ESPERAR_ES)
+    assert read.hit is not None and read.hit[0] == "head" and read.hit[2] == "others", read
+    r = route_of(ESPERAR_ES, query_vec=vec, settings=minilm_settings)
+    assert r.name == "crisis" and r.kind == "others", r
+    assert route_of(ESPERAR_ES).name != "crisis"  # no vector: rules alone
+    calm = route_of(RENUNCIAR_ES, query_vec=embedder.encode([RENUNCIAR_ES])[0], settings=minilm_settings)
+    assert calm.name != "crisis", calm
+

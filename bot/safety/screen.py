@@ -893,6 +893,17 @@ def warning_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: 
     return _both_agree(norm, text, vec, embedder, in_scope=bool(rules.IN_SCOPE.search(norm)))
 
 
+def _head_harm_es(norm: str, text: str) -> bool:
+    """A Spanish message naming another person and none of the assistant's topics, with no
+    disclosure of a symptom (rules.yaml `disclosure`): where the head's harm reading counts outside
+    the topics though the harm gate is closed (`team_read`; stop 47). That gate is the public
+    model's (`_harm_readable`): on Spanish it also needs a word of harm, because that model learned
+    harm from English only. The head learned from Spanish patients' messages too ("mi jefe me
+    humilló otra vez... ya sé a qué hora sale del estacionamiento y voy a esperarlo": head 0.98)."""
+    return (is_spanish(text, norm) and _names_person(norm) and not _harm_topic(norm)
+            and match_rule("disclosure", norm) is None)
+
+
 def team_open(norm: str, gates: dict[str, bool]) -> bool:
     """Whether the team-written tiers may read the message at all: the team gate, and not an
     arrangement or an ending with an ordinary reason and no weak cue but the farewell it explains
@@ -920,7 +931,8 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     the public model, a rule cue or the head's own reading agrees (`encoder_agrees`); then the
     patient-words head (bot/safety/head.py), read once: on a message naming the assistant's
     topics a crisis ("head") over its threshold, else a check-in from CHECK_IN_MIN; on one naming none, a harm reading over its threshold where
-    the harm gate is open (another person named) is a crisis for that person, and its crisis risk
+    the harm gate is open (another person named), or in Spanish where `_head_harm_es` holds, is a
+    crisis for that person, and its crisis risk
     is `wide`, which `decide` turns into a crisis only where the public model or a rule cue agrees,
     or the head is sure (HEAD_WIDE_ALONE; on public
     tweets about anything else the head reads risk in one of six, stop 33). Veiled goodbyes often
@@ -961,10 +973,11 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
         # and the public model agreed on the second. Thanks said about the treatment (the care
         # team, a session) name its topics and stay with the head's own tier.
         return TeamRead()
-    if label == head.HARM and p >= threshold and gates["harm_others"]:
+    if label == head.HARM and p >= threshold and (gates["harm_others"] or _head_harm_es(norm, written)):
         # intent to harm a person the message names, outside the topics ("my neighbour
         # threatened my kids, tonight i burn his house down"): the public harm model learned
-        # from English tweets and comments and reads patients' threats, and Spanish, poorly
+        # from English tweets and comments and reads patients' threats, and Spanish, poorly; in
+        # Spanish the head reads it with no word of harm too (`_head_harm_es`)
         return TeamRead(hit=("head", p, "others"))
     if label == head.CRISIS and p >= threshold and _ordinary_ending(norm):
         # a chat signed off as people do ("thats everything, have a good night", "bye for now"),
