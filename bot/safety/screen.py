@@ -930,14 +930,14 @@ def team_read(norm: str, vec: np.ndarray, gates: dict[str, bool], embedder: str,
     assistant's topics and elsewhere `encoder_wide`, which `decide` turns into a crisis only where
     the public model, a rule cue or the head's own reading agrees (`encoder_agrees`); then the
     patient-words head (bot/safety/head.py), read once: on a message naming the assistant's
-    topics a crisis ("head") over its threshold, else a check-in from CHECK_IN_MIN; on one naming none, a harm reading over its threshold where
-    the harm gate is open (another person named), or in Spanish where `_head_harm_es` holds, is a
-    crisis for that person, and its crisis risk
-    is `wide`, which `decide` turns into a crisis only where the public model or a rule cue agrees,
-    or the head is sure (HEAD_WIDE_ALONE; on public
-    tweets about anything else the head reads risk in one of six, stop 33). Veiled goodbyes often
-    name no topic ("my sister is taking the dog, it's for the best, I've said what I needed to
-    say"). evals/train_guard.py scores the blind sources with it."""
+    topics a crisis ("head") over its threshold, else a check-in from CHECK_IN_MIN; on one naming
+    none, a harm reading over its threshold where the harm gate is open (another person named),
+    or in Spanish where `_head_harm_es` holds, is a crisis for that person, and its crisis risk is
+    `wide`, which `decide` turns into a crisis only where the public model or a rule cue agrees, or
+    the head is sure (HEAD_WIDE_ALONE; on public tweets about anything else the head reads risk in
+    one of six, stop 33). Veiled goodbyes often name no topic ("my sister is taking the dog, it's
+    for the best, I've said what I needed to say"). evals/train_guard.py scores the blind sources
+    with it."""
     if not team_open(norm, gates):
         return TeamRead()
     memory = near.load()
