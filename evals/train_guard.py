@@ -145,8 +145,8 @@ class Parts:
     # the tuned encoder's risk where it is sure alone (screen.encoder_sure, stop 41), else 0
     sure: np.ndarray | None = None
     # the lower of the tuned encoder's and the head's risks where both reach their agreement
-    # levels (screen.encoder_head_agree, stop 42; outside the topics with a rule cue,
-    # screen.encoder_head_cue, stop 46), else 0
+    # levels (screen.team_agree: in scope, stop 42; outside the topics with a rule cue, stop 46; on a
+    # warning sign said alone, stop 47), else 0
     agree: np.ndarray | None = None
     # the tuned encoder reads the message as plainly safe (screen.encoder_vetoes, stop 44): the
     # crisis tiers (screen.VETOED_TIERS) do not fire on it in the full screen
@@ -191,10 +191,8 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
                 if rules[i] < 0 and team[i] < 0:  # it only fires where neither has (screen_pred)
                     sure[i] = guard.encoder_sure(analysis, norm, text)
                     if not sure[i]:
-                        agreed = (guard.encoder_head_agree(analysis, norm, text, vecs[i], embedder, history)
-                                  or guard.encoder_head_cue(analysis, norm, text, vecs[i], embedder, opened)
-                                  or guard.warning_agree(analysis, norm, text, vecs[i], embedder, opened))
-                        agree[i] = agreed[0] if agreed else 0.0
+                        agreed = guard.team_agree(analysis, norm, text, vecs[i], embedder, history, opened)
+                        agree[i] = agreed[1] if agreed else 0.0
     return Parts(rules, gates, team, wide, encoder_wide, sure, agree, veto)
 
 

@@ -841,10 +841,12 @@ def encoder_head_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embed
     return _both_agree(norm, text, vec, embedder, in_scope=True)
 
 
-def _both_agree(norm: str, text: str, vec: np.ndarray, embedder: str, in_scope: bool) -> tuple[float, str] | None:
+def _both_agree(norm: str, text: str, vec: np.ndarray, embedder: str,
+                in_scope: bool | None) -> tuple[float, str] | None:
     """(the lower of the two risks, crisis kind) where the tuned encoder reads `text` at
     AGREE_ENCODER or more and the patient-words head reads `vec` at AGREE_HEAD or more (on a
-    message naming the assistant's topics, or with in_scope=False one naming none), else None.
+    message naming the assistant's topics, with in_scope=False one naming none, with None
+    either), else None.
     The kind is the head's: intent to harm another person when it reads harm likelier."""
     p = _encoder_p(text)
     if p is None or p < AGREE_ENCODER:
@@ -890,7 +892,26 @@ def warning_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: 
         return None
     if not sure_open(a, norm, sign_alone=True):
         return None
-    return _both_agree(norm, text, vec, embedder, in_scope=bool(rules.IN_SCOPE.search(norm)))
+    return _both_agree(norm, text, vec, embedder, in_scope=None)
+
+
+def team_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: str, history: Sequence[Turn],
+               gates: dict[str, bool], use_head: bool = True) -> tuple[str, float, str] | None:
+    """(tier, the lower of the two risks, crisis kind) of the first tier where the tuned encoder and
+    the patient-words head agree at AGREE_ENCODER and AGREE_HEAD: on a message naming the
+    assistant's topics (`encoder_head_agree`, reason "encoder_head"), outside them with a weak
+    rule cue (`encoder_head_cue`) and on a warning sign said alone (`warning_agree`); the last two
+    not with use_head=False. `decide` routes to crisis from it, evals/train_guard.py replays it."""
+    agreed = encoder_head_agree(a, norm, text, vec, embedder, history)
+    if agreed:
+        return "encoder_head", *agreed
+    if not use_head:
+        return None
+    for tier in (encoder_head_cue, warning_agree):
+        agreed = tier(a, norm, text, vec, embedder, gates)
+        if agreed:
+            return tier.__name__, *agreed
+    return None
 
 
 def _head_harm_es(norm: str, text: str) -> bool:
@@ -1232,18 +1253,10 @@ def decide(
         # the tuned encoder sure, where the gates above held it back (the full screen only, as
         # the other team tiers: evals/train_guard.py replays it there)
         model_crisis_route = route("crisis", f"encoder_sure:{sure:.2f}", score=round(sure, 4), kind="self")
-    elif with_vec and (agreed := encoder_head_agree(a, norm, message, query_vec, embedder, history)):
+    elif with_vec and (agreed := team_agree(a, norm, message, query_vec, embedder, history, gates, use_head)):
         # the tuned encoder and the head both high, where the gates above held each back alone
-        model_crisis_route = route("crisis", f"encoder_head:{agreed[0]:.2f}", score=round(agreed[0], 4),
-                                   kind=agreed[1])
-    elif with_vec and use_head and (cued := encoder_head_cue(a, norm, message, query_vec, embedder, gates)):
-        # the same two agreeing outside the topics, where the rules saw a weak cue (stop 46)
-        model_crisis_route = route("crisis", f"encoder_head_cue:{cued[0]:.2f}", score=round(cued[0], 4),
-                                   kind=cued[1])
-    elif with_vec and use_head and (signed := warning_agree(a, norm, message, query_vec, embedder, gates)):
-        # the same two agreeing on a warning sign said alone, which else gets the direct question (stop 47)
-        model_crisis_route = route("crisis", f"warning_agree:{signed[0]:.2f}", score=round(signed[0], 4),
-                                   kind=signed[1])
+        tier, score, kind = agreed
+        model_crisis_route = route("crisis", f"{tier}:{score:.2f}", score=round(score, 4), kind=kind)
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
