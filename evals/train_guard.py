@@ -148,6 +148,9 @@ class Parts:
     # levels (screen.team_agree: in scope, stop 42; outside the topics with a rule cue, stop 46; on a
     # warning sign said alone, stop 47), else 0
     agree: np.ndarray | None = None
+    # the same two outside the topics with no rule cue (screen.three_agree, stop 48), else 0: a
+    # crisis only where the fold's full model reads crisis at screen.THREE_PUBLIC as well
+    three: np.ndarray | None = None
     # the tuned encoder reads the message as plainly safe (screen.encoder_vetoes, stop 44): the
     # crisis tiers (screen.VETOED_TIERS) do not fire on it in the full screen
     veto: np.ndarray | None = None
@@ -169,6 +172,7 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
     encoder_wide = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     sure = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     agree = None if vecs is None else np.zeros(len(items), dtype=np.float32)
+    three = None if vecs is None else np.zeros(len(items), dtype=np.float32)
     veto = None if vecs is None else np.zeros(len(items), dtype=bool)
     for i, (history, text) in enumerate(items):
         r = guard.decide(history, text, settings=settings, use_model=False)
@@ -193,7 +197,10 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
                     if not sure[i]:
                         agreed = guard.team_agree(analysis, norm, text, vecs[i], embedder, history, opened)
                         agree[i] = agreed[1] if agreed else 0.0
-    return Parts(rules, gates, team, wide, encoder_wide, sure, agree, veto)
+                        if not agree[i]:
+                            agreed3 = guard.three_agree(analysis, norm, text, vecs[i], embedder)
+                            three[i] = agreed3[0] if agreed3 else 0.0
+    return Parts(rules, gates, team, wide, encoder_wide, sure, agree, three=three, veto=veto)
 
 
 def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
@@ -239,6 +246,12 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
                 fire = free & (extra > 0)
                 out[fire] = k
                 free &= ~fire
+        if parts.three is not None:  # the two outside the topics, where the fold's model agrees
+            from bot.safety.screen import THREE_PUBLIC
+
+            fire = free & (parts.three > 0) & (probs[:, k] >= THREE_PUBLIC)
+            out[fire] = k
+            free &= ~fire
     return out
 
 

@@ -157,3 +157,22 @@ def test_the_sure_and_agreement_tiers_add_crises_only_where_nothing_else_decided
     assert screen_pred(parts, probs, off).tolist() == [SAFE, SAFE, SAFE, crisis]
     no_agree = Parts(**{**parts.__dict__, "agree": np.zeros(4)})
     assert screen_pred(no_agree, probs, off, probs).tolist() == [SAFE, crisis, HARM, crisis]
+
+
+def test_three_readers_add_a_crisis_only_where_the_folds_public_model_reads_crisis_too():
+    """Stop 48 (`screen.three_agree`): the two team models agreeing outside the topics with no cue
+    (`three`) add a crisis to the whole screen only where the fold's full model reads crisis at
+    THREE_PUBLIC or more, only where nothing else decided, and never with the embedder down."""
+    from bot.safety.screen import THREE_PUBLIC
+    from evals.train_guard import screen_pred
+
+    crisis = CLASSES.index("crisis")
+    parts = Parts(rules=np.array([-1, -1, -1, -1]), gates={t: np.zeros(4, dtype=bool) for t, _, _ in MODEL_TIERS},
+                  team=np.array([-1, -1, -1, HARM]), wide=np.zeros(4), encoder_wide=np.zeros(4),
+                  sure=np.zeros(4), agree=np.zeros(4), three=np.array([0.9, 0.9, 0.0, 0.9]))
+    off = {t: TIER_OFF for t, _, _ in MODEL_TIERS}
+    probs = np.zeros((4, len(CLASSES)))
+    probs[:, crisis] = [THREE_PUBLIC, THREE_PUBLIC - 0.01, 1.0, 1.0]
+    probs[:, SAFE] = 1 - probs[:, crisis]
+    assert screen_pred(parts, probs, off, probs).tolist() == [crisis, SAFE, SAFE, HARM]
+    assert screen_pred(parts, probs, off).tolist() == [SAFE, SAFE, SAFE, SAFE]

@@ -52,7 +52,9 @@ Layers, in order
        gate: a farewell, finality, arrangements, a plan, a means), in either language
        (`encoder_head_cue`, stop 46); and on a clear warning sign said alone (one's things given
        away, letters left for the family), the same two at the same bars (`warning_agree`, stop
-       47). A head risk below a crisis but from
+       47); last, outside the topics with no cue and past any gate but `sure_open`, the same two at
+       the same bars where the public model reads crisis at THREE_PUBLIC too (`three_agree`, stop
+       48). A head risk below a crisis but from
        CHECK_IN_MIN flags the turn `check_in` (outside the topics only on an English message the
        tuned encoder reads CHECK_IN_ENCODER in too, stop 45): the reply asks gently and carries
        every line.
@@ -507,6 +509,10 @@ ENCODER_SURE = 0.995
 # (stop 46, `encoder_head_cue`)
 AGREE_ENCODER = 0.97
 AGREE_HEAD = 0.80
+# outside the topics with no rule cue, the two at those bars route to crisis only where the public
+# model's crisis probability reaches this too (stop 48, `three_agree`): alone there they read
+# ordinary short public text as risk (evals/experiments/plain_agree.md)
+THREE_PUBLIC = 0.90
 # the public model's crisis is dropped where the tuned encoder reads the message as plainly safe,
 # under this risk (stop 44, `encoder_vetoes`), on the crisis tiers only: a harm score stands (the
 # encoder learned little of public threats: with the harm tiers vetoed too, youtube_threat's blind
@@ -914,6 +920,22 @@ def team_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: str
     return None
 
 
+def three_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: str) -> tuple[float, str] | None:
+    """(the lower of the two team risks, crisis kind) where a message naming none of the assistant's
+    topics, that `sure_open` leaves open, is read at AGREE_ENCODER and AGREE_HEAD by the tuned encoder
+    and the patient-words head, else None. The caller routes to crisis only where the public model's
+    crisis probability reaches THREE_PUBLIC as well (`decide`; evals/train_guard.py with each fold's
+    model): three readers that learned from different data agree, with no rule cue, and whatever
+    gate closed each model alone (an out-of-scope row among them: "When I'm on the highway I think
+    it'd be a relief if a semi just flattened me" matched a household row, the public model read it
+    1.00, the two team models 0.99 and 0.97). The two team models alone read ordinary short public
+    replies and slogans as risk outside the topics; the public model does not (stop 48,
+    evals/experiments/plain_agree.md)."""
+    if not text.strip() or not sure_open(a, norm):
+        return None
+    return _both_agree(norm, text, vec, embedder, in_scope=False)
+
+
 def _head_harm_es(norm: str, text: str) -> bool:
     """A Spanish message naming another person and none of the assistant's topics, with no
     disclosure of a symptom (rules.yaml `disclosure`): where the head's harm reading counts outside
@@ -1257,6 +1279,12 @@ def decide(
         # the tuned encoder and the head both high, where the gates above held each back alone
         tier, score, kind = agreed
         model_crisis_route = route("crisis", f"{tier}:{score:.2f}", score=round(score, 4), kind=kind)
+    elif (with_vec and use_head and scores.probs["crisis"] >= THREE_PUBLIC
+          and (agreed3 := three_agree(a, norm, message, query_vec, embedder))):
+        # the two team models outside the topics with no rule cue, where the public model reads
+        # crisis too (stop 48)
+        score, kind = agreed3
+        model_crisis_route = route("crisis", f"three_agree:{score:.2f}", score=round(score, 4), kind=kind)
     elif (scores is not None and a.first_person and not _asks(norm) and not _ASKS_INSIDE.search(norm)
           and scores.probs["crisis"] >= scores.thresholds.get("crisis", 1.0)):
         # the model reads crisis in a first-person statement but no gate let it route there
