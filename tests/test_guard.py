@@ -2153,18 +2153,14 @@ def test_a_warning_sign_said_alone_that_both_team_models_read_as_risk_routes_to_
     if encoder.load() is None:
         pytest.skip("the tuned encoder is not served here")
     embedder = minilm_settings.get_embedder()
-    name = gm.embedder_name(embedder)
     for text in (LETTERS_ES, LETTERS_LEGACY):
         assert guard.match_rule("warning_alone", normalize(text)) is not None, text
         plain = route_of(text)  # no vector: rules alone
         assert plain.name == "support" and "warning_sign" in plain.flags, plain
-    vec = embedder.encode([LETTERS_ES])[0]
+    name, vec, norm, a, gates = _team_inputs(LETTERS_ES, minilm_settings)
     r = route_of(LETTERS_ES, query_vec=vec, settings=minilm_settings)
     assert r.name == "crisis" and r.reason.startswith("warning_agree:") and r.kind == "self", r
     assert guard.decide([], LETTERS_ES, query_vec=vec, settings=minilm_settings, use_head=False).name == "support"
-    norm = normalize(LETTERS_ES)
-    a = guard.analyse(LETTERS_ES)
-    gates = guard._model_gates(a, norm, [])
     assert guard.warning_agree(a, norm, LETTERS_ES, vec, name, {**gates, "crisis_strong": False}) is None
     legacy_vec = embedder.encode([LETTERS_LEGACY])[0]
     legacy = route_of(LETTERS_LEGACY, query_vec=legacy_vec, settings=minilm_settings)
@@ -2211,18 +2207,13 @@ def test_the_head_reads_harm_to_a_named_person_in_spanish_without_a_word_of_harm
     harm from English only and read "voy a alucinar" as harm). The head learned from Spanish
     patients' messages too, so on a Spanish message naming another person it reads harm without
     that word (`_head_harm_es`); a complaint about the same person is no threat to it."""
-    embedder = minilm_settings.get_embedder()
-    name = gm.embedder_name(embedder)
-    norm = normalize(ESPERAR_ES)
-    a = guard.analyse(ESPERAR_ES)
-    gates = guard._model_gates(a, norm, [])
+    name, vec, norm, a, gates = _team_inputs(ESPERAR_ES, minilm_settings)
     assert a.spanish and not gates["harm_others"] and guard._head_harm_es(norm, ESPERAR_ES)
-    vec = embedder.encode([ESPERAR_ES])[0]
     read = guard.team_read(norm, vec, gates, name, text=ESPERAR_ES)
     assert read.hit is not None and read.hit[0] == "head" and read.hit[2] == "others", read
     r = route_of(ESPERAR_ES, query_vec=vec, settings=minilm_settings)
     assert r.name == "crisis" and r.kind == "others", r
     assert route_of(ESPERAR_ES).name != "crisis"  # no vector: rules alone
-    calm = route_of(RENUNCIAR_ES, query_vec=embedder.encode([RENUNCIAR_ES])[0], settings=minilm_settings)
+    calm = route_of(RENUNCIAR_ES, query_vec=_team_inputs(RENUNCIAR_ES, minilm_settings)[1], settings=minilm_settings)
     assert calm.name != "crisis", calm
 
