@@ -192,14 +192,14 @@ def screen_parts(items: list[tuple[list, str]], vecs: np.ndarray | None = None) 
                     team[i] = CLASSES.index("harm_others" if read.hit[2] == "others" else "crisis")
                 wide[i] = read.wide
                 encoder_wide[i] = read.encoder_wide
-                if rules[i] < 0 and team[i] < 0:  # it only fires where neither has (screen_pred)
+                if rules[i] < 0 and team[i] < 0:  # each only fires where nothing before it has (screen_pred)
                     sure[i] = guard.encoder_sure(analysis, norm, text)
-                    if not sure[i]:
-                        agreed = guard.team_agree(analysis, norm, text, vecs[i], embedder, history, opened)
-                        agree[i] = agreed[1] if agreed else 0.0
-                        if not agree[i]:
-                            agreed3 = guard.three_agree(analysis, norm, text, vecs[i], embedder)
-                            three[i] = agreed3[0] if agreed3 else 0.0
+                    agreed = None if sure[i] else guard.team_agree(analysis, norm, text, vecs[i], embedder,
+                                                                   history, opened)
+                    agree[i] = agreed[1] if agreed else 0.0
+                    agreed3 = None if sure[i] or agree[i] else guard.three_agree(analysis, norm, text, vecs[i],
+                                                                                 embedder)
+                    three[i] = agreed3[0] if agreed3 else 0.0
     return Parts(rules, gates, team, wide, encoder_wide, sure, agree, three=three, veto=veto)
 
 
@@ -231,7 +231,7 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
         out[fire] = parts.team[fire]
         free &= ~fire
     if wide and parts.wide is not None and probs_ng is not None:
-        from bot.safety.screen import encoder_agrees, wide_agrees
+        from bot.safety.screen import THREE_PUBLIC, encoder_agrees, wide_agrees
 
         k = CLASSES.index("crisis")
         fire = free & (parts.wide > 0) & wide_agrees(probs[:, k], parts.gates, parts.wide)
@@ -247,8 +247,6 @@ def screen_pred(parts: Parts, probs: np.ndarray, tiers: dict[str, float],
                 out[fire] = k
                 free &= ~fire
         if parts.three is not None:  # the two outside the topics, where the fold's model agrees
-            from bot.safety.screen import THREE_PUBLIC
-
             fire = free & (parts.three > 0) & (probs[:, k] >= THREE_PUBLIC)
             out[fire] = k
             free &= ~fire
