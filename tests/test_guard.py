@@ -314,7 +314,7 @@ def test_followup_after_crisis_is_flagged():
 
 @pytest.mark.parametrize("message", [
     "is the lake by the clinic deep",
-    "how cold does it get at the reservoir overnight",
+    "does the reservoir get cold overnight",  # "how cold does it get ..." is a followup row since stop 49
     "can i take my evening lozenge early",
     "que tan alto es el estacionamiento del hospital",
 ])
