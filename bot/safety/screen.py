@@ -877,9 +877,7 @@ def encoder_head_cue(a: Analysis, norm: str, text: str, vec: np.ndarray, embedde
     patients' messages its crisis score is near 0 ("cancelen mis próximas citas por favor, ya no
     las voy a necesitar": head 0.92, encoder 0.99, the public model's crisis score 0.00; no tier
     fired)."""
-    if not text.strip() or not gates.get("crisis_cue") or not sure_open(a, norm):
-        return None
-    return _both_agree(norm, text, vec, embedder, in_scope=False)
+    return _agree_outside(a, norm, text, vec, embedder) if gates.get("crisis_cue") else None
 
 
 def warning_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: str,
@@ -931,6 +929,12 @@ def three_agree(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: st
     1.00, the two team models 0.99 and 0.97). The two team models alone read ordinary short public
     replies and slogans as risk outside the topics; the public model does not (stop 48,
     evals/experiments/plain_agree.md)."""
+    return _agree_outside(a, norm, text, vec, embedder)
+
+
+def _agree_outside(a: Analysis, norm: str, text: str, vec: np.ndarray, embedder: str) -> tuple[float, str] | None:
+    """`_both_agree` on a message naming none of the assistant's topics that `sure_open` leaves
+    open, else None: what `encoder_head_cue` (with a rule cue) and `three_agree` (without) share."""
     if not text.strip() or not sure_open(a, norm):
         return None
     return _both_agree(norm, text, vec, embedder, in_scope=False)
