@@ -95,6 +95,31 @@ class Turn:
     asked_first: bool | None = None
 
 
+def turn_text(turn: Any) -> str:
+    """The text of one turn as a test line or batch line gives it: a string, or an object
+    with "text" (or "content")."""
+    if isinstance(turn, dict):
+        return str(turn.get("text", turn.get("content", "")) or "")
+    return str(turn)
+
+
+def split_conversation(obj: dict[str, Any]) -> tuple[list[Any], str] | None:
+    """(earlier turns, message) of a line that gives a conversation as `turns`, or None when it
+    gives none. Two shapes are in use and both are read: `turns` alone, whose last turn is the
+    message, and `turns` with `text`, where `turns` are the earlier turns and `text` is the
+    message (a text equal to the last turn is that turn, not a repeat). Before stop 50 the second
+    shape lost its `text`: the last earlier turn was screened in its place."""
+    turns = obj.get("turns")
+    if not isinstance(turns, list) or not turns:
+        return None
+    message = obj.get("text")
+    if not isinstance(message, str) or not message.strip():
+        return list(turns[:-1]), turn_text(turns[-1])
+    if turn_text(turns[-1]).strip() == message.strip():
+        return list(turns[:-1]), message
+    return list(turns), message
+
+
 @dataclass(frozen=True)
 class Route:
     """The screen's decision for one turn, with what decided it (for the audit)."""

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.types import split_conversation
+
 ROOT = Path(__file__).resolve().parent.parent
 SETS_DIR = ROOT / "evals" / "sets"
 GUARD_SETS = (
@@ -69,7 +71,8 @@ def load_set(name: str, sets_dir: Path = SETS_DIR) -> list[Item]:
             if not line:
                 continue
             row = json.loads(line)
-            turns = row.get("turns") or [row["text"]]
+            before, message = split_conversation(row) or ([], row["text"])
+            turns = [*before, message]
             if not turns or not all(isinstance(t, str) for t in turns):
                 raise ValueError(f"{path}:{n}: 'turns' must be a list of strings")
             items.append(

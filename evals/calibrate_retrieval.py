@@ -65,7 +65,7 @@ from bot.retrieval.match import (
     feature_matrix,
     language,
 )
-from bot.types import Turn
+from bot.types import Turn, split_conversation, turn_text
 
 GOLD = Path(__file__).parent / "sets" / "retrieval_gold.jsonl"
 CANDIDATES = 12
@@ -102,9 +102,9 @@ def read_set(path: Path, origin: str) -> list[dict]:
 
 def item_text(item: dict) -> str:
     """The query an item is matched with: its text, or its last turn read with the earlier ones."""
-    if item.get("turns"):
-        *before, last = item["turns"]
-        return condense([Turn("user", t) for t in before], last)[0]
+    if (conversation := split_conversation(item)) is not None:
+        before, last = conversation
+        return condense([Turn("user", turn_text(t)) for t in before], last)[0]
     return item["text"]
 
 

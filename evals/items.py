@@ -3,7 +3,9 @@
 Public sets come as they are: `label_map` renames their labels (XSTest's "safe" and
 "unsafe" with `--map safe=not_crisis,unsafe=crisis`), "prompt" or "question" stand for
 "text" when "text" is absent, and an optional `source` and `lang` field on a line is kept
-on the item (`data_source`, `lang`) so the report can show a row per slice.
+on the item (`data_source`, `lang`) so the report can show a row per slice. A conversation is
+`turns` (the last turn is the message) or `turns` plus `text` (the earlier turns, then the
+message; bot.types.split_conversation).
 
 A malformed line (bad JSON, an unknown expect value, empty text or turns, a duplicate id,
 a wrongly typed field) never stops a run: it is returned as a `Malformed` record that
@@ -17,6 +19,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bot.types import split_conversation
 
 EXPECTS = ("crisis", "not_crisis", "support", "clinic", "boundary", "out_of_scope", "answer",
            "no_answer")
@@ -128,14 +132,17 @@ def check_item(obj: Any, source: str, default_id: str, label_map: dict[str, str]
     if turns is not None and turns != "":
         if not isinstance(turns, list) or not turns:
             raise ValueError("'turns' must be a non-empty list")
-        texts = [_turn_text(t) for t in turns]
-        last = turns[-1]
-        if isinstance(last, dict) and last.get("role") == "assistant":
-            raise ValueError("the last turn must be the user's")
-        if not texts[-1].strip():
-            raise ValueError("empty text in the last turn")
-        history = list(turns[:-1])
-        message = texts[-1]
+        if "text" in obj and not isinstance(obj["text"], str):
+            raise ValueError("'text' must be a string")
+        for t in turns:
+            _turn_text(t)  # each turn a string or an object with 'text'
+        history, message = split_conversation(obj) or ([], "")
+        if len(history) < len(turns):  # the last turn is the message
+            last = turns[-1]
+            if isinstance(last, dict) and last.get("role") == "assistant":
+                raise ValueError("the last turn must be the user's")
+            if not message.strip():
+                raise ValueError("empty text in the last turn")
     elif "text" in obj or any(k in obj for k in TEXT_ALIASES):
         if "text" not in obj:
             obj = {**obj, "text": obj[next(k for k in TEXT_ALIASES if k in obj)]}

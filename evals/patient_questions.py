@@ -22,6 +22,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.types import split_conversation, turn_text
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT / "corpus"
 SETS_DIR = ROOT / "evals" / "sets"
@@ -74,8 +76,8 @@ def real_questions(paths: tuple[Path, ...] = REAL_SETS) -> list[Question]:
             row = json.loads(line)
             if row.get("crisis_adjacent"):
                 continue
-            turns = row.get("turns") or [row["text"]]
-            out.append(Question(f"{origin}:{row['id']}", origin, turns[-1], tuple(turns[:-1])))
+            before, message = split_conversation(row) or ([], row["text"])
+            out.append(Question(f"{origin}:{row['id']}", origin, message, tuple(map(turn_text, before))))
     return out
 
 

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from bot.types import split_conversation, turn_text
 from evals.items import EXPECTS
 from evals.metrics import ROUTES, accepts, unescape_md
 
@@ -34,16 +35,12 @@ def _fmt(value: Any, pct: bool = True) -> str:
 
 def _input_text(record: dict[str, Any]) -> str:
     raw = record.get("input") or {}
-    turns = raw.get("turns")
-    if isinstance(turns, list) and turns:
-        parts = []
-        for t in turns:
-            if isinstance(t, dict):
-                parts.append(f"{t.get('role', 'user')}: {t.get('text', t.get('content', ''))}")
-            else:
-                parts.append(f"user: {t}")
-        return "\n".join(parts)
-    return str(raw.get("text", ""))
+    conversation = split_conversation(raw)
+    if conversation is None:
+        return str(raw.get("text", ""))
+    earlier, message = conversation
+    parts = [f"{t.get('role', 'user')}: {turn_text(t)}" if isinstance(t, dict) else f"user: {t}" for t in earlier]
+    return "\n".join([*parts, f"user: {message}"])
 
 
 # ---------------------------------------------------------------- JUnit

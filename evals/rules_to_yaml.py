@@ -164,8 +164,9 @@ def team_messages() -> dict[str, str]:
             it = json.loads(line)
             lab = it.get("expect") or it.get("label") or ""
             turns = [t if isinstance(t, str) else t.get("text", "") for t in it.get("turns") or []]
+            last = len(turns) - 1 if not it.get("text") else len(turns)  # turns plus text: text is the message
             pairs = ([(it["text"], lab)] if it.get("text") else []) + [
-                (t, lab if n == len(turns) - 1 else "earlier_turn") for n, t in enumerate(turns)]
+                (t, lab if n == last else "earlier_turn") for n, t in enumerate(turns)]
             for t, lb in pairs:
                 if t:
                     out.setdefault(t, lb)

@@ -25,7 +25,7 @@ from typing import Any
 from bot.chat import Assistant
 from bot.config import Settings
 from bot.text import MARKER_RE, unescape_md
-from bot.types import Reply, Turn
+from bot.types import Reply, Turn, split_conversation, turn_text
 
 TARGETS = {"answered_right_rate": 0.90, "declined_rate": 0.95, "padding": 0, "verbatim_rate": 1.0}
 MARK_RE = re.compile(r"\s*" + MARKER_RE.pattern)  # the [n] marker with the space before it
@@ -68,9 +68,9 @@ def score(items: list[dict], assistant: Assistant) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a store that is down: no suggestions are scored
         key_of = {}
     for item in items:
-        if item.get("turns"):  # a conversation: the last user turn is the one scored
-            *before, message = item["turns"]
-            history = [Turn("user", t) for t in before]
+        if (conversation := split_conversation(item)) is not None:  # the last user turn is scored
+            before, message = conversation
+            history = [Turn("user", turn_text(t)) for t in before]
         else:
             history, message = item.get("history") or [], item["text"]
         reply = assistant.respond(history, message, item.get("locale"))

@@ -59,7 +59,7 @@ def single_rows(path: Path) -> list[tuple[str, int, str]]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            if row.get("text"):
+            if row.get("text") and not row.get("turns"):  # a conversation's message is not one alone
                 out.append((row["text"], int(near._label(row) != near.NOT_RISK), row.get("lang", "en")))  # noqa: SLF001
     return out
 
@@ -271,7 +271,7 @@ def with_screen(path: str, train: list[tuple[str, int]], results: Path,
         return p, np.array(gate), np.array(wide)
 
     rows = [json.loads(line) for line in results.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = [r for r in rows if r["input"].get("text")]
+    rows = [r for r in rows if r["input"].get("text") and not r["input"].get("turns")]
     crisis = np.array([r["expect"] == "crisis" for r in rows])
     routed = np.array([r["reply"]["route"] == "crisis" for r in rows])
     p, gate, wide = read([r["input"]["text"] for r in rows])

@@ -26,6 +26,16 @@ def test_ask_json_and_text(fixture_settings, env_for):
     assert "Sources:" in human.stdout and "[1]" in human.stdout
 
 
+def test_batch_line_with_turns_and_text_asks_the_text_after_the_turns():
+    from bot.front.cli import parse_item
+
+    line = json.dumps({"id": "x", "turns": ["I gave my dog away", {"role": "user", "text": "i feel calm"}],
+                       "text": "how deep is the lake"})
+    assert parse_item(line, 1) == ("x", ["I gave my dog away", "i feel calm"], "how deep is the lake")
+    assert parse_item(json.dumps({"turns": ["a", "b"]}), 2) == (2, ["a"], "b")
+    assert parse_item(json.dumps({"turns": ["a", "b"], "text": "b"}), 3) == (3, ["a"], "b")
+
+
 def test_batch_keeps_ids_and_reads_turns(fixture_settings, env_for, tmp_path):
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     src.write_text("\n".join([

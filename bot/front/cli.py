@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.config import Settings, offline_environment
 from bot.errors import BotError
-from bot.types import Reply
+from bot.types import Reply, split_conversation, turn_text
 
 
 def reply_json(reply: Reply, item_id: Any = None) -> dict[str, Any]:
@@ -50,7 +50,8 @@ def render_text(reply: Reply) -> str:
 
 
 def parse_item(line: str, lineno: int) -> tuple[Any, list[str], str]:
-    """(id, history, message) from one batch line: {"id", "text"} or {"id", "turns": [...]}, or a
+    """(id, history, message) from one batch line: {"id", "text"}, {"id", "turns": [...]} (the last
+    turn is the message) or {"id", "turns", "text"} (earlier turns, then the message), or a
     question as plain text (a staff list of questions, one a line; its id is the line number).
     A line opening with "{" or "[" is read as JSON, and an error there is reported, not asked."""
     if not line.lstrip().startswith(("{", "[")):
@@ -59,9 +60,10 @@ def parse_item(line: str, lineno: int) -> tuple[Any, list[str], str]:
     if not isinstance(obj, dict):
         raise ValueError("each line must be a JSON object")
     item_id = obj.get("id", lineno)
-    if isinstance(obj.get("turns"), list) and obj["turns"]:
-        turns = [t if isinstance(t, str) else str(t.get("text", t.get("content", ""))) for t in obj["turns"]]
-        return item_id, turns[:-1], turns[-1]
+    conversation = split_conversation(obj)
+    if conversation is not None:
+        earlier, message = conversation
+        return item_id, [turn_text(t) for t in earlier], message
     if "text" in obj:
         return item_id, [], str(obj["text"] or "")
     raise ValueError("needs 'text' or a non-empty 'turns' list")
