@@ -55,6 +55,8 @@ def rows(sources: tuple[Path, ...] = SOURCES) -> list[tuple[str, int]]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
+                if row.get("turns"):  # a conversation's message is not a message alone (its label is the whole's)
+                    continue
                 out.append((row["text"], _label(row)))
     return out
 
