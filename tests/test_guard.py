@@ -467,8 +467,9 @@ def test_rule_rows_are_few_and_checked():
     # for patients' own words about the treatment (102 then); stop 37 one low_mood row (109);
     # stop 40 three crisis rows for plain phrasings the model tiers let through (112); stop 49 two
     # warning rows and one followup row for the dev probe conversations (115); stop 50 one Spanish
-    # threat with a weapon in hand, where the English went to crisis by the models (116)
-    assert 10 <= len(ROWS) <= 116
+    # threat with a weapon in hand, where the English went to crisis by the models (116), and five
+    # rows of the Spanish of English rows' own examples that went to a plain decline (121)
+    assert 10 <= len(ROWS) <= 121
     assert len({r.id for r in ROWS}) == len(ROWS)
     assert {r.table for r in ROWS} <= set(guard.RULE_TABLES)
 
