@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.types import split_conversation
+from bot.types import split_conversation, turn_text
 
 EXPECTS = ("crisis", "not_crisis", "support", "clinic", "boundary", "out_of_scope", "answer",
            "no_answer")
@@ -77,11 +77,9 @@ def _string_list(value: Any, name: str) -> list[str] | None:
 
 
 def _turn_text(turn: Any) -> str:
-    if isinstance(turn, str):
-        return turn
-    if isinstance(turn, dict):
-        return str(turn.get("text", turn.get("content", "")) or "")
-    raise ValueError("each turn must be a string or an object with 'text'")
+    if not isinstance(turn, str | dict):
+        raise ValueError("each turn must be a string or an object with 'text'")
+    return turn_text(turn)
 
 
 def parse_label_map(spec: str | None) -> dict[str, str]:
