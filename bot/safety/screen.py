@@ -231,13 +231,14 @@ def _strip_past_marks(text: str) -> str:
     return rules.PAST_STILL_SYMPTOMS.sub(" ", text)
 
 
-def _told_as_past(text: str, start: int) -> bool:
+def _told_as_past(text: str, start: int, past: re.Pattern[str] | None = None) -> bool:
     """True when the sentence around `start` tells a past event ("I passed out once at the
-    dentist years ago") and nothing in it says it is happening now."""
+    dentist years ago") and nothing in it says it is happening now. `past`: the past marks
+    (rules.PAST_EVENT, or rules.PAST_EVENT_ES for a Spanish row)."""
     left = max(text.rfind(p, 0, start) for p in ".?!;")
     ends = [i for i in (text.find(p, start) for p in ".?!;") if i >= 0]
     sentence = text[left + 1 : min(ends) if ends else len(text)]
-    return bool(rules.PAST_EVENT.search(sentence)) and not rules.PAST_EVENT_NOW.search(sentence)
+    return bool((past or rules.PAST_EVENT).search(sentence)) and not rules.PAST_EVENT_NOW.search(sentence)
 
 
 def _strong_rule(text: str) -> str | None:
@@ -245,6 +246,9 @@ def _strong_rule(text: str) -> str | None:
         for m in pattern.finditer(text):
             # a past medical event or past danger is history, not an emergency
             if rule_id.startswith(("medical.", "danger.")) and _told_as_past(text, m.start()):
+                continue
+            # the same in Spanish (stop 51): "tuve una sobredosis hace diez años. ahora estoy sobrio"
+            if rule_id.startswith(("es.medical", "es.danger")) and _told_as_past(text, m.start(), rules.PAST_EVENT_ES):
                 continue
             return rule_id
     return None
@@ -1174,6 +1178,42 @@ def _head_sign(turn: Turn, settings: Settings) -> bool:
     return (read.hit is not None and read.hit[2] == "self") or read.wide > 0 or read.encoder_wide > 0
 
 
+NOW_MIN_WORDS = 3  # the rest of a message with past history is read alone from this length
+
+
+def _told_now(norm: str, query_vec: np.ndarray | None, settings: Settings,
+              stored: model.Stored | None, use_model: bool, use_head: bool) -> Route | None:
+    """The crisis route of what a message says besides the past history it tells as over, read
+    alone (no earlier turns, the past clauses and the "well now" clauses set aside), or None.
+    Past history closes the model's tiers on the whole message, and the history rows
+    (tables/past.yaml PAST_RETURN) know only some ways of saying it is back ("I had an overdose in
+    2015. Rope is in the garage and I am done." got the plain decline; stop 51). Read by the rules
+    and the public model's tiers only: the team-written tiers read short pieces like "its been a
+    long time" as a crisis (dev probe sets). One more forward pass, only for a message with past
+    history; with the embedder down the rest is read by the rules and the n-grams."""
+    kept, past = _past_history(norm)
+    if not past:
+        return None
+    # "I've been stable and in therapy since then" is part of the story told as over, unless a rule
+    # sees a cue in it ("i was fine for years but now i have a plan" is split at "but")
+    kept = " . ".join(
+        c for c in _clauses(kept)
+        if not ((rules.PAST_WELL.search(c) or rules.PAST_WELL_STORY.search(c) or rules.PAST_ANCHOR.search(c))
+                and analyse(c).crisis is None and not _weak_cue(c) and not rules.DISTRESS.search(c))
+    )
+    if len(re.findall(r"[a-z]{2,}", kept)) < NOW_MIN_WORDS:
+        return None
+    vec = None
+    if query_vec is not None:
+        try:
+            vec = np.asarray(settings.get_embedder().encode([kept]))[0]
+        except Exception as exc:  # the rules and the n-grams still read it
+            log.warning("guard: embedder unavailable for the rest of a message (%s)", type(exc).__name__)
+    now = decide((), kept, query_vec=vec, settings=settings, stored=stored, use_model=use_model,
+                 use_head=use_head, _now_only=True)
+    return now if now.name == "crisis" else None
+
+
 def _asked_first(history: Sequence[Turn], window: list[Turn], crisis_idx: list[int]) -> bool:
     """Whether the person's last turn, a crisis turn, already got the after-crisis text that asks
     them to put a plain question again (the assistant's reply after it says so: Turn.asked_first,
@@ -1215,9 +1255,12 @@ def decide(
     stored: model.Stored | None = None,
     use_model: bool = True,
     use_head: bool = True,
+    _now_only: bool = False,
 ) -> Route:
     """`screen` with the stored model injectable (tests, evals/train_guard.py); with
-    use_model=False only the rules and the conversation window decide."""
+    use_model=False only the rules and the conversation window decide. `_now_only`: the call
+    reads the rest of a message whose past history was set aside (`_told_now`), and does not
+    set it aside again."""
     settings = settings or Settings()
     history = list(history or ())
     message = message or ""
@@ -1242,6 +1285,12 @@ def decide(
     row = match_rule("crisis", _past_history(_mask(norm))[0] if a.past_history else norm)
     if row:
         return route("crisis", f"rule:{row.id}", kind=row.kind)
+    # past history told as over closes the model's tiers; what the message says besides it is read
+    # on its own, as a message of its own would be (stop 51)
+    if a.past_history and not _now_only:
+        now = _told_now(norm, query_vec, settings, stored, use_model, use_head)
+        if now is not None:
+            return route("crisis", f"past_now:{now.reason}", score=now.score, kind=now.kind)
 
     # 2. the learned model
     scores = model_scores(message, query_vec, settings, stored) if message.strip() and use_model else None
@@ -1251,7 +1300,9 @@ def decide(
     # the tiers learned from the team's own messages (the veto, the nearest-exemplar tier, the
     # patient-words head, the tuned encoder) read only the full screen, with the vector they were
     # built with (use_head=False: evals/train_head.py picks the head's threshold)
-    with_vec = scores is not None and scores.part == "full" and query_vec is not None
+    # (not when reading the rest of a message with past history: short pieces read alone are
+    # not what those tiers learned from; "its been a long time" read 1.00 on the tuned encoder)
+    with_vec = scores is not None and scores.part == "full" and query_vec is not None and not _now_only
     embedder = _embedder_name(settings)
     if hit is not None and hit[0] in VETOED_TIERS and with_vec and encoder_vetoes(message):
         hit = model_crisis(a, norm, scores, history, gates, skip=VETOED_TIERS)  # a harm tier may still fire
