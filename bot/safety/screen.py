@@ -231,24 +231,26 @@ def _strip_past_marks(text: str) -> str:
     return rules.PAST_STILL_SYMPTOMS.sub(" ", text)
 
 
-def _told_as_past(text: str, start: int, past: re.Pattern[str] | None = None) -> bool:
+def _told_as_past(text: str, start: int, past: re.Pattern[str] = rules.PAST_EVENT) -> bool:
     """True when the sentence around `start` tells a past event ("I passed out once at the
     dentist years ago") and nothing in it says it is happening now. `past`: the past marks
     (rules.PAST_EVENT, or rules.PAST_EVENT_ES for a Spanish row)."""
     left = max(text.rfind(p, 0, start) for p in ".?!;")
     ends = [i for i in (text.find(p, start) for p in ".?!;") if i >= 0]
     sentence = text[left + 1 : min(ends) if ends else len(text)]
-    return bool((past or rules.PAST_EVENT).search(sentence)) and not rules.PAST_EVENT_NOW.search(sentence)
+    return bool(past.search(sentence)) and not rules.PAST_EVENT_NOW.search(sentence)
+
+
+_PAST_EVENT_ROWS = ("medical.", "danger.", "es.medical", "es.danger")  # rows an event told as past skips
 
 
 def _strong_rule(text: str) -> str | None:
     for rule_id, pattern in rules.CRISIS_STRONG:
         for m in pattern.finditer(text):
-            # a past medical event or past danger is history, not an emergency
-            if rule_id.startswith(("medical.", "danger.")) and _told_as_past(text, m.start()):
-                continue
-            # the same in Spanish (stop 51): "tuve una sobredosis hace diez años. ahora estoy sobrio"
-            if rule_id.startswith(("es.medical", "es.danger")) and _told_as_past(text, m.start(), rules.PAST_EVENT_ES):
+            # a past medical event or past danger is history, not an emergency; in Spanish too
+            # (stop 51): "tuve una sobredosis hace diez años. ahora estoy sobrio"
+            if rule_id.startswith(_PAST_EVENT_ROWS) and _told_as_past(
+                    text, m.start(), rules.PAST_EVENT_ES if rule_id.startswith("es.") else rules.PAST_EVENT):
                 continue
             return rule_id
     return None
