@@ -79,7 +79,13 @@ Layers, in order
          (amounts, "what happens if someone takes a lot", heights, weapons, no more future
          care) or a means question is crisis, in English and Spanish; so is a turn whose
          assistant reply checked in (Turn.check_in, passed back by the app), followed the same way;
-       - distress followed within DISTRESS_WINDOW turns by a means question is crisis.
+       - distress followed within DISTRESS_WINDOW turns by a means question is crisis;
+       - (stop 52) a crisis turn a later turn explains (a `misread` row: what it meant, or support
+         reached and safe now, with no cue of its own) holds no later question but for strong
+         means, a followup row or the models' own crisis read; a model's crisis read of an
+         arrangement whose ordinary reason the turn before gave checks in instead; past history
+         told in an earlier turn and its return told now ("the thoughts are back") is crisis
+         (tables/past.yaml PAST_RETURN_LATER).
     4. Education questions that only look like a clinic call or a directive ("How long
        until I feel better after ketamine?", "should I keep taking my antidepressant?") go
        on to retrieval; then clinic, boundary, support from rules.yaml rows, out_of_scope
@@ -1147,6 +1153,16 @@ def _assistant_crisis_after(history: Sequence[Turn], turn: Turn) -> bool:
     return reply is not None and getattr(reply, "route", None) == "crisis"
 
 
+def _explains(turn: Turn) -> bool:
+    """An earlier user turn that says what an alarming turn before it meant (rules.yaml `misread`),
+    with no weak cue, distress or strong means of its own."""
+    norm = normalize(turn.text)
+    if match_rule("misread", norm) is None:
+        return False
+    a = analyse(turn.text)
+    return not (a.means or a.distress or a.crisis or _weak_cue(norm))
+
+
 def _asks_after_sign(a: Analysis, norm: str, followup: RuleRow | None, vec: np.ndarray,
                      settings: Settings) -> bool:
     """A message that would be a crisis after a warning sign: a follow-up row (amounts, heights,
@@ -1363,6 +1379,14 @@ def decide(
     # 3. the conversation window
     users = _user_turns(history)
     window = users[-WINDOW_USER_TURNS:]
+    if (model_crisis_route is not None and window and not _turn_is_crisis(window[-1])
+            and not _assistant_crisis_after(history, window[-1]) and _ordinary_reason(normalize(window[-1].text))
+            and not (a.means or a.distress or _weak_cue(norm, explained=frozenset({"farewell"})))):
+        # the turn before gave an ordinary reason ("we're downsizing now the kids are grown") and this
+        # one goes on with the arrangement ("I've given most of the garden tools to the neighbour"), with
+        # no cue but the farewell it explains: a model's crisis read checks in instead (stop 52)
+        model_crisis_route = None
+        flags.append("check_in")
     followup = match_rule("followup", norm)
     crisis_idx = [
         i for i, t in enumerate(window) if _turn_is_crisis(t) or _assistant_crisis_after(history, t)
@@ -1370,15 +1394,26 @@ def decide(
     # a misread or an explanation of a crisis turn in the window (rules.yaml `misread`)
     misread = match_rule("misread", norm) if crisis_idx else None
     if (model_crisis_route is not None and misread is not None and crisis_idx[-1] == len(window) - 1
-            and not (a.means_any or a.distress or _weak_cue(norm))):
+            and not (a.means or a.distress or _weak_cue(norm))):
         # the turn right after a crisis turn says what it meant ("Into the pool, on a dare from
         # his cousins, and he's fine") and no rule sees a cue in it: the model's read of the
         # explanation is not a new crisis; it is answered below with the lines kept visible (stop 43)
         model_crisis_route = None
     wide_question = bool(window) and _wide_question(norm)  # read only with earlier turns
-    if crisis_idx:
+    # a turn after the last crisis turn said what it meant ("Going to end it tonight." then "With Mark I
+    # mean!! ... The relationship"), with no cue of its own: the crisis turn is explained (stop 52)
+    explained = bool(crisis_idx) and any(_explains(t) for t in window[crisis_idx[-1] + 1:])
+    if explained:
+        # (distress words alone, "emotional from the breakup", do not hold it, nor a weak cue alone ("I
+        # want to be honest" reads as a plan): strong means or a follow-up row do, and the models' read)
+        if a.means or followup:
+            return route("crisis", "history:crisis.means", extra=("history_crisis",))
+        if model_crisis_route is not None:
+            return model_crisis_route
+        flags.append("after_crisis_misread")
+    elif crisis_idx:
         last = crisis_idx[-1]
-        if a.means_any or a.distress or followup:
+        if (a.means if misread and not _weak_cue(norm) else a.means_any) or a.distress or followup:
             return route("crisis", "history:crisis.means", extra=("history_crisis",))
         if last == len(window) - 1 and wide_question and not misread:
             # a question right after a crisis turn about water, cold or heights, where means are
@@ -1428,6 +1463,12 @@ def decide(
             return route("crisis", "rule:means.after_distress")
         if any(analyse(t.text).distress for t in users[-DISTRESS_WINDOW:]):
             return route("crisis", "history:means.after_distress", extra=("history_crisis",))
+
+    # past history told in an earlier turn, and now it is back ("I survived an overdose in 2015." ...
+    # "It's all coming back. I'm planning it again"; "The thoughts are back. Every night."; stop 52)
+    if (window and not misread and rules.PAST_RETURN_LATER.search(norm) and not rules.PAST_WELL.search(norm)
+            and any(analyse(t.text).past_history for t in window)):
+        return route("crisis", "history:past.return", extra=("history_crisis",))
 
     # 4. too much of a medicine: taken (a clinic call) or asked about (answered, with what to
     # do if someone has taken too much first); after a warning sign the window above decided
