@@ -1153,13 +1153,13 @@ def _assistant_crisis_after(history: Sequence[Turn], turn: Turn) -> bool:
     return reply is not None and getattr(reply, "route", None) == "crisis"
 
 
-def _explains(turn: Turn) -> bool:
-    """An earlier user turn that says what an alarming turn before it meant (rules.yaml `misread`),
-    with no weak cue, distress or strong means of its own."""
-    norm = normalize(turn.text)
+def _explains(text: str) -> bool:
+    """A message that says what an alarming turn before it meant (rules.yaml `misread`), with no
+    weak cue, distress, strong means or crisis of its own."""
+    norm = normalize(text)
     if match_rule("misread", norm) is None:
         return False
-    a = analyse(turn.text)
+    a = analyse(text)
     return not (a.means or a.distress or a.crisis or _weak_cue(norm))
 
 
@@ -1379,22 +1379,21 @@ def decide(
     # 3. the conversation window
     users = _user_turns(history)
     window = users[-WINDOW_USER_TURNS:]
-    if (model_crisis_route is not None and window and not _turn_is_crisis(window[-1])
-            and not _assistant_crisis_after(history, window[-1]) and _ordinary_reason(normalize(window[-1].text))
+    followup = match_rule("followup", norm)
+    crisis_idx = [
+        i for i, t in enumerate(window) if _turn_is_crisis(t) or _assistant_crisis_after(history, t)
+    ]
+    if (model_crisis_route is not None and window and len(window) - 1 not in crisis_idx
+            and _ordinary_reason(normalize(window[-1].text))
             and not (a.means or a.distress or _weak_cue(norm, explained=frozenset({"farewell"})))):
         # the turn before gave an ordinary reason ("we're downsizing now the kids are grown") and this
         # one goes on with the arrangement ("I've given most of the garden tools to the neighbour"), with
         # no cue but the farewell it explains: a model's crisis read checks in instead (stop 52)
         model_crisis_route = None
         flags.append("check_in")
-    followup = match_rule("followup", norm)
-    crisis_idx = [
-        i for i, t in enumerate(window) if _turn_is_crisis(t) or _assistant_crisis_after(history, t)
-    ]
     # a misread or an explanation of a crisis turn in the window (rules.yaml `misread`)
     misread = match_rule("misread", norm) if crisis_idx else None
-    if (model_crisis_route is not None and misread is not None and crisis_idx[-1] == len(window) - 1
-            and not (a.means or a.distress or _weak_cue(norm))):
+    if model_crisis_route is not None and misread is not None and crisis_idx[-1] == len(window) - 1 and _explains(message):
         # the turn right after a crisis turn says what it meant ("Into the pool, on a dare from
         # his cousins, and he's fine") and no rule sees a cue in it: the model's read of the
         # explanation is not a new crisis; it is answered below with the lines kept visible (stop 43)
@@ -1402,7 +1401,7 @@ def decide(
     wide_question = bool(window) and _wide_question(norm)  # read only with earlier turns
     # a turn after the last crisis turn said what it meant ("Going to end it tonight." then "With Mark I
     # mean!! ... The relationship"), with no cue of its own: the crisis turn is explained (stop 52)
-    explained = bool(crisis_idx) and any(_explains(t) for t in window[crisis_idx[-1] + 1:])
+    explained = bool(crisis_idx) and any(_explains(t.text) for t in window[crisis_idx[-1] + 1:])
     if explained:
         # (distress words alone, "emotional from the breakup", do not hold it, nor a weak cue alone ("I
         # want to be honest" reads as a plan): strong means or a follow-up row do, and the models' read)
