@@ -21,7 +21,7 @@ The files (how to read and add a row: the header of each file):
     past.yaml        PAST_*: past suicidal or self-harm history, and words that say it is back
     crisis.yaml      CRISIS_STRONG (anywhere), CRISIS_FP (a clause about the writer), FP, ...
     cues.yaml        CUES, CUES_ON_RAW, COMBOS: weak cues that make a crisis in pairs
-    signals.yaml     MEANS_*, DISTRESS, SOFT_PASSIVE, INTENT_TAIL, DEFLECT: combined across turns;
+    signals.yaml     MEANS_*, DISTRESS, SOFT_PASSIVE, INTENT_TAIL, DEFLECT, RETRACT: combined across turns;
                      ORDINARY_REASON, RETOLD: where the team tiers add no crisis
     clinic.yaml      SESSION*, CLINIC_SYMPTOMS, GENERIC_EFFECT_Q: a symptom after a session
     boundary.yaml    BOUNDARY_RULES, BOUNDARY_CUE, FICTION*: directives, illicit use, jailbreaks
@@ -145,6 +145,10 @@ DISTRESS: re.Pattern[str] = _T["DISTRESS"]
 SOFT_PASSIVE: re.Pattern[str] = _T["SOFT_PASSIVE"]
 INTENT_TAIL: re.Pattern[str] = _T["INTENT_TAIL"]
 DEFLECT: re.Pattern[str] = _T["DEFLECT"]
+RETRACT: re.Pattern[str] = _T["RETRACT"]
+SUPPORT_REACHED: re.Pattern[str] = _T["SUPPORT_REACHED"]
+CONTINUES: re.Pattern[str] = _T["CONTINUES"]
+SIGNOFF: re.Pattern[str] = _T["SIGNOFF"]
 SESSION: re.Pattern[str] = _T["SESSION"]
 _SESSION_WORD: str = _T["_SESSION_WORD"]
 SESSION_TIME: re.Pattern[str] = _T["SESSION_TIME"]

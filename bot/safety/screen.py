@@ -1163,6 +1163,77 @@ def _explains(text: str) -> bool:
     return not (a.means or a.distress or a.crisis or _weak_cue(norm))
 
 
+SIGNOFF_MAX_WORDS = 15  # a sign-off longer than this is read as a message of its own
+
+
+def _signs_in(turn: Turn, history: Sequence[Turn]) -> bool:
+    """An earlier user turn with a sign the screen reads: distress, a weak cue, strong means, a warning
+    sign (rules.yaml `warning`, `warning_alone`) or a check-in after it."""
+    norm = normalize(turn.text)
+    a = analyse(turn.text)
+    return bool(a.distress or a.means or _weak_cue(norm) or match_rule("warning", norm)
+                or match_rule("warning_alone", norm) or _checked_in_after(history, turn))
+
+
+def _rule_crisis(text: str) -> bool:
+    """The rules alone read this text as a crisis (a crisis of `analyse` or a crisis row of rules.yaml)."""
+    a, norm = analyse(text), normalize(text)
+    return bool(a.crisis or match_rule("crisis", _past_history(_mask(norm))[0] if a.past_history else norm))
+
+
+GOES_ON_MAX_WORDS = 9  # a statement right after a crisis turn, read as going on about it up to this length
+
+
+def _goes_on(text: str, norm: str) -> bool:
+    """A short statement right after a crisis turn that asks nothing, explains nothing and tells of no
+    help reached ("it'll hold", "mañana temprano entonces", "looked at the beam in the barn today"): the
+    person is going on about it (stop 53). Longer statements, and ones that say what the turn before
+    meant, laugh it off, finish its sentence, tell of help reached or of the past ("To my team at work!
+    I'm retiring after 31 years"; "im writing a paper for my pharmacology class on therapeutic index";
+    "es broma, pero son muchas hojas"), tell of help arranged ("I'm seeing my psychiatrist tomorrow") or
+    give an ordinary reason ("decluttering, feels amazing", "lawyer said
+    its smart with two kids"; tables/signals.yaml ORDINARY_REASON) keep the ask-first reply, which the old
+    sets' look-alikes need."""
+    return (len(norm.split()) <= GOES_ON_MAX_WORDS and not asks(norm)
+            and not (rules.SUPPORT_REACHED.search(norm) or rules.DEFLECT.search(norm) or rules.CONTINUES.search(norm)
+                     or rules.PAST_MARK.search(norm) or match_rule("misread", norm) or _JOKE.search(norm)
+                     or _ordinary_reason(norm) or _EVERYDAY.search(norm)))
+
+
+_EVERYDAY = re.compile(r"\b(?:declutter\w*|minimalis\w*|spring cleaning|(?:lawyer|attorney|solicitor) "
+                       r"(?:said|says|told|advised|recommended)|(?:seeing|meeting|calling|call|see|ver a|veo a|"
+                       r"llamo a|llamare a) (?:my|the|mi|la|el|al) (?:psychiatrist|therapist|counsell?or|doctor|gp|"
+                       r"nurse|psiquiatra|terapeuta|psicolog[oa]|medic[oa]))\b")
+_JOKE = re.compile(r"\b(?:es|era|fue|it is|it was|just|only) (?:una? )?(?:broma|chiste|joke|joking)\b|\bi mean\b")
+
+
+def _continues_benign(before: str, text: str) -> bool:
+    """A message that finishes the sentence of the turn before it (tables/signals.yaml CONTINUES: "in
+    the foot probably, I've got a job interview" after "I'm going to shoot myself"; "in work emails"
+    after "I'm drowning"), with no weak cue, distress, strong means or crisis of its own, where the
+    rules, masks included, read the two turns joined as no crisis, cue, means or distress: the
+    alarming turn is explained, as by a rules.yaml `misread` row (stop 53). Only where the rules read the
+    turn before as a crisis on its own. "I'm going to end it" then
+    "tonight with the pills I saved" stays a crisis: the joined text is one."""
+    norm = normalize(text)
+    if not rules.CONTINUES.search(norm):
+        return False
+    a = analyse(text)
+    if a.means or a.distress or a.crisis or _weak_cue(norm):
+        return False
+    # only an alarm the rules read in the turn before: a model's reading of it ("dont think im meant
+    # to be here honestly", then "like here on earth i mean") is not undone by rules that never saw it
+    if not _rule_crisis(before):
+        return False
+    joined = f"{before.rstrip()} {text.lstrip()}"
+    aj, nj = analyse(joined), normalize(joined)
+    row = match_rule("crisis", _past_history(_mask(nj))[0] if aj.past_history else nj)
+    return not (aj.crisis or row or aj.means or aj.distress or _weak_cue(nj))
+
+
+_CONTINUED = RuleRow("misread.continued", "misread", re.compile(r"(?!)"), (), ())  # `_continues_benign`, as a row
+
+
 def _asks_after_sign(a: Analysis, norm: str, followup: RuleRow | None, vec: np.ndarray,
                      settings: Settings) -> bool:
     """A message that would be a crisis after a warning sign: a follow-up row (amounts, heights,
@@ -1391,9 +1462,24 @@ def decide(
         # no cue but the farewell it explains: a model's crisis read checks in instead (stop 52)
         model_crisis_route = None
         flags.append("check_in")
+    if (model_crisis_route is not None and window and not crisis_idx and rules.SIGNOFF.search(norm)
+            and len(norm.split()) <= SIGNOFF_MAX_WORDS and not (a.means_any or a.distress)
+            and not _weak_cue(norm, explained=frozenset({"farewell"}))
+            and any(asks(normalize(t.text)) for t in window)
+            and not any(_signs_in(t, history) for t in window)):
+        # the chat signed off after ordinary questions ("can I do ketamine while on
+        # suboxone", "ok I'll ask my prescriber", then "that's all I've got. peace"): the models' crisis
+        # reading of the goodbye is dropped; after a crisis, a warning sign, a check-in or distress in
+        # the window, or said alone, it stands (stop 53)
+        model_crisis_route = None
     # a misread or an explanation of a crisis turn in the window (rules.yaml `misread`)
     misread = match_rule("misread", norm) if crisis_idx else None
-    if model_crisis_route is not None and misread is not None and crisis_idx[-1] == len(window) - 1 and _explains(message):
+    # or the message finishes the sentence of the crisis turn right before it, harmlessly (stop 53)
+    continued = bool(crisis_idx) and crisis_idx[-1] == len(window) - 1 and _continues_benign(window[-1].text, message)
+    if continued and misread is None:
+        misread = _CONTINUED
+    if (model_crisis_route is not None and misread is not None and crisis_idx[-1] == len(window) - 1
+            and (continued or _explains(message))):
         # the turn right after a crisis turn says what it meant ("Into the pool, on a dare from
         # his cousins, and he's fine") and no rule sees a cue in it: the model's read of the
         # explanation is not a new crisis; it is answered below with the lines kept visible (stop 43)
@@ -1401,7 +1487,10 @@ def decide(
     wide_question = bool(window) and _wide_question(norm)  # read only with earlier turns
     # a turn after the last crisis turn said what it meant ("Going to end it tonight." then "With Mark I
     # mean!! ... The relationship"), with no cue of its own: the crisis turn is explained (stop 52)
-    explained = bool(crisis_idx) and any(_explains(t.text) for t in window[crisis_idx[-1] + 1:])
+    explained = bool(crisis_idx) and (
+        any(_explains(t.text) for t in window[crisis_idx[-1] + 1:])
+        or (crisis_idx[-1] + 1 < len(window)
+            and _continues_benign(window[crisis_idx[-1]].text, window[crisis_idx[-1] + 1].text)))
     if explained:
         # (distress words alone, "emotional from the breakup", do not hold it, nor a weak cue alone ("I
         # want to be honest" reads as a plan): strong means or a follow-up row do, and the models' read)
@@ -1426,9 +1515,17 @@ def decide(
         if misread:
             # "I didn't mean that, I meant my cat": answered; the lines stay visible
             flags.append("after_crisis_misread")
-        elif brushed_off and _is_deflection(message):
+        elif brushed_off and _is_deflection(message) and not rules.SUPPORT_REACHED.search(norm):
             # "never mind, tell me about side effects": the lines stay, with a word on why
             return route("crisis", "history:crisis.deflect", extra=("history_crisis", "after_crisis"))
+        elif last == len(window) - 1 and _goes_on(message, norm):
+            # right after a crisis turn the person goes on about it and asks nothing ("been thinking
+            # about hanging myself", "looked at the beam in the barn today", then "it'll hold"): still
+            # the crisis reply, whatever the turn before was asked (stop 53; before, the ask-first
+            # reply to the second turn let the third be answered); help reached, told now
+            # (tables/signals.yaml SUPPORT_REACHED), is not that, nor a longer statement or one that
+            # explains (`_goes_on`)
+            return route("crisis", "history:crisis.continued", extra=("history_crisis",))
         elif last == len(window) - 1 and not _asked_first(history, window, crisis_idx):
             # the first message right after a crisis turn ("what time does the clinic close on
             # the 14th" after "I've picked a date"): not answered yet; the lines stay, with a
@@ -1441,6 +1538,12 @@ def decide(
             flags.append("after_crisis")
     if model_crisis_route is not None:
         return model_crisis_route
+    if (users and not misread and rules.RETRACT.search(norm)
+            and (_checked_in_after(history, users[-1]) or match_rule("warning", normalize(users[-1].text)))):
+        # taking back a turn the screen checked in on, or a warning sign ("wrote a note today and
+        # scheduled the email to go to my sister sunday morning", then "ignore that. how long is the no
+        # driving rule"): a retraction a clinician would not take at its word (stop 53)
+        return route("crisis", "history:check_in.retracted", extra=("history_crisis",))
     recent = users[-WINDOW_USER_TURNS:]
     if followup or a.means or wide_question:
         here = match_rule("warning", norm)
@@ -1465,7 +1568,10 @@ def decide(
 
     # past history told in an earlier turn, and now it is back ("I survived an overdose in 2015." ...
     # "It's all coming back. I'm planning it again"; "The thoughts are back. Every night."; stop 52)
-    if (window and not misread and rules.PAST_RETURN_LATER.search(norm) and not rules.PAST_WELL.search(norm)
+    # (stop 53: also a warning sign said now, "Wrote letters to my kids again like I did then", rules.yaml
+    # `warning_alone`)
+    if (window and not misread and not rules.PAST_WELL.search(norm)
+            and (rules.PAST_RETURN_LATER.search(norm) or match_rule("warning_alone", norm))
             and any(analyse(t.text).past_history for t in window)):
         return route("crisis", "history:past.return", extra=("history_crisis",))
 
