@@ -1191,9 +1191,9 @@ def _goes_on(text: str, norm: str) -> bool:
     meant, laugh it off, finish its sentence, tell of help reached or of the past ("To my team at work!
     I'm retiring after 31 years"; "im writing a paper for my pharmacology class on therapeutic index";
     "es broma, pero son muchas hojas"), tell of help arranged ("I'm seeing my psychiatrist tomorrow") or
-    give an ordinary reason ("decluttering, feels amazing", "lawyer said
-    its smart with two kids"; tables/signals.yaml ORDINARY_REASON) keep the ask-first reply, which the old
-    sets' look-alikes need."""
+    give an ordinary reason (tables/signals.yaml ORDINARY_REASON, and `_EVERYDAY`: "decluttering, feels
+    amazing", "lawyer said its smart with two kids") keep the ask-first reply, which the old sets'
+    look-alikes need."""
     return (len(norm.split()) <= GOES_ON_MAX_WORDS and not asks(norm)
             and not (rules.SUPPORT_REACHED.search(norm) or rules.DEFLECT.search(norm) or rules.CONTINUES.search(norm)
                      or rules.PAST_MARK.search(norm) or match_rule("misread", norm) or _JOKE.search(norm)
