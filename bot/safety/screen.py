@@ -1175,10 +1175,16 @@ def _signs_in(turn: Turn, history: Sequence[Turn]) -> bool:
                 or match_rule("warning_alone", norm) or _checked_in_after(history, turn))
 
 
+def _crisis_row(a: Analysis, norm: str) -> RuleRow | None:
+    """The crisis row of rules.yaml a text matches, read as the tables read it: past history told as
+    over is not read."""
+    return match_rule("crisis", _past_history(_mask(norm))[0] if a.past_history else norm)
+
+
 def _rule_crisis(text: str) -> bool:
     """The rules alone read this text as a crisis (a crisis of `analyse` or a crisis row of rules.yaml)."""
-    a, norm = analyse(text), normalize(text)
-    return bool(a.crisis or match_rule("crisis", _past_history(_mask(norm))[0] if a.past_history else norm))
+    a = analyse(text)
+    return bool(a.crisis or _crisis_row(a, normalize(text)))
 
 
 GOES_ON_MAX_WORDS = 9  # a statement right after a crisis turn, read as going on about it up to this length
@@ -1226,9 +1232,8 @@ def _continues_benign(before: str, text: str) -> bool:
     if not _rule_crisis(before):
         return False
     joined = f"{before.rstrip()} {text.lstrip()}"
-    aj, nj = analyse(joined), normalize(joined)
-    row = match_rule("crisis", _past_history(_mask(nj))[0] if aj.past_history else nj)
-    return not (aj.crisis or row or aj.means or aj.distress or _weak_cue(nj))
+    aj = analyse(joined)
+    return not (_rule_crisis(joined) or aj.means or aj.distress or _weak_cue(normalize(joined)))
 
 
 _CONTINUED = RuleRow("misread.continued", "misread", re.compile(r"(?!)"), (), ())  # `_continues_benign`, as a row
@@ -1371,7 +1376,7 @@ def decide(
     if a.crisis:
         return route("crisis", f"rule:{a.crisis}")
     # the rows read the message as the tables do: past history told as over is not read
-    row = match_rule("crisis", _past_history(_mask(norm))[0] if a.past_history else norm)
+    row = _crisis_row(a, norm)
     if row:
         return route("crisis", f"rule:{row.id}", kind=row.kind)
     # past history told as over closes the model's tiers; what the message says besides it is read
